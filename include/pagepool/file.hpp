@@ -1,0 +1,133 @@
+// pagepool/file.hpp: one open file in a pool. BDB: DB_MPOOLFILE.
+//
+// Life of a handle: pool::file_create(), the set_* methods that configure the
+// file (clear_len, fileid, ftype, lsn_offset, pgcookie, maxsize, priority),
+// open(), then any number of get/put/set/sync from any threads, then close().
+//
+// Several handles on one physical file (same fileid: device and inode unless
+// set_fileid says otherwise) share one copy of each page. All must agree on
+// the page size, and on ftype, clear_len and lsn_offset where they set them
+// (spec 004); a handle that leaves one unset inherits the file's.
+//
+// Pins: a page got through get() stays pinned, and its address valid, until
+// the matching put(). The raw-pointer form checks every put: a pointer that did
+// not come from this handle's get, or a second put of one pin, is EINVAL. The
+// page_handle form cannot put twice. Page contents are the caller's to
+// synchronise: a pin keeps the page in memory, it does not latch it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "pagepool/error.hpp"
+#include "pagepool/page_handle.hpp"
+#include "pagepool/types.hpp"
+
+namespace pagepool {
+
+namespace internal {
+class pool_impl;
+struct file_handle_state;
+}  // namespace internal
+
+class file {
+ public:
+  ~file();
+  file(const file&) = delete;
+  file& operator=(const file&) = delete;
+
+  /// Opens `path` (or, with std::nullopt, a private temporary file that gets a
+  /// backing file only when a page must be evicted, and disappears on close).
+  /// mode 0 means 0660; the umask applies. page_size: a power of two from 512
+  /// up to the pool's frame_size.
+  /// Errors: EINVAL (unknown flag, bad page size, rdonly with no path, a
+  /// directory, a length that is not a multiple of the page size without
+  /// oddfilesize, a setting that differs from another handle on the file,
+  /// already open), ENOENT (missing without create), ENOMEM (file table full),
+  /// or the errno of open(2). BDB: DB_MPOOLFILE->open.
+  [[nodiscard]] std::error_code open(const std::optional<std::string>& path, open_flags flags,
+                                     int mode, std::size_t page_size) noexcept;
+
+  /// Closes the handle; writes nothing (BDB). EBUSY, changing nothing, while
+  /// pages got through it are still pinned. A temporary file's pages are
+  /// dropped and its backing file removed with its last handle.
+  /// BDB: DB_MPOOLFILE->close.
+  [[nodiscard]] std::error_code close() noexcept;
+
+  /// Pins page *pgno and stores its address in *page. With last or new_page,
+  /// *pgno receives the page's number. Errors: EINVAL (unknown flags, more
+  /// than one of create/last/new_page, new_page or create of a missing page
+  /// on a read-only handle, not open), errc::page_not_found, EACCES (dirty or
+  /// edit on a read-only handle), ENOSPC (past maxsize), ENOMEM (every frame
+  /// pinned), EAGAIN (pin count overflow), or an I/O or page-in error.
+  /// Nothing changes on error. BDB: DB_MPOOLFILE->get.
+  [[nodiscard]] std::error_code get(pgno_t* pgno, get_flags flags, void** page) noexcept;
+  /// The same, handing the pin to a page_handle.
+  [[nodiscard]] std::error_code get(pgno_t& pgno, get_flags flags, page_handle& out) noexcept;
+
+  /// Unpins a page got from this handle. Errors: EINVAL (unknown flags, clean
+  /// with dirty, a priority out of range, a pointer that did not come from get
+  /// on this handle, a second put of the same pin), EACCES (dirty on a
+  /// read-only handle); nothing changes on error. BDB: DB_MPOOLFILE->put.
+  [[nodiscard]] std::error_code put(void* page, priority prio = priority::unchanged,
+                                    put_flags flags = put_flags::none) noexcept;
+  /// Changes a pinned page's flags without unpinning it. BDB: DB_MPOOLFILE->set.
+  [[nodiscard]] std::error_code set(void* page, put_flags flags) noexcept;
+
+  /// Writes this file's modified pages and fsyncs it; pinned modified pages
+  /// are left and the result is errc::incomplete. A no-op on read-only and
+  /// temporary files. BDB: DB_MPOOLFILE->sync.
+  [[nodiscard]] std::error_code sync() noexcept;
+
+  // --- Configuration (before open unless said otherwise). EINVAL after open
+  // for those that must come before. BDB: DB_MPOOLFILE->set_* / get_*.
+  /// Bytes zeroed at the start of a page made by new_page or create; 0 means
+  /// the whole page. Larger than the page size is EINVAL at open.
+  [[nodiscard]] std::error_code set_clear_len(std::uint32_t len) noexcept;
+  [[nodiscard]] std::uint32_t clear_len() const noexcept;
+  [[nodiscard]] std::error_code set_fileid(const file_id& id) noexcept;
+  /// EINVAL before an id exists (not set, and the file not yet open).
+  [[nodiscard]] std::error_code get_fileid(file_id& id) const noexcept;
+  /// 0 (no page-in/out) or a type given to pool::register_page_io (1..127).
+  [[nodiscard]] std::error_code set_ftype(int ftype) noexcept;
+  [[nodiscard]] int ftype() const noexcept;
+  /// Byte offset of the page LSN, or -1 for none.
+  [[nodiscard]] std::error_code set_lsn_offset(std::int32_t offset) noexcept;
+  [[nodiscard]] std::int32_t lsn_offset() const noexcept;
+  /// Bytes handed to page-in / page-out.
+  [[nodiscard]] std::error_code set_pgcookie(std::span<const std::byte> cookie) noexcept;
+  [[nodiscard]] std::vector<std::byte> pgcookie() const;
+  /// Priority used when put passes priority::unchanged; any time.
+  [[nodiscard]] std::error_code set_priority(priority prio) noexcept;
+  [[nodiscard]] priority get_priority() const noexcept;
+  /// Largest file size in bytes (0 = unlimited); creating a page that would
+  /// not fit is ENOSPC. Any time; after open it changes the shared file.
+  [[nodiscard]] std::error_code set_maxsize(std::uint64_t bytes) noexcept;
+  [[nodiscard]] std::uint64_t maxsize() const noexcept;
+  /// The highest page number in the file (0 for an empty file). Open only.
+  [[nodiscard]] std::error_code get_last_pgno(pgno_t* pgno) const noexcept;
+  [[nodiscard]] open_flags flags() const noexcept;
+  [[nodiscard]] std::size_t page_size() const noexcept;
+  [[nodiscard]] bool is_open() const noexcept;
+  /// True if gets on this handle are served from an mmap of the file.
+  [[nodiscard]] bool is_mapped() const noexcept;
+
+  internal::file_handle_state& state() noexcept { return *st_; }
+
+ private:
+  friend class pool;
+  friend class page_handle;
+  explicit file(std::shared_ptr<internal::pool_impl> pool) noexcept;
+  std::error_code put_frame(std::uint64_t frame, priority prio, put_flags flags) noexcept;
+  std::error_code set_frame(std::uint64_t frame, put_flags flags) noexcept;
+
+  std::shared_ptr<internal::pool_impl> pool_;
+  std::unique_ptr<internal::file_handle_state> st_;
+};
+
+}  // namespace pagepool

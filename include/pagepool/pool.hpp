@@ -1,0 +1,147 @@
+// pagepool/pool.hpp: the buffer pool. BDB: DB_ENV's memp_* methods.
+//
+// A pool owns a fixed amount of page memory, split into `regions` independent
+// regions (BDB's ncache). Each region has its own frames, page table, CLOCK
+// hand and counters; a page (file, pgno) lives in the region its hash selects.
+//
+// Sizing is exact: cache_bytes / frame_size frames (or cache_frames), with no
+// hidden inflation (BDB adds 25% below 500 MB). Each frame holds one page of
+// up to frame_size bytes; a file whose page size is larger is refused with
+// EINVAL at open, one whose page size is smaller uses a whole frame per page.
+//
+// Priorities. CLOCK keeps a usage count (0..7) per frame. A get raises it to at
+// least 1; the final put sets it from the page's priority: very_low -> 0 (next
+// victim), low -> 1, normal -> 2, high -> 4, very_high -> 7; put or set with
+// discard -> 0. The hand decrements the count on each pass and evicts at 0, so
+// a very_high page survives seven sweeps more than a very_low one. A priority
+// is advisory: a page only the hand can reach is still evicted.
+//
+// Thread safety: every method may be called from any thread at any time.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "pagepool/error.hpp"
+#include "pagepool/stats.hpp"
+#include "pagepool/types.hpp"
+
+namespace pagepool {
+
+class file;
+namespace internal {
+class pool_impl;
+}
+
+/// How a pool is built. Every field has a usable default except the size.
+struct pool_options {
+  /// Page memory in bytes; the pool has cache_bytes / frame_size frames.
+  std::size_t cache_bytes = 0;
+  /// If non-zero, the number of frames, and cache_bytes is ignored.
+  std::size_t cache_frames = 0;
+  /// Bytes per frame: the largest page size a file in this pool may use. A
+  /// power of two from 512 to 65536. BDB: set_mp_pagesize (there an estimate).
+  std::size_t frame_size = 4096;
+  /// Number of regions (BDB: ncache); frames are split evenly between them.
+  unsigned regions = 1;
+  /// Read-only files up to this size are served by mmap. BDB: set_mp_mmapsize.
+  std::size_t mmap_size = 10u << 20;
+  /// Descriptors kept open for files that no handle has open any more; 0 is
+  /// unlimited. BDB: set_mp_max_openfd.
+  int max_open_fd = 0;
+  /// sync sleeps max_write_sleep after every max_write writes; 0 disables.
+  /// BDB: set_mp_max_write.
+  int max_write = 0;
+  std::chrono::microseconds max_write_sleep{0};
+  /// How long a get may look for a frame when every frame is pinned before it
+  /// fails with ENOMEM. BDB sleeps seconds here; pagepool fails fast.
+  std::chrono::milliseconds alloc_timeout{20};
+  /// Most files (shared file states) open at once.
+  std::size_t max_files = 1024;
+  /// Directory for the backing files of temporary files; "" means $TMPDIR or /tmp.
+  std::string temp_dir;
+};
+
+/// The buffer pool. BDB: DB_ENV with DB_INIT_MPOOL.
+class pool {
+ public:
+  /// Builds a pool. EINVAL for a zero size, a frame_size that is not a power
+  /// of two in [512, 65536], fewer frames than regions, or regions == 0;
+  /// ENOMEM if the memory cannot be mapped. BDB: DB_ENV->set_cachesize + open.
+  [[nodiscard]] static std::error_code create(const pool_options& options,
+                                              std::unique_ptr<pool>& out) noexcept;
+
+  ~pool();
+  pool(const pool&) = delete;
+  pool& operator=(const pool&) = delete;
+
+  /// A new, unopened file handle. Configure it with its set_* methods, then
+  /// open it. Returns nullptr after close. BDB: DB_ENV->memp_fcreate.
+  [[nodiscard]] std::unique_ptr<file> file_create() noexcept;
+
+  /// Registers page-in / page-out functions for files of type `ftype` (1..127,
+  /// else EINVAL); either may be empty. Registering a type again replaces it.
+  /// BDB: DB_ENV->memp_register.
+  [[nodiscard]] std::error_code register_page_io(int ftype, page_io_fn pgin,
+                                                 page_io_fn pgout) noexcept;
+
+  /// Sets the log-flush function used by the write-ahead rule: before a page of
+  /// a file with an lsn_offset is written, the log is flushed up to its LSN.
+  void set_log_flush(log_flush_fn fn) noexcept;
+
+  /// Writes every modified page of every file (temporary files excepted), then
+  /// fsyncs each file written. Pinned modified pages are not written and the
+  /// result is errc::incomplete. With `upto`, only pages whose LSN is below it
+  /// are required (pages of files without an lsn_offset are always written).
+  /// BDB: DB_ENV->memp_sync.
+  [[nodiscard]] std::error_code sync(std::optional<lsn> upto = std::nullopt) noexcept;
+
+  /// Writes modified, unpinned pages until at least `percent` (1..100, else
+  /// EINVAL) of the frames are clean; no fsync. `written` gets the number of
+  /// pages written. BDB: DB_ENV->memp_trickle.
+  [[nodiscard]] std::error_code trickle(int percent, int* written) noexcept;
+
+  /// Statistics; with clear, the counters restart from zero afterwards.
+  /// BDB: DB_ENV->memp_stat (DB_STAT_CLEAR).
+  [[nodiscard]] pool_stats stats(bool clear = false) noexcept;
+  /// Per-file statistics, one per file the pool knows (open or still cached).
+  [[nodiscard]] std::vector<file_stats> file_statistics(bool clear = false) noexcept;
+
+  /// The number of frames (resident page capacity).
+  [[nodiscard]] std::size_t frames() const noexcept;
+  /// Bytes of page memory per frame.
+  [[nodiscard]] std::size_t frame_size() const noexcept;
+  /// Number of regions.
+  [[nodiscard]] unsigned regions() const noexcept;
+
+  /// BDB: DB_ENV->set_mp_mmapsize / get_mp_mmapsize. Applies to later opens.
+  void set_mmap_size(std::size_t bytes) noexcept;
+  [[nodiscard]] std::size_t mmap_size() const noexcept;
+  /// BDB: DB_ENV->set_mp_max_openfd / get_mp_max_openfd. Negative is EINVAL.
+  [[nodiscard]] std::error_code set_max_open_fd(int n) noexcept;
+  [[nodiscard]] int max_open_fd() const noexcept;
+  /// BDB: DB_ENV->set_mp_max_write / get_mp_max_write. Negative is EINVAL.
+  [[nodiscard]] std::error_code set_max_write(int writes, std::chrono::microseconds sleep) noexcept;
+  void max_write(int* writes, std::chrono::microseconds* sleep) const noexcept;
+
+  /// Writes every modified page (temporary files' pages are dropped) and
+  /// releases the pool. EBUSY, changing nothing, while a file handle is open.
+  /// Called by the destructor, which also closes what was left open.
+  /// BDB: DB_ENV->close.
+  [[nodiscard]] std::error_code close() noexcept;
+
+  /// For tests and tools: the implementation behind this pool.
+  internal::pool_impl& impl() noexcept { return *impl_; }
+
+ private:
+  explicit pool(std::shared_ptr<internal::pool_impl> impl) noexcept;
+  std::shared_ptr<internal::pool_impl> impl_;
+};
+
+}  // namespace pagepool

@@ -1,0 +1,201 @@
+// src/core/file.cpp: pagepool::file and pagepool::page_handle, the public
+// faces of core/pool_impl.
+#include "pagepool/file.hpp"
+
+#include "core/pool_impl.hpp"
+
+namespace pagepool {
+
+using internal::file_handle_state;
+using internal::frame_ref;
+
+namespace {
+std::error_code err(int e) { return {e, std::generic_category()}; }
+}  // namespace
+
+file::file(std::shared_ptr<internal::pool_impl> pool) noexcept
+    : pool_(std::move(pool)), st_(new (std::nothrow) file_handle_state()) {}
+
+file::~file() {
+  if (st_ && st_->open) {
+    // A handle destroyed while open is closed; pins it still holds stay (their
+    // pages cannot be evicted) but the file state lives on in the pool.
+    if (pool_->close_file(*st_)) {
+      st_->open = false;
+      pool_->open_handles.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+std::error_code file::open(const std::optional<std::string>& path, open_flags flags, int mode,
+                           std::size_t page_size) noexcept {
+  if (!st_) return err(ENOMEM);
+  return pool_->open_file(*st_, path, flags, mode, page_size);
+}
+
+std::error_code file::close() noexcept { return pool_->close_file(*st_); }
+
+std::error_code file::get(pgno_t* pgno, get_flags flags, void** page) noexcept {
+  if (page == nullptr) return err(EINVAL);
+  internal::fix_result r;
+  if (auto ec = pool_->fix(*st_, pgno, flags, r)) return ec;
+  st_->pins.add(r.ref);
+  *page = r.page;
+  return {};
+}
+
+std::error_code file::get(pgno_t& pgno, get_flags flags, page_handle& out) noexcept {
+  internal::fix_result r;
+  if (auto ec = pool_->fix(*st_, &pgno, flags, r)) return ec;
+  st_->handle_pins.add<&file_handle_state::pin_count::n>(1);
+  page_handle h;
+  h.file_ = this;
+  h.data_ = r.page;
+  h.size_ = st_->page_size;
+  h.pgno_ = r.pgno;
+  h.frame_ = r.ref;
+  out = std::move(h);
+  return {};
+}
+
+std::error_code file::put(void* page, priority prio, put_flags flags) noexcept {
+  frame_ref ref;
+  if (auto ec = pool_->locate(*st_, page, ref)) return ec;
+  if (!st_->pins.holds(ref)) return err(EINVAL);  // not from get here, or already put
+  if (auto ec = pool_->unfix(*st_, ref, prio, flags, false)) return ec;
+  st_->pins.remove(ref);
+  return {};
+}
+
+std::error_code file::set(void* page, put_flags flags) noexcept {
+  frame_ref ref;
+  if (auto ec = pool_->locate(*st_, page, ref)) return ec;
+  if (!st_->pins.holds(ref)) return err(EINVAL);
+  return pool_->unfix(*st_, ref, priority::unchanged, flags, true);
+}
+
+std::error_code file::put_frame(std::uint64_t ref, priority prio, put_flags flags) noexcept {
+  if (auto ec = pool_->unfix(*st_, ref, prio, flags, false)) return ec;
+  st_->handle_pins.add<&file_handle_state::pin_count::n>(~0ull);  // -1
+  return {};
+}
+
+std::error_code file::set_frame(std::uint64_t ref, put_flags flags) noexcept {
+  return pool_->unfix(*st_, ref, priority::unchanged, flags, true);
+}
+
+std::error_code file::sync() noexcept {
+  if (!st_->open) return err(EINVAL);
+  if (st_->rdonly || pool_->shared(st_->slot).temp) return {};  // BDB: a no-op for these
+  return pool_->sync(std::nullopt, st_->slot);
+}
+
+// --- configuration
+
+std::error_code file::set_clear_len(std::uint32_t len) noexcept {
+  if (st_->open) return err(EINVAL);
+  st_->clear_len = len;
+  st_->clear_set = true;
+  return {};
+}
+std::uint32_t file::clear_len() const noexcept { return st_->clear_len; }
+
+std::error_code file::set_fileid(const file_id& id) noexcept {
+  if (st_->open) return err(EINVAL);
+  st_->id = id;
+  st_->id_set = true;
+  return {};
+}
+std::error_code file::get_fileid(file_id& id) const noexcept {
+  if (!st_->open && !st_->id_set) return err(EINVAL);
+  id = st_->id;
+  return {};
+}
+
+std::error_code file::set_ftype(int ftype) noexcept {
+  if (st_->open) return err(EINVAL);
+  if (ftype < 0 || ftype > 127) return err(EINVAL);
+  st_->ftype = ftype;
+  st_->ftype_set = true;
+  return {};
+}
+int file::ftype() const noexcept { return st_->ftype; }
+
+std::error_code file::set_lsn_offset(std::int32_t offset) noexcept {
+  if (st_->open) return err(EINVAL);
+  if (offset < -1) return err(EINVAL);
+  st_->lsn_offset = offset;
+  st_->lsn_set = true;
+  return {};
+}
+std::int32_t file::lsn_offset() const noexcept { return st_->lsn_offset; }
+
+std::error_code file::set_pgcookie(std::span<const std::byte> cookie) noexcept {
+  if (st_->open) return err(EINVAL);
+  try {
+    st_->cookie.assign(cookie.begin(), cookie.end());
+  } catch (...) {
+    return err(ENOMEM);
+  }
+  st_->cookie_set = true;
+  return {};
+}
+std::vector<std::byte> file::pgcookie() const {
+  if (st_->open) return pool_->local(st_->slot).cookie;
+  return st_->cookie;
+}
+
+std::error_code file::set_priority(priority prio) noexcept {
+  const int v = static_cast<int>(prio);
+  if (v < 1 || v > 5) return err(EINVAL);
+  st_->prio.store(v, std::memory_order_relaxed);
+  return {};
+}
+priority file::get_priority() const noexcept {
+  return static_cast<priority>(st_->prio.load(std::memory_order_relaxed));
+}
+
+std::error_code file::set_maxsize(std::uint64_t bytes) noexcept {
+  st_->maxsize = bytes;
+  st_->maxsize_set = true;
+  if (st_->open)
+    pool_->shared(st_->slot).maxpages.store(bytes / st_->page_size, std::memory_order_relaxed);
+  return {};
+}
+std::uint64_t file::maxsize() const noexcept {
+  if (st_->open)
+    return pool_->shared(st_->slot).maxpages.load(std::memory_order_relaxed) * st_->page_size;
+  return st_->maxsize;
+}
+
+std::error_code file::get_last_pgno(pgno_t* pgno) const noexcept {
+  if (!st_->open || pgno == nullptr) return err(EINVAL);
+  const std::uint32_t n = pool_->shared(st_->slot).npages.load(std::memory_order_acquire);
+  *pgno = n == 0 ? 0 : n - 1;
+  return {};
+}
+
+open_flags file::flags() const noexcept { return st_->flags; }
+std::size_t file::page_size() const noexcept { return st_->page_size; }
+bool file::is_open() const noexcept { return st_->open; }
+bool file::is_mapped() const noexcept {
+  return st_->map != nullptr &&
+         pool_->shared(st_->slot).can_mmap.load(std::memory_order_relaxed);
+}
+
+// --- page_handle
+
+std::error_code page_handle::set(put_flags flags) noexcept {
+  if (data_ == nullptr) return err(EINVAL);
+  return file_->set_frame(frame_, flags);
+}
+
+std::error_code page_handle::release(priority prio, put_flags flags) noexcept {
+  if (data_ == nullptr) return err(EINVAL);
+  if (auto ec = file_->put_frame(frame_, prio, flags)) return ec;
+  data_ = nullptr;
+  file_ = nullptr;
+  return {};
+}
+
+}  // namespace pagepool

@@ -1,0 +1,329 @@
+// src/core/file_registry.cpp: opening and closing files: the table of shared
+// per-file states (BDB: MPOOLFILE), joined by every handle on one physical
+// file, and the descriptors beside it.
+//
+// A file state lives while a handle has it open, a frame holds one of its
+// pages, or a sync owes it an fsync. With no handle left, a named file's
+// state lingers (its pages stay cached and are written back later, as BDB's
+// do); a temporary file's pages are dropped and its state freed at once.
+// All changes to the table happen under registry_latch.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cstring>
+#include <utility>
+
+#include "core/pool_impl.hpp"
+#include "port/backoff.hpp"
+
+namespace pagepool::internal {
+
+namespace {
+
+std::error_code err(int e) { return {e, std::generic_category()}; }
+
+file_id derive_id(const struct stat& st) {
+  file_id id{};
+  const std::uint64_t ino = st.st_ino, dev = st.st_dev;
+  std::memcpy(id.data(), &ino, 8);
+  std::memcpy(id.data() + 8, &dev, 8);
+  return id;
+}
+
+/// RAII for a descriptor during open.
+struct fd_guard {
+  int fd = -1;
+  ~fd_guard() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
+
+}  // namespace
+
+std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<std::string>& path,
+                                     open_flags flags, int mode, std::size_t page_size) noexcept {
+  using of = open_flags;
+  constexpr auto known =
+      static_cast<std::uint32_t>(of::create | of::nommap | of::direct | of::oddfilesize | of::rdonly);
+  if ((static_cast<std::uint32_t>(flags) & ~known) != 0) return err(EINVAL);
+  if (h.open || h.closed || closed.load(std::memory_order_relaxed)) return err(EINVAL);
+  if (page_size < 512 || page_size > frame_size_ || !std::has_single_bit(page_size))
+    return err(EINVAL);
+  if (h.clear_set && h.clear_len > page_size) return err(EINVAL);
+  if (h.lsn_set && h.lsn_offset >= 0 &&
+      static_cast<std::size_t>(h.lsn_offset) + sizeof(lsn) > page_size)
+    return err(EINVAL);
+  const bool rdonly = any(flags, of::rdonly);
+  if (rdonly && !path) return err(EINVAL);
+  if (path && path->empty()) return err(EINVAL);
+  if (mode < 0 || mode > 07777) return err(EINVAL);
+
+  fd_guard fd;
+  bool direct = false;
+  std::uint32_t npages = 0;
+  std::size_t fsize = 0;
+  file_id id = h.id;
+  if (path) {
+    int oflags = (rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | (any(flags, of::create) ? O_CREAT : 0);
+    // O_DIRECT needs page-sized, page-aligned transfers: only for page sizes
+    // that are multiples of 4 KiB (frames are then 4 KiB-aligned too).
+    const bool want_direct = any(flags, of::direct) && page_size % 4096 == 0;
+    fd.fd = ::open(path->c_str(), oflags | (want_direct ? O_DIRECT : 0), mode ? mode : 0660);
+    if (fd.fd < 0 && want_direct && errno == EINVAL)  // not supported here (tmpfs)
+      fd.fd = ::open(path->c_str(), oflags, mode ? mode : 0660);
+    else
+      direct = want_direct;
+    if (fd.fd < 0) return err(errno == EISDIR ? EINVAL : errno);
+    struct stat st;
+    if (::fstat(fd.fd, &st) != 0) return err(errno);
+    if (S_ISDIR(st.st_mode)) return err(EINVAL);
+    fsize = static_cast<std::size_t>(st.st_size);
+    if (fsize % page_size != 0 && !any(flags, of::oddfilesize)) return err(EINVAL);
+    if (fsize / page_size >= no_frame) return err(EINVAL);
+    npages = static_cast<std::uint32_t>(fsize / page_size);
+    if (!h.id_set) id = derive_id(st);
+  } else if (!h.id_set) {
+    // Temporary files get an id nobody else has; they are never joined.
+    const std::uint32_t serial = temp_serial_.fetch_add(1, std::memory_order_relaxed) + 1;
+    id = {};
+    std::memcpy(id.data(), "temp", 4);
+    std::memcpy(id.data() + 4, &serial, 4);
+    const auto self = reinterpret_cast<std::uintptr_t>(this);
+    std::memcpy(id.data() + 8, &self, sizeof self);
+  }
+
+  registry_latch.lock();
+  std::uint32_t slot = no_slot;
+  if (path) {
+    for (std::uint32_t i = 0; i < max_files_; ++i) {
+      file_shared& fs = files_[i];
+      if (fs.used.load(std::memory_order_relaxed) && !fs.temp && fs.id == id) {
+        slot = i;
+        break;
+      }
+    }
+  }
+  if (slot != no_slot) {
+    // Join. Every setting this handle gives must match the file's (spec 004).
+    file_shared& fs = files_[slot];
+    if (fs.page_size != page_size || (h.ftype_set && h.ftype != fs.ftype) ||
+        (h.clear_set && h.clear_len != fs.clear_len) ||
+        (h.lsn_set && h.lsn_offset != fs.lsn_offset)) {
+      registry_latch.unlock();
+      return err(EINVAL);
+    }
+    file_local& fl = locals_[slot];
+    {
+      std::unique_lock lk(fl.fd_mu);
+      if (fl.fd < 0 || (!fl.fd_writable && !rdonly)) {
+        if (fl.fd >= 0) ::close(fl.fd);
+        fl.fd = fd.release();
+        fl.fd_writable = !rdonly;
+        fl.direct = direct;
+      }
+    }
+    // A file extended through the OS since the state was made keeps the
+    // larger count; pages created in the cache keep theirs.
+    std::uint32_t cur = fs.npages.load(std::memory_order_relaxed);
+    while (cur < npages && !fs.npages.compare_exchange_weak(cur, npages, std::memory_order_acq_rel)) {
+    }
+  } else {
+    for (std::uint32_t i = 0; i < max_files_; ++i)
+      if (!files_[i].used.load(std::memory_order_relaxed)) {
+        slot = i;
+        break;
+      }
+    if (slot == no_slot) {
+      registry_latch.unlock();
+      return err(ENOMEM);  // BDB: the maximum number of open files was reached
+    }
+    file_shared& fs = files_[slot];
+    fs.page_size = static_cast<std::uint32_t>(page_size);
+    fs.id = id;
+    fs.ftype = h.ftype;
+    fs.clear_len = h.clear_len;
+    fs.lsn_offset = h.lsn_set ? h.lsn_offset : -1;
+    fs.temp = !path;
+    fs.npages.store(npages, std::memory_order_relaxed);
+    fs.maxpages.store(0, std::memory_order_relaxed);
+    fs.handles.store(0, std::memory_order_relaxed);
+    fs.writers.store(0, std::memory_order_relaxed);
+    fs.frames.store(0, std::memory_order_relaxed);
+    fs.io_refs.store(0, std::memory_order_relaxed);
+    fs.can_mmap.store(true, std::memory_order_relaxed);
+    fs.write_gen.store(0, std::memory_order_relaxed);
+    fs.synced_gen.store(0, std::memory_order_relaxed);
+    for (auto f : {&file_counters::hit, &file_counters::miss, &file_counters::create,
+                   &file_counters::in, &file_counters::out, &file_counters::map})
+      fs.counters.clear(f);
+    file_local& fl = locals_[slot];
+    {
+      std::unique_lock lk(fl.fd_mu);
+      fl.fd = fd.release();
+      fl.fd_writable = path && !rdonly;
+      fl.direct = direct;
+      try {
+        fl.path = path ? *path : std::string();
+        fl.cookie = h.cookie;
+      } catch (...) {
+        if (fl.fd >= 0) ::close(fl.fd);
+        fl.fd = -1;
+        registry_latch.unlock();
+        return err(ENOMEM);
+      }
+    }
+    fs.used.store(1, std::memory_order_relaxed);
+  }
+  file_shared& fs = files_[slot];
+  fs.handles.fetch_add(1, std::memory_order_relaxed);
+  if (!rdonly) {
+    fs.writers.fetch_add(1, std::memory_order_relaxed);
+    fs.can_mmap.store(false, std::memory_order_relaxed);
+  }
+  if (h.maxsize_set) fs.maxpages.store(h.maxsize / page_size, std::memory_order_relaxed);
+  // Serve small read-only files by mmap (BDB: mp_mmapsize), unless pages of
+  // the file are cached or a writer has it open: then the cache is the truth.
+  const bool can_map = rdonly && !any(flags, of::nommap) && npages > 0 &&
+                       fsize <= mmap_size.load(std::memory_order_relaxed) && !has_pgin(fs.ftype) &&
+                       fs.can_mmap.load(std::memory_order_relaxed) &&
+                       fs.frames.load(std::memory_order_acquire) == 0;
+  registry_latch.unlock();
+
+  h.open = true;
+  h.slot = slot;
+  h.page_size = page_size;
+  h.flags = flags;
+  h.rdonly = rdonly;
+  h.ftype = fs.ftype;
+  h.clear_len = fs.clear_len;
+  h.lsn_offset = fs.lsn_offset;
+  h.id = fs.id;
+  if (can_map) {
+    std::shared_lock lk(locals_[slot].fd_mu);
+    const std::size_t len = std::size_t{npages} * page_size;
+    void* m = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, locals_[slot].fd, 0);
+    if (m != MAP_FAILED) {
+      h.map = static_cast<std::byte*>(m);
+      h.map_len = len;
+      h.map_pages = npages;
+    }
+  }
+  open_handles.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+std::error_code pool_impl::close_file(file_handle_state& h) noexcept {
+  if (!h.open) return err(EINVAL);
+  const std::uint64_t handle_pins = h.handle_pins.sum<&file_handle_state::pin_count::n>();
+  if (!h.pins.empty() || handle_pins != 0) return err(EBUSY);
+  if (h.map != nullptr) {
+    ::munmap(h.map, h.map_len);
+    h.map = nullptr;
+  }
+  const std::uint32_t slot = h.slot;
+  file_shared& fs = files_[slot];
+  registry_latch.lock();
+  const std::uint32_t left = fs.handles.fetch_sub(1, std::memory_order_relaxed) - 1;
+  if (!h.rdonly) fs.writers.fetch_sub(1, std::memory_order_relaxed);
+  if (left == 0 && fs.temp) discard_file_frames(slot);  // BDB: a dead file's pages go
+  reap_locked();
+  registry_latch.unlock();
+  h.open = false;
+  h.closed = true;
+  open_handles.fetch_sub(1, std::memory_order_relaxed);
+  return {};
+}
+
+void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
+  file_shared& fs = files_[slot];
+  backoff outer;
+  // acquire: pairs with evictors' (F1) release, so their last use of the
+  // file state is over when the count reads 0.
+  while (fs.frames.load(std::memory_order_acquire) != 0) {
+    for (std::uint32_t r = 0; r < regions_.size(); ++r) {
+      region& rg = *regions_[r];
+      for (std::uint32_t i = 0; i < rg.nframes(); ++i) {
+        frame& fr = rg.frame_at(i);
+        frame_state::word s = fr.state.load(std::memory_order_relaxed);
+        if (!frame_state::evictable(s)) continue;  // free, or in someone's hands: next round
+        if (fr.file.load(std::memory_order_relaxed) != slot) continue;
+        if (!fr.state.compare_exchange_strong(s, s | frame_state::busy, std::memory_order_acquire))
+          continue;
+        if (fr.file.load(std::memory_order_relaxed) != slot) {
+          fr.state.store(s, std::memory_order_release);
+          continue;
+        }
+        unlink_and_free(r, i);
+      }
+    }
+    if (fs.frames.load(std::memory_order_acquire) != 0) outer.pause();
+  }
+}
+
+void pool_impl::reap_locked() noexcept {
+  std::uint32_t lingering_fds = 0;
+  for (std::uint32_t i = 0; i < max_files_; ++i) {
+    file_shared& fs = files_[i];
+    if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0)
+      continue;
+    file_local& fl = locals_[i];
+    if (fs.frames.load(std::memory_order_acquire) == 0 &&  // (F1)
+        fs.io_refs.load(std::memory_order_relaxed) == 0) {
+      // Fold its counters into the pool's, as BDB does, then free it.
+      for (auto f : {&file_counters::hit, &file_counters::miss, &file_counters::create,
+                     &file_counters::in, &file_counters::out, &file_counters::map})
+        (retired_.local().*f).add(fs.counters.sum(f));
+      std::unique_lock lk(fl.fd_mu);
+      if (fl.fd >= 0) ::close(fl.fd);
+      fl.fd = -1;
+      fl.fd_writable = false;
+      fl.path.clear();
+      fl.cookie.clear();
+      fs.used.store(0, std::memory_order_relaxed);
+      continue;
+    }
+    std::shared_lock lk(fl.fd_mu);
+    if (fl.fd >= 0) ++lingering_fds;
+  }
+  // set_mp_max_openfd: descriptors kept for files no handle has open. Each is
+  // reopened by path if a page of its file must be written later.
+  const int maxfd = max_open_fd.load(std::memory_order_relaxed);
+  if (maxfd <= 0) return;
+  for (std::uint32_t i = 0; i < max_files_ && lingering_fds > static_cast<std::uint32_t>(maxfd); ++i) {
+    file_shared& fs = files_[i];
+    if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0 ||
+        fs.temp || fs.io_refs.load(std::memory_order_relaxed) != 0)
+      continue;
+    file_local& fl = locals_[i];
+    std::unique_lock lk(fl.fd_mu);
+    if (fl.fd < 0) continue;
+    ::close(fl.fd);
+    fl.fd = -1;
+    fl.fd_writable = false;
+    --lingering_fds;
+    pool_counters_.add<&pool_counters::fd_closed>();
+  }
+}
+
+std::error_code pool_impl::close() noexcept {
+  if (closed.load(std::memory_order_relaxed)) return {};
+  if (open_handles.load(std::memory_order_relaxed) != 0) return err(EBUSY);
+  if (auto ec = sync(std::nullopt, no_slot)) return ec;
+  closed.store(true, std::memory_order_relaxed);
+  registry_latch.lock();
+  reap_locked();
+  for (std::uint32_t i = 0; i < max_files_; ++i) {
+    file_local& fl = locals_[i];
+    std::unique_lock lk(fl.fd_mu);
+    if (fl.fd >= 0) ::close(fl.fd);
+    fl.fd = -1;
+  }
+  registry_latch.unlock();
+  return {};
+}
+
+}  // namespace pagepool::internal

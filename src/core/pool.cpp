@@ -1,0 +1,87 @@
+// src/core/pool.cpp: pagepool::pool, the public face of core/pool_impl.
+#include "pagepool/pool.hpp"
+
+#include "core/pool_impl.hpp"
+#include "pagepool/file.hpp"
+
+namespace pagepool {
+
+namespace {
+std::error_code err(int e) { return {e, std::generic_category()}; }
+}  // namespace
+
+pool::pool(std::shared_ptr<internal::pool_impl> impl) noexcept : impl_(std::move(impl)) {}
+
+pool::~pool() {
+  if (!impl_) return;
+  if (impl_->close()) {
+    // Handles still open, or a write failed: write what can be written and
+    // stop serving; the memory stays until the last handle lets go of it.
+    (void)impl_->sync(std::nullopt, internal::no_slot);
+    impl_->closed.store(true, std::memory_order_relaxed);
+  }
+}
+
+std::error_code pool::create(const pool_options& options, std::unique_ptr<pool>& out) noexcept {
+  std::shared_ptr<internal::pool_impl> impl;
+  if (auto ec = internal::pool_impl::create(options, impl)) return ec;
+  out.reset(new (std::nothrow) pool(std::move(impl)));
+  return out ? std::error_code{} : err(ENOMEM);
+}
+
+std::unique_ptr<file> pool::file_create() noexcept {
+  if (impl_->closed.load(std::memory_order_relaxed)) return nullptr;
+  std::unique_ptr<file> f(new (std::nothrow) file(impl_));
+  if (f && !f->st_) f.reset();
+  return f;
+}
+
+std::error_code pool::register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout) noexcept {
+  return impl_->register_page_io(ftype, std::move(pgin), std::move(pgout));
+}
+
+void pool::set_log_flush(log_flush_fn fn) noexcept { impl_->set_log_flush(std::move(fn)); }
+
+std::error_code pool::sync(std::optional<lsn> upto) noexcept {
+  return impl_->sync(upto, internal::no_slot);
+}
+
+std::error_code pool::trickle(int percent, int* written) noexcept {
+  return impl_->trickle(percent, written);
+}
+
+pool_stats pool::stats(bool clear) noexcept { return impl_->stats(clear); }
+std::vector<file_stats> pool::file_statistics(bool clear) noexcept {
+  return impl_->file_statistics(clear);
+}
+
+std::size_t pool::frames() const noexcept { return impl_->frames(); }
+std::size_t pool::frame_size() const noexcept { return impl_->frame_size(); }
+unsigned pool::regions() const noexcept { return impl_->nregions(); }
+
+void pool::set_mmap_size(std::size_t bytes) noexcept {
+  impl_->mmap_size.store(bytes, std::memory_order_relaxed);
+}
+std::size_t pool::mmap_size() const noexcept {
+  return impl_->mmap_size.load(std::memory_order_relaxed);
+}
+std::error_code pool::set_max_open_fd(int n) noexcept {
+  if (n < 0) return err(EINVAL);
+  impl_->max_open_fd.store(n, std::memory_order_relaxed);
+  return {};
+}
+int pool::max_open_fd() const noexcept { return impl_->max_open_fd.load(std::memory_order_relaxed); }
+std::error_code pool::set_max_write(int writes, std::chrono::microseconds sleep) noexcept {
+  if (writes < 0 || sleep.count() < 0) return err(EINVAL);
+  impl_->max_write.store(writes, std::memory_order_relaxed);
+  impl_->max_write_sleep_us.store(sleep.count(), std::memory_order_relaxed);
+  return {};
+}
+void pool::max_write(int* writes, std::chrono::microseconds* sleep) const noexcept {
+  if (writes) *writes = impl_->max_write.load(std::memory_order_relaxed);
+  if (sleep) *sleep = std::chrono::microseconds(impl_->max_write_sleep_us.load(std::memory_order_relaxed));
+}
+
+std::error_code pool::close() noexcept { return impl_->close(); }
+
+}  // namespace pagepool

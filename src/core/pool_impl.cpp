@@ -1,0 +1,612 @@
+// src/core/pool_impl.cpp: creation, routing, and the get/put paths.
+//
+// Synchronization edges (numbers used at the sites below; the bucket latch's
+// own edges are in table/bucket_latch.hpp):
+//   (P1) pin CAS [acquire] synchronizes-with the store that published the page
+//        (P3) or the unpin CAS (P2) of an earlier holder: the pinner sees the
+//        page bytes as last written.
+//   (P2) unpin CAS [release]: the holder's writes to the page happen-before
+//        the evictor's or writer's claim (E1 in alloc_frame, W1 in
+//        flush/writeback.cpp).
+//   (P3) publish after load: store of valid [release], read by (P1) of waiters.
+//   (E1) evictor's claim CAS to busy [acquire], pairs with (P2).
+//   (E2) evictor gives a frame back after a failed write: store [release],
+//        pairs with the next claim's acquire.
+//   (F1) fs.frames.fetch_sub [release] after the evictor's last use of the
+//        file state; the reaper's acquire load pairs with it.
+#include "core/pool_impl.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "io/posix_io.hpp"
+#include "port/assert.hpp"
+#include "port/backoff.hpp"
+
+namespace pagepool::internal {
+
+namespace {
+
+std::error_code err(int e) { return {e, std::generic_category()}; }
+
+/// CLOCK usage count given to a page at its final unpin (see pool.hpp).
+frame_state::word usage_for(priority p) noexcept {
+  switch (p) {
+    case priority::very_low: return 0;
+    case priority::low: return 1;
+    case priority::high: return 4;
+    case priority::very_high: return 7;
+    default: return 2;
+  }
+}
+
+std::uint64_t mix64(std::uint64_t x) noexcept {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  x ^= x >> 33;
+  return x;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- scratch page
+
+std::byte* scratch_page(std::size_t size) noexcept {
+  struct buf {
+    std::byte* p = nullptr;
+    std::size_t n = 0;
+    ~buf() { std::free(p); }
+  };
+  thread_local buf b;
+  if (b.n < size) {
+    std::free(b.p);
+    b.p = static_cast<std::byte*>(std::aligned_alloc(4096, (size + 4095) / 4096 * 4096));
+    b.n = b.p ? size : 0;
+  }
+  return b.p;
+}
+
+// ------------------------------------------------------------------- pin table
+
+void pin_table::add(frame_ref r) noexcept {
+  shard& s = shard_of(r);
+  s.latch.lock();
+  auto it = std::find_if(s.pins.begin(), s.pins.end(), [r](auto& e) { return e.first == r; });
+  if (it != s.pins.end())
+    ++it->second;
+  else
+    s.pins.emplace_back(r, 1);
+  s.latch.unlock();
+}
+
+bool pin_table::remove(frame_ref r) noexcept {
+  shard& s = shard_of(r);
+  s.latch.lock();
+  bool found = false;
+  auto it = std::find_if(s.pins.begin(), s.pins.end(), [r](auto& e) { return e.first == r; });
+  if (it != s.pins.end()) {
+    found = true;
+    if (--it->second == 0) {
+      *it = s.pins.back();
+      s.pins.pop_back();
+    }
+  }
+  s.latch.unlock();
+  return found;
+}
+
+bool pin_table::holds(frame_ref r) noexcept {
+  shard& s = shard_of(r);
+  s.latch.lock_shared();
+  bool found = std::any_of(s.pins.begin(), s.pins.end(), [r](auto& e) { return e.first == r; });
+  s.latch.unlock_shared();
+  return found;
+}
+
+bool pin_table::empty() noexcept {
+  for (auto& s : shards_) {
+    s.latch.lock_shared();
+    bool e = s.pins.empty();
+    s.latch.unlock_shared();
+    if (!e) return false;
+  }
+  return true;
+}
+
+// -------------------------------------------------------------------- creation
+
+std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_impl>& out) noexcept {
+  const std::size_t fs = o.frame_size;
+  if (fs < 512 || fs > 65536 || !std::has_single_bit(fs)) return err(EINVAL);
+  if (o.regions == 0 || o.max_files == 0 || o.max_files > 1u << 20) return err(EINVAL);
+  if (o.max_open_fd < 0 || o.max_write < 0 || o.max_write_sleep.count() < 0) return err(EINVAL);
+  const std::size_t frames = o.cache_frames ? o.cache_frames : o.cache_bytes / fs;
+  if (frames == 0 || frames < o.regions) return err(EINVAL);
+  if (frames / o.regions >= no_frame - 1) return err(EINVAL);
+
+  std::shared_ptr<pool_impl> p(new (std::nothrow) pool_impl());
+  if (!p) return err(ENOMEM);
+  p->opts_ = o;
+  p->frame_size_ = fs;
+  p->total_frames_ = frames;
+  p->mmap_size.store(o.mmap_size, std::memory_order_relaxed);
+  p->max_open_fd.store(o.max_open_fd, std::memory_order_relaxed);
+  p->max_write.store(o.max_write, std::memory_order_relaxed);
+  p->max_write_sleep_us.store(o.max_write_sleep.count(), std::memory_order_relaxed);
+  try {
+    for (unsigned r = 0; r < o.regions; ++r) {
+      const std::size_t n = frames / o.regions + (r < frames % o.regions ? 1 : 0);
+      auto rg = std::make_unique<region>(r, static_cast<std::uint32_t>(n),
+                                         static_cast<std::uint32_t>(fs));
+      if (!rg->ok()) return err(ENOMEM);
+      p->regions_.push_back(std::move(rg));
+    }
+    p->max_files_ = o.max_files;
+    p->files_len_ = sizeof(file_shared) * o.max_files;
+    void* m = ::mmap(nullptr, p->files_len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+    if (m == MAP_FAILED) return err(ENOMEM);
+    p->files_ = static_cast<file_shared*>(m);
+    for (std::size_t i = 0; i < o.max_files; ++i) new (&p->files_[i]) file_shared();
+    p->locals_ = std::make_unique<file_local[]>(o.max_files);
+  } catch (const std::bad_alloc&) {
+    return err(ENOMEM);
+  }
+  out = std::move(p);
+  return {};
+}
+
+pool_impl::~pool_impl() {
+  if (locals_) {
+    for (std::size_t i = 0; i < max_files_; ++i)
+      if (locals_[i].fd >= 0) ::close(locals_[i].fd);
+  }
+  if (files_ != nullptr) {
+    for (std::size_t i = 0; i < max_files_; ++i) files_[i].~file_shared();
+    ::munmap(files_, files_len_);
+  }
+}
+
+pool_impl::route pool_impl::route_of(std::uint32_t slot, pgno_t pgno) const noexcept {
+  const std::uint64_t h = mix64((std::uint64_t{slot} << 32) | pgno);
+  const auto r = static_cast<std::uint32_t>(((h >> 32) * regions_.size()) >> 32);
+  return {r, static_cast<std::uint32_t>(h) & (regions_[r]->nbuckets() - 1)};
+}
+
+// ------------------------------------------------------------- page-io registry
+
+std::error_code pool_impl::register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout) noexcept {
+  if (ftype < 1 || ftype > 127) return err(EINVAL);
+  try {
+    auto e = std::make_shared<const page_io>(page_io{std::move(pgin), std::move(pgout)});
+    std::lock_guard g(io_mu_);
+    page_io_[ftype] = std::move(e);
+  } catch (...) {
+    return err(ENOMEM);
+  }
+  return {};
+}
+
+void pool_impl::set_log_flush(log_flush_fn fn) noexcept {
+  std::shared_ptr<const log_flush_fn> p;
+  if (fn) p = std::make_shared<const log_flush_fn>(std::move(fn));
+  std::lock_guard g(io_mu_);
+  log_flush_ = std::move(p);
+}
+
+bool pool_impl::has_pgin(int ftype) noexcept {
+  if (ftype < 1 || ftype > 127) return false;
+  std::lock_guard g(io_mu_);
+  return page_io_[ftype] && page_io_[ftype]->pgin;
+}
+
+std::error_code pool_impl::call_page_io(std::uint32_t slot, bool in, pgno_t pgno, void* page) noexcept {
+  const int ftype = files_[slot].ftype;
+  if (ftype < 1 || ftype > 127) return {};
+  std::shared_ptr<const page_io> e;
+  {
+    std::lock_guard g(io_mu_);
+    e = page_io_[ftype];
+  }
+  if (!e) return {};
+  const page_io_fn& fn = in ? e->pgin : e->pgout;
+  if (!fn) return {};
+  const auto& c = locals_[slot].cookie;
+  const int rc = fn(pgno, page, std::span<const std::byte>(c.data(), c.size()));
+  return rc == 0 ? std::error_code{} : err(rc);
+}
+
+// ------------------------------------------------------------------ get (fix)
+
+std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags flags,
+                               fix_result& out) noexcept {
+  using gf = get_flags;
+  const auto fl = static_cast<std::uint32_t>(flags);
+  constexpr auto known = static_cast<std::uint32_t>(gf::create | gf::dirty | gf::edit | gf::last |
+                                                    gf::new_page);
+  if ((fl & ~known) != 0) return err(EINVAL);
+  const bool create = any(flags, gf::create), last = any(flags, gf::last),
+             is_new = any(flags, gf::new_page);
+  if (int{create} + int{last} + int{is_new} > 1) return err(EINVAL);
+  if (!h.open || closed.load(std::memory_order_relaxed) || pgno == nullptr) return err(EINVAL);
+  const bool want_dirty = any(flags, gf::dirty | gf::edit);
+  if (h.rdonly) {
+    if (want_dirty) return err(EACCES);
+    if (is_new) return err(EINVAL);
+  }
+  const std::uint32_t slot = h.slot;
+  file_shared& fs = files_[slot];
+  const std::size_t ps = fs.page_size;
+
+  // Small read-only files: served from the mapping while no writer joined.
+  // relaxed: can_mmap only ever goes true -> false; a stale true serves the
+  // mapped file, which is what the handle saw at open.
+  if (h.map != nullptr && !is_new && fs.can_mmap.load(std::memory_order_relaxed)) {
+    if (last && h.map_pages == 0) return errc::page_not_found;
+    const pgno_t p = last ? h.map_pages - 1 : *pgno;
+    if (p < h.map_pages) {
+      fs.counters.add<&file_counters::map>();
+      *pgno = p;
+      out = {make_ref(no_frame, p), h.map + std::size_t{p} * ps, p};
+      return {};
+    }
+  }
+
+  if (is_new) {
+    // Allocate the frame first so that a failure changes nothing.
+    for (;;) {
+      const std::uint32_t n = fs.npages.load(std::memory_order_acquire);
+      const std::uint64_t maxp = fs.maxpages.load(std::memory_order_relaxed);
+      if (n == no_frame || (maxp != 0 && n >= maxp)) return err(ENOSPC);
+      const route rt = route_of(slot, n);
+      region& rg = *regions_[rt.region];
+      std::uint32_t f;
+      if (auto ec = alloc_frame(rt.region, f)) return ec;
+      std::uint32_t expect = n;
+      // acq_rel: orders this page number's reservation with other NEW/CREATE
+      // callers that raise npages (they read it with acquire).
+      if (!fs.npages.compare_exchange_strong(expect, n + 1, std::memory_order_acq_rel)) {
+        release_frame(rt.region, f);
+        continue;
+      }
+      bucket& b = rg.bucket_at(rt.bucket);
+      b.latch.lock();
+      if (rg.find(rt.bucket, slot, n) != no_frame) {  // CREATEd meanwhile: take the next
+        b.latch.unlock();
+        release_frame(rt.region, f);
+        continue;
+      }
+      frame& fr = rg.frame_at(f);
+      fr.file.store(slot, std::memory_order_relaxed);
+      fr.pgno.store(n, std::memory_order_relaxed);
+      const frame_state::word s = fr.state.load(std::memory_order_relaxed);
+      fr.state.store(s | 1, std::memory_order_relaxed);  // L: busy, one pin (we own it)
+      rg.link(rt.bucket, f);
+      fs.frames.fetch_add(1, std::memory_order_relaxed);
+      b.latch.unlock();
+      std::byte* page = rg.page(f);
+      const std::size_t clear = fs.clear_len == 0 ? ps : std::min<std::size_t>(fs.clear_len, ps);
+      std::memset(page, 0, clear);
+      fs.counters.add<&file_counters::create>();
+      // (P3) publish: release, read by waiters' pin CAS (P1).
+      fr.state.store((s & ~frame_state::busy) | frame_state::valid | frame_state::dirty | 1 |
+                         (frame_state::word{1} << frame_state::usage_shift),
+                     std::memory_order_release);
+      *pgno = n;
+      out = {make_ref(rt.region, f), page, n};
+      return {};
+    }
+  }
+
+  pgno_t p = *pgno;
+  if (last) {
+    const std::uint32_t n = fs.npages.load(std::memory_order_acquire);
+    if (n == 0) return errc::page_not_found;
+    p = n - 1;
+  }
+  const route rt = route_of(slot, p);
+  region& rg = *regions_[rt.region];
+  bucket& b = rg.bucket_at(rt.bucket);
+  for (;;) {
+    region_counters& rc = rg.hdr().counters.local();
+    (b.latch.lock_shared() ? rc.hash_wait : rc.hash_nowait).add();
+    std::uint32_t f = rg.find(rt.bucket, slot, p);
+    if (f != no_frame) {
+      frame& fr = rg.frame_at(f);
+      frame_state::word s = fr.state.load(std::memory_order_relaxed);
+      while (frame_state::pinnable(s)) {
+        if (frame_state::pins(s) == frame_state::pin_max) {
+          b.latch.unlock_shared();
+          return err(EAGAIN);
+        }
+        const frame_state::word ns = (s + 1) | (want_dirty ? frame_state::dirty : 0);
+        if (fr.state.compare_exchange_weak(s, ns, std::memory_order_acquire,  // (P1)
+                                           std::memory_order_relaxed)) {
+          b.latch.unlock_shared();
+          fs.counters.add<&file_counters::hit>();
+          if (last) *pgno = p;
+          out = {make_ref(rt.region, f), rg.page(f), p};
+          return {};
+        }
+      }
+      // Busy: being read in, evicted, or copied for write-back. Wait for it to
+      // change, then look again.
+      b.latch.unlock_shared();
+      rc.io_wait.add();
+      backoff bo;
+      while (fr.state.load(std::memory_order_relaxed) == s) bo.pause();
+      continue;
+    }
+    b.latch.unlock_shared();
+
+    // Miss.
+    const std::uint32_t n = fs.npages.load(std::memory_order_acquire);
+    const bool exists = p < n;
+    if (!exists) {
+      if (!create) return errc::page_not_found;
+      if (h.rdonly) return err(EINVAL);
+      const std::uint64_t maxp = fs.maxpages.load(std::memory_order_relaxed);
+      if (p == no_frame || (maxp != 0 && p >= maxp)) return err(ENOSPC);
+    }
+    if (auto ec = alloc_frame(rt.region, f)) return ec;
+    (b.latch.lock() ? rc.hash_wait : rc.hash_nowait).add();
+    if (rg.find(rt.bucket, slot, p) != no_frame) {  // another thread read it in first
+      b.latch.unlock();
+      release_frame(rt.region, f);
+      continue;
+    }
+    frame& fr = rg.frame_at(f);
+    fr.file.store(slot, std::memory_order_relaxed);
+    fr.pgno.store(p, std::memory_order_relaxed);
+    const frame_state::word s = fr.state.load(std::memory_order_relaxed);
+    fr.state.store(s | 1, std::memory_order_relaxed);  // L: busy, one pin (owned)
+    rg.link(rt.bucket, f);
+    fs.frames.fetch_add(1, std::memory_order_relaxed);
+    b.latch.unlock();
+
+    bool created = false;
+    if (auto ec = load_page(h, rt.region, f, p, exists, create, false, created)) {
+      unlink_and_free(rt.region, f);
+      return ec;
+    }
+    fs.counters.add<&file_counters::miss>();
+    if (created) {
+      fs.counters.add<&file_counters::create>();
+      std::uint32_t cur = fs.npages.load(std::memory_order_relaxed);
+      // acq_rel: pairs with the acquire loads of NEW and of the miss path.
+      while (cur < p + 1 &&
+             !fs.npages.compare_exchange_weak(cur, p + 1, std::memory_order_acq_rel)) {
+      }
+    } else {
+      fs.counters.add<&file_counters::in>();
+    }
+    const frame_state::word dirty_bits = (created || want_dirty) ? frame_state::dirty : 0;
+    // (P3) publish: release, read by waiters' pin CAS (P1).
+    fr.state.store((s & ~frame_state::busy) | frame_state::valid | dirty_bits | 1 |
+                       (frame_state::word{1} << frame_state::usage_shift),
+                   std::memory_order_release);
+    if (last) *pgno = p;
+    out = {make_ref(rt.region, f), rg.page(f), p};
+    return {};
+  }
+}
+
+std::error_code pool_impl::load_page(file_handle_state& h, std::uint32_t r, std::uint32_t f,
+                                     pgno_t pgno, bool exists, bool create, bool is_new,
+                                     bool& created) noexcept {
+  const std::uint32_t slot = h.slot;
+  file_shared& fs = files_[slot];
+  file_local& fl = locals_[slot];
+  const std::size_t ps = fs.page_size;
+  std::byte* page = regions_[r]->page(f);
+  created = !exists;
+  if (exists) {
+    std::size_t got = 0;
+    if (auto ec = ensure_fd(slot, false); ec && !fs.temp) return ec;
+    std::shared_lock lk(fl.fd_mu);
+    if (fl.fd >= 0) {
+      if (auto ec = io::read_at(fl.fd, page, ps, static_cast<off_t>(pgno) * static_cast<off_t>(ps), &got))
+        return ec;
+    }
+    if (got < ps) {
+      if (!create) return errc::page_not_found;
+      created = true;
+    }
+  }
+  if (created) {
+    const std::size_t clear = fs.clear_len == 0 ? ps : std::min<std::size_t>(fs.clear_len, ps);
+    std::memset(page, 0, clear);
+  }
+  if (!is_new) {
+    if (auto ec = call_page_io(slot, true, pgno, page)) return ec;
+  }
+  return {};
+}
+
+void pool_impl::unlink_and_free(std::uint32_t r, std::uint32_t f) noexcept {
+  region& rg = *regions_[r];
+  frame& fr = rg.frame_at(f);
+  const std::uint32_t slot = fr.file.load(std::memory_order_relaxed);
+  const route rt = route_of(slot, fr.pgno.load(std::memory_order_relaxed));
+  bucket& b = rg.bucket_at(rt.bucket);
+  b.latch.lock();
+  rg.unlink(rt.bucket, f);
+  b.latch.unlock();
+  files_[slot].frames.fetch_sub(1, std::memory_order_release);  // (F1)
+  rg.push_free(f);
+}
+
+void pool_impl::release_frame(std::uint32_t r, std::uint32_t f) noexcept { regions_[r]->push_free(f); }
+
+// ------------------------------------------------------------ frame allocation
+
+std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noexcept {
+  region& rg = *regions_[r];
+  region_header& hd = rg.hdr();
+  region_counters& rc = hd.counters.local();
+  rc.alloc.add();
+  std::uint32_t f = rg.pop_free();
+  if (f != no_frame) {
+    out = f;
+    return {};
+  }
+  const std::uint32_t n = rg.nframes();
+  constexpr std::uint32_t batch = 8;
+  const auto deadline = std::chrono::steady_clock::now() + opts_.alloc_timeout;
+  std::error_code write_err;
+  std::uint64_t visits = 0;
+  backoff bo;
+  for (unsigned pass = 0;; ++pass) {
+    std::uint32_t candidates = 0;
+    for (std::uint32_t done = 0; done < n; done += batch) {
+      // relaxed: the hand is a hint; two threads sweeping the same slot is harmless.
+      const std::uint64_t start = hd.hand.fetch_add(batch, std::memory_order_relaxed);
+      for (std::uint32_t j = 0; j < batch; ++j) {
+        const auto i = static_cast<std::uint32_t>((start + j) % n);
+        ++visits;
+        frame& fr = rg.frame_at(i);
+        frame_state::word s = fr.state.load(std::memory_order_relaxed);
+        if (!frame_state::evictable(s)) continue;
+        ++candidates;
+        if (const auto u = frame_state::usage(s); u > 0) {
+          // relaxed: aging is a hint; a lost race leaves the count as it was.
+          fr.state.compare_exchange_strong(s, frame_state::with_usage(s, u - 1),
+                                           std::memory_order_relaxed);
+          continue;
+        }
+        if (!fr.state.compare_exchange_strong(s, s | frame_state::busy,
+                                              std::memory_order_acquire))  // (E1)
+          continue;
+        if (auto ec = evict(r, i, s | frame_state::busy)) {
+          write_err = ec;
+          continue;
+        }
+        rc.alloc_pages.add(visits);
+        std::uint64_t cur = hd.alloc_max_pages.load(std::memory_order_relaxed);
+        while (visits > cur &&
+               !hd.alloc_max_pages.compare_exchange_weak(cur, visits, std::memory_order_relaxed)) {
+        }
+        out = i;
+        return {};
+      }
+    }
+    if ((f = rg.pop_free()) != no_frame) {  // a frame was freed meanwhile
+      rc.alloc_pages.add(visits);
+      out = f;
+      return {};
+    }
+    // Nothing evictable in a whole pass (all pinned or busy), or every count
+    // already aged through: give up at the deadline, never sleep for long.
+    if (candidates == 0 || pass > frame_state::usage_max + 1) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        rc.alloc_pages.add(visits);
+        return write_err ? write_err : err(ENOMEM);
+      }
+      bo.pause();
+    }
+  }
+}
+
+std::error_code pool_impl::evict(std::uint32_t r, std::uint32_t f, frame_state::word s) noexcept {
+  region& rg = *regions_[r];
+  frame& fr = rg.frame_at(f);
+  const std::uint32_t slot = fr.file.load(std::memory_order_relaxed);
+  const pgno_t pgno = fr.pgno.load(std::memory_order_relaxed);
+  file_shared& fs = files_[slot];
+  const bool dirty = (s & frame_state::dirty) != 0;
+  if (dirty) {
+    std::byte* copy = scratch_page(frame_size_);
+    if (copy == nullptr) {
+      fr.state.store(s & ~frame_state::busy, std::memory_order_release);  // (E2)
+      return err(ENOMEM);
+    }
+    std::memcpy(copy, rg.page(f), fs.page_size);
+    if (auto ec = write_page(slot, pgno, copy)) {
+      fr.state.store(s & ~frame_state::busy, std::memory_order_release);  // (E2): still dirty
+      return ec;
+    }
+  }
+  const route rt = route_of(slot, pgno);
+  bucket& b = rg.bucket_at(rt.bucket);
+  b.latch.lock();
+  rg.unlink(rt.bucket, f);
+  b.latch.unlock();
+  (dirty ? rg.hdr().counters.local().rw_evict : rg.hdr().counters.local().ro_evict).add();
+  fs.frames.fetch_sub(1, std::memory_order_release);  // (F1)
+  fr.state.store(frame_state::next_blank(s), std::memory_order_relaxed);  // E': still ours
+  return {};
+}
+
+// ------------------------------------------------------------------ put (unfix)
+
+std::error_code pool_impl::locate(file_handle_state& h, const void* page, frame_ref& ref) noexcept {
+  if (!h.open) return err(EINVAL);
+  const auto a = reinterpret_cast<std::uintptr_t>(page);
+  if (h.map != nullptr) {
+    const auto m = reinterpret_cast<std::uintptr_t>(h.map);
+    if (a >= m && a < m + h.map_len) {
+      if ((a - m) % h.page_size != 0) return err(EINVAL);
+      ref = make_ref(no_frame, static_cast<std::uint32_t>((a - m) / h.page_size));
+      return {};
+    }
+  }
+  for (std::uint32_t r = 0; r < regions_.size(); ++r) {
+    region& rg = *regions_[r];
+    const std::uint32_t f = rg.frame_of(page);
+    if (f == no_frame) continue;
+    // relaxed: a frame this handle has pinned cannot change its key; for any
+    // other frame the answer is EINVAL whatever is read.
+    if (rg.frame_at(f).file.load(std::memory_order_relaxed) != h.slot) return err(EINVAL);
+    ref = make_ref(r, f);
+    return {};
+  }
+  return err(EINVAL);
+}
+
+std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority prio,
+                                 put_flags flags, bool set_only) noexcept {
+  using pf = put_flags;
+  const auto fl = static_cast<std::uint32_t>(flags);
+  constexpr auto known = static_cast<std::uint32_t>(pf::clean | pf::dirty | pf::discard);
+  if ((fl & ~known) != 0) return err(EINVAL);
+  if (any(flags, pf::clean) && any(flags, pf::dirty)) return err(EINVAL);
+  const int pv = static_cast<int>(prio);
+  if (pv < 0 || pv > 5) return err(EINVAL);
+  if (any(flags, pf::dirty) && h.rdonly) return err(EACCES);
+  if (ref_region(ref) == no_frame) return {};  // mapped page: nothing to unpin
+  frame& fr = regions_[ref_region(ref)]->frame_at(ref_frame(ref));
+  const priority eff =
+      prio == priority::unchanged ? static_cast<priority>(h.prio.load(std::memory_order_relaxed)) : prio;
+  frame_state::word s = fr.state.load(std::memory_order_relaxed);
+  for (;;) {
+    if (frame_state::pins(s) == 0 || !(s & frame_state::valid)) return err(EINVAL);
+    frame_state::word ns = s;
+    if (any(flags, pf::dirty)) ns |= frame_state::dirty;
+    if (any(flags, pf::clean)) ns &= ~frame_state::dirty;
+    if (set_only) {
+      if (any(flags, pf::discard)) ns |= frame_state::discard;
+    } else {
+      ns -= 1;
+      if (frame_state::pins(ns) == 0) {
+        const bool disc = any(flags, pf::discard) || (s & frame_state::discard);
+        ns = frame_state::with_usage(ns, disc ? 0 : usage_for(eff)) & ~frame_state::discard;
+      } else if (any(flags, pf::discard)) {
+        ns |= frame_state::discard;
+      }
+    }
+    if (fr.state.compare_exchange_weak(s, ns, std::memory_order_release,  // (P2)
+                                       std::memory_order_relaxed))
+      return {};
+  }
+}
+
+}  // namespace pagepool::internal

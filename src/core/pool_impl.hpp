@@ -1,0 +1,250 @@
+// src/core/pool_impl.hpp: the pool behind pagepool::pool and pagepool::file.
+//
+// Shared state (regions and the file table) lives in mappings and refers to
+// itself by index. Process-local state sits beside it: per-file descriptors,
+// paths and cookies (file_local), the page-in/out registry, the log-flush
+// function, and each handle's pin table (file_handle_state).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "pagepool/pool.hpp"
+#include "region/region.hpp"
+#include "stats/sharded_counter.hpp"
+#include "table/bucket_latch.hpp"
+
+namespace pagepool::internal {
+
+inline constexpr std::uint32_t no_slot = 0xFFFFFFFFu;
+/// Reference to a pinned frame: region << 32 | frame index.
+using frame_ref = std::uint64_t;
+inline constexpr frame_ref mapped_ref = ~0ull;
+constexpr frame_ref make_ref(std::uint32_t r, std::uint32_t f) { return (frame_ref{r} << 32) | f; }
+constexpr std::uint32_t ref_region(frame_ref x) { return static_cast<std::uint32_t>(x >> 32); }
+constexpr std::uint32_t ref_frame(frame_ref x) { return static_cast<std::uint32_t>(x); }
+
+struct file_counters {
+  counter hit, miss, create, in, out, map;
+};
+
+/// Per physical file, shared by every handle on it (BDB: MPOOLFILE). Lives in
+/// the file table mapping; index = slot.
+struct file_shared {
+  std::atomic<std::uint32_t> used{0};  // relaxed: guarded by the registry latch
+  std::uint32_t page_size = 0;
+  file_id id{};
+  std::int32_t ftype = 0;
+  std::uint32_t clear_len = 0;
+  std::int32_t lsn_offset = -1;
+  bool temp = false;
+  bool ftype_set = false, clear_set = false, lsn_set = false;
+  std::atomic<std::uint32_t> npages{0};    // pages in the file: last_pgno + 1
+  std::atomic<std::uint64_t> maxpages{0};  // 0 = unlimited
+  std::atomic<std::uint32_t> handles{0};   // open handles (registry latch)
+  std::atomic<std::uint32_t> writers{0};   // open writable handles (registry latch)
+  std::atomic<std::uint32_t> frames{0};    // frames holding its pages
+  std::atomic<std::uint32_t> io_refs{0};   // syncs that will fsync it
+  std::atomic<bool> can_mmap{true};        // false once a writer has joined
+  std::atomic<std::uint64_t> write_gen{0};  // pages written so far
+  std::atomic<std::uint64_t> synced_gen{0}; // write_gen covered by a finished fsync
+  sharded<file_counters> counters;
+};
+
+/// Per physical file, per process: the descriptor and what reopens it.
+struct file_local {
+  std::shared_mutex fd_mu;  // I/O holds it shared; open/close/upgrade exclusive
+  int fd = -1;
+  bool fd_writable = false;
+  bool direct = false;
+  std::string path;  // empty for a temporary file
+  std::vector<std::byte> cookie;
+};
+
+/// A handle's pins taken through the raw-pointer API, to validate puts.
+class pin_table {
+ public:
+  void add(frame_ref r) noexcept;
+  /// Removes one pin of r; false if this handle holds none.
+  bool remove(frame_ref r) noexcept;
+  bool holds(frame_ref r) noexcept;
+  bool empty() noexcept;
+
+ private:
+  static constexpr unsigned shards = 8;
+  struct alignas(cache_line) shard {
+    bucket_latch latch;
+    std::vector<std::pair<frame_ref, std::uint32_t>> pins;
+  };
+  shard& shard_of(frame_ref r) noexcept { return shards_[(r ^ (r >> 32)) % shards]; }
+  shard shards_[shards];
+};
+
+/// One handle (BDB: DB_MPOOLFILE), process-local.
+struct file_handle_state {
+  // Configuration given before open.
+  std::uint32_t clear_len = 0;
+  bool clear_set = false;
+  file_id id{};
+  bool id_set = false;
+  int ftype = 0;
+  bool ftype_set = false;
+  std::int32_t lsn_offset = -1;
+  bool lsn_set = false;
+  std::vector<std::byte> cookie;
+  bool cookie_set = false;
+  std::atomic<int> prio{static_cast<int>(priority::normal)};
+  std::uint64_t maxsize = 0;
+  bool maxsize_set = false;
+  // Set by open.
+  bool open = false;
+  bool closed = false;
+  open_flags flags = open_flags::none;
+  bool rdonly = false;
+  std::uint32_t slot = no_slot;
+  std::size_t page_size = 0;
+  // mmap (read-only small files).
+  std::byte* map = nullptr;
+  std::size_t map_len = 0;
+  std::uint32_t map_pages = 0;
+  // Pins held through this handle.
+  pin_table pins;
+  struct pin_count {
+    counter n;  // page_handle pins: added on get, subtracted on release
+  };
+  sharded<pin_count> handle_pins;
+  std::atomic<std::int64_t> mapped_pins{0};
+};
+
+/// What fix() hands back.
+struct fix_result {
+  frame_ref ref = 0;
+  void* page = nullptr;
+  pgno_t pgno = 0;
+};
+
+class pool_impl {
+ public:
+  static std::error_code create(const pool_options& o, std::shared_ptr<pool_impl>& out) noexcept;
+  ~pool_impl();
+
+  // --- files (core/file_registry.cpp)
+  std::error_code open_file(file_handle_state& h, const std::optional<std::string>& path,
+                            open_flags flags, int mode, std::size_t page_size) noexcept;
+  std::error_code close_file(file_handle_state& h) noexcept;
+  file_shared& shared(std::uint32_t slot) noexcept { return files_[slot]; }
+  file_local& local(std::uint32_t slot) noexcept { return locals_[slot]; }
+
+  // --- pages (core/pool_impl.cpp)
+  std::error_code fix(file_handle_state& h, pgno_t* pgno, get_flags flags, fix_result& out) noexcept;
+  /// Unpins (set_only: changes flags, keeps the pin). The pin-table check is
+  /// the caller's.
+  std::error_code unfix(file_handle_state& h, frame_ref ref, priority prio, put_flags flags,
+                        bool set_only) noexcept;
+  /// The frame_ref of a page address got from h, or an error.
+  std::error_code locate(file_handle_state& h, const void* page, frame_ref& ref) noexcept;
+
+  // --- write-back (flush/writeback.cpp)
+  std::error_code sync(std::optional<lsn> upto, std::uint32_t only_slot) noexcept;
+  std::error_code trickle(int percent, int* written) noexcept;
+
+  // --- registry of page-in/out functions and the log flush
+  std::error_code register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout) noexcept;
+  void set_log_flush(log_flush_fn fn) noexcept;
+
+  // --- statistics (stats/stats.cpp)
+  pool_stats stats(bool clear) noexcept;
+  std::vector<file_stats> file_statistics(bool clear) noexcept;
+
+  std::error_code close() noexcept;
+
+  std::size_t frames() const noexcept { return total_frames_; }
+  std::size_t frame_size() const noexcept { return frame_size_; }
+  unsigned nregions() const noexcept { return static_cast<unsigned>(regions_.size()); }
+  region& region_at(std::uint32_t r) noexcept { return *regions_[r]; }
+
+  // Settings that may change at any time (relaxed: plain configuration values
+  // read at the next operation; nothing is published through them).
+  std::atomic<std::size_t> mmap_size{0};
+  std::atomic<int> max_open_fd{0};
+  std::atomic<int> max_write{0};
+  std::atomic<std::int64_t> max_write_sleep_us{0};
+  std::atomic<std::uint32_t> open_handles{0};
+  std::atomic<bool> closed{false};
+
+ private:
+  friend struct pool_internals;
+  pool_impl() = default;
+
+  // routing
+  struct route {
+    std::uint32_t region, bucket;
+  };
+  route route_of(std::uint32_t slot, pgno_t pgno) const noexcept;
+
+  // frames
+  std::error_code alloc_frame(std::uint32_t r, std::uint32_t& f) noexcept;
+  std::error_code evict(std::uint32_t r, std::uint32_t f, frame_state::word s) noexcept;
+  void release_frame(std::uint32_t r, std::uint32_t f) noexcept;
+  std::error_code load_page(file_handle_state& h, std::uint32_t r, std::uint32_t f, pgno_t pgno,
+                            bool exists, bool create, bool is_new, bool& created) noexcept;
+  void unlink_and_free(std::uint32_t r, std::uint32_t f) noexcept;
+
+  // write-back
+ public:
+  /// Writes frame f's page, which the caller owns (busy) or snapshotted into
+  /// `copy`: write-ahead rule, page-out on the copy, pwrite. Marks the file
+  /// written.
+  std::error_code write_page(std::uint32_t slot, pgno_t pgno, std::byte* copy) noexcept;
+  std::error_code ensure_fd(std::uint32_t slot, bool for_write) noexcept;
+  std::error_code call_page_io(std::uint32_t slot, bool in, pgno_t pgno, void* page) noexcept;
+  bool has_pgin(int ftype) noexcept;
+  /// Discards every frame of a file (its pages are dropped, not written).
+  void discard_file_frames(std::uint32_t slot) noexcept;
+  /// Frees file states no handle, frame or sync uses any more; enforces
+  /// max_open_fd on the rest. Caller holds the registry latch.
+  void reap_locked() noexcept;
+  std::error_code fsync_file(std::uint32_t slot) noexcept;
+  std::error_code write_back(int kind, std::optional<lsn> upto, std::uint32_t only_slot,
+                             std::int64_t limit, std::int64_t& written) noexcept;
+
+  bucket_latch registry_latch;
+  struct pool_counters {
+    counter page_trickle, write_sleeps, fd_closed;
+  };
+  sharded<pool_counters> pool_counters_;
+  sharded<file_counters> retired_;  // counters of freed file states (BDB folds them too)
+
+ private:
+  std::size_t frame_size_ = 0;
+  std::size_t total_frames_ = 0;
+  std::vector<std::unique_ptr<region>> regions_;
+  pool_options opts_;
+  // File table: a mapping of max_files file_shared, plus the local side.
+  file_shared* files_ = nullptr;
+  std::size_t files_len_ = 0;
+  std::size_t max_files_ = 0;
+  std::unique_ptr<file_local[]> locals_;
+  std::atomic<std::uint32_t> temp_serial_{0};
+
+  struct page_io {
+    page_io_fn pgin, pgout;
+  };
+  std::mutex io_mu_;
+  std::shared_ptr<const page_io> page_io_[128];
+  std::shared_ptr<const log_flush_fn> log_flush_;
+
+  friend class ::pagepool::pool;
+};
+
+/// Scratch page buffer per thread, 4 KiB-aligned (O_DIRECT).
+std::byte* scratch_page(std::size_t size) noexcept;
+
+}  // namespace pagepool::internal

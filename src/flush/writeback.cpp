@@ -1,0 +1,259 @@
+// src/flush/writeback.cpp: writing pages back: the page writer (write-ahead
+// rule, page-out, pwrite), sync, trickle, and descriptors.
+//
+// Synchronization edges (see frame/frame_state.hpp for the states):
+//   (W1) sync/trickle claim CAS to busy [acquire], pairs with the unpin (P2)
+//        in core/pool_impl.cpp: the copy sees the last holder's writes.
+//   (W2) after the copy: store W (busy cleared, wrt set) [release]: a pinner's
+//        later writes cannot reach the copy, and pins are allowed again.
+//   (W3) write done: CAS clearing wrt [release], pairs with an evictor's (E1)
+//        so that the evictor sees the frame no longer in flight.
+//   (G1) write_gen.fetch_add [release] after a pwrite; sync's acquire load
+//        (G2) decides whether an fsync is owed.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "core/pool_impl.hpp"
+#include "io/posix_io.hpp"
+#include "port/backoff.hpp"
+
+namespace pagepool::internal {
+
+namespace {
+std::error_code err(int e) { return {e, std::generic_category()}; }
+}  // namespace
+
+std::error_code pool_impl::ensure_fd(std::uint32_t slot, bool for_write) noexcept {
+  file_local& fl = locals_[slot];
+  file_shared& fs = files_[slot];
+  {
+    std::shared_lock lk(fl.fd_mu);
+    if (fl.fd >= 0 && (!for_write || fl.fd_writable)) return {};
+  }
+  std::unique_lock lk(fl.fd_mu);
+  if (fl.fd >= 0 && (!for_write || fl.fd_writable)) return {};
+  int fd = -1;
+  if (fs.temp) {
+    if (!for_write) return err(ENOENT);  // no backing file yet: nothing to read
+    std::string dir = opts_.temp_dir;
+    if (dir.empty()) {
+      const char* t = std::getenv("TMPDIR");
+      dir = t && *t ? t : "/tmp";
+    }
+    std::string tmpl = dir + "/pagepool-temp-XXXXXX";
+    fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+    if (fd < 0) return err(errno);
+    ::unlink(tmpl.c_str());  // gone from the directory; freed with its last descriptor
+  } else {
+    int of = (for_write || fl.fd_writable || fs.writers.load(std::memory_order_relaxed) > 0)
+                 ? O_RDWR
+                 : O_RDONLY;
+    if (fl.direct) of |= O_DIRECT;
+    fd = ::open(fl.path.c_str(), of | O_CLOEXEC);
+    if (fd < 0) return err(errno);
+    for_write = (of & O_ACCMODE) == O_RDWR;
+  }
+  if (fl.fd >= 0) ::close(fl.fd);  // exclusive: no I/O uses it now
+  fl.fd = fd;
+  fl.fd_writable = for_write || fs.temp;
+  return {};
+}
+
+std::error_code pool_impl::write_page(std::uint32_t slot, pgno_t pgno, std::byte* copy) noexcept {
+  file_shared& fs = files_[slot];
+  file_local& fl = locals_[slot];
+  const std::size_t ps = fs.page_size;
+  // Write-ahead rule: the log is durable up to this page's LSN first.
+  if (fs.lsn_offset >= 0) {
+    std::shared_ptr<const log_flush_fn> flush;
+    {
+      std::lock_guard g(io_mu_);
+      flush = log_flush_;
+    }
+    if (flush) {
+      lsn l;
+      std::memcpy(&l.file, copy + fs.lsn_offset, sizeof l.file);
+      std::memcpy(&l.offset, copy + fs.lsn_offset + sizeof l.file, sizeof l.offset);
+      if (const int rc = (*flush)(l); rc != 0) return err(rc);
+    }
+  }
+  if (auto ec = call_page_io(slot, false, pgno, copy)) return ec;
+  if (auto ec = ensure_fd(slot, true)) return ec;
+  {
+    std::shared_lock lk(fl.fd_mu);
+    if (auto ec = io::write_at(fl.fd, copy, ps, static_cast<off_t>(pgno) * static_cast<off_t>(ps)))
+      return ec;
+  }
+  fs.write_gen.fetch_add(1, std::memory_order_release);  // (G1)
+  fs.counters.add<&file_counters::out>();
+  return {};
+}
+
+std::error_code pool_impl::fsync_file(std::uint32_t slot) noexcept {
+  file_local& fl = locals_[slot];
+  std::shared_lock lk(fl.fd_mu);
+  if (fl.fd < 0) return {};
+  return io::sync_fd(fl.fd);
+}
+
+namespace {
+enum class pass_kind { sync, trickle };
+}
+
+// The common engine of sync and trickle: visit every frame, write the dirty,
+// unpinned ones that the pass wants.
+std::error_code pool_impl::write_back(int kind_i, std::optional<lsn> upto, std::uint32_t only_slot,
+                                      std::int64_t limit, std::int64_t& written) noexcept {
+  const auto kind = static_cast<pass_kind>(kind_i);
+  written = 0;
+  bool incomplete = false;
+  std::error_code first_err;
+  std::vector<bool> touched(max_files_, false);  // files this pass wrote or waited on
+  const int mw = max_write.load(std::memory_order_relaxed);
+  const auto sleep = std::chrono::microseconds(max_write_sleep_us.load(std::memory_order_relaxed));
+  std::byte* copy = scratch_page(frame_size_);
+  if (copy == nullptr) return err(ENOMEM);
+
+  for (std::uint32_t r = 0; r < regions_.size() && written < limit; ++r) {
+    region& rg = *regions_[r];
+    for (std::uint32_t i = 0; i < rg.nframes() && written < limit; ++i) {
+      frame& fr = rg.frame_at(i);
+      backoff bo;
+      for (;;) {
+        frame_state::word s = fr.state.load(std::memory_order_relaxed);
+        if (!(s & frame_state::valid) && !(s & frame_state::busy)) break;
+        // relaxed peek: confirmed after the claim below.
+        const std::uint32_t slot = fr.file.load(std::memory_order_relaxed);
+        if (only_slot != no_slot && slot != only_slot) break;
+        if (slot >= max_files_ || files_[slot].temp) break;
+        if (s & (frame_state::busy | frame_state::wrt)) {
+          // Being read, evicted or written by someone else: wait, then look
+          // again; an evictor's write is fsync'd below through write_gen.
+          if (!(s & frame_state::valid)) break;  // loading: not dirty yet
+          if (kind == pass_kind::trickle) break;
+          touched[slot] = true;
+          bo.pause();
+          continue;
+        }
+        if (!(s & frame_state::dirty)) break;
+        if (frame_state::pins(s) > 0) {
+          if (kind == pass_kind::sync) incomplete = true;
+          break;
+        }
+        if (!fr.state.compare_exchange_weak(s, (s | frame_state::busy) & ~frame_state::dirty,
+                                            std::memory_order_acquire))  // (W1)
+          continue;
+        // Owned. The peeked key is now stable; check it.
+        const std::uint32_t slot2 = fr.file.load(std::memory_order_relaxed);
+        const pgno_t pgno = fr.pgno.load(std::memory_order_relaxed);
+        file_shared& fs = files_[slot2];
+        bool skip = slot2 != slot;
+        if (!skip && upto && fs.lsn_offset >= 0) {
+          lsn l;
+          const std::byte* pg = rg.page(i);
+          std::memcpy(&l.file, pg + fs.lsn_offset, sizeof l.file);
+          std::memcpy(&l.offset, pg + fs.lsn_offset + sizeof l.file, sizeof l.offset);
+          skip = !(l < *upto);
+        }
+        if (skip) {
+          fr.state.store(s, std::memory_order_release);  // back as it was, dirty
+          break;
+        }
+        std::memcpy(copy, rg.page(i), fs.page_size);
+        // (W2) W: pins allowed again; eviction waits for the write.
+        fr.state.store((s & ~frame_state::dirty) | frame_state::wrt, std::memory_order_release);
+        touched[slot2] = true;
+        const std::error_code ec = write_page(slot2, pgno, copy);
+        frame_state::word w = fr.state.load(std::memory_order_relaxed);
+        while (!fr.state.compare_exchange_weak(
+            w, (w & ~frame_state::wrt) | (ec ? frame_state::dirty : 0),
+            std::memory_order_release)) {  // (W3)
+        }
+        if (ec) {
+          if (!first_err) first_err = ec;
+          break;
+        }
+        ++written;
+        if (mw > 0 && written % mw == 0 && sleep.count() > 0) {
+          pool_counters_.add<&pool_counters::write_sleeps>();
+          std::this_thread::sleep_for(sleep);
+        }
+        break;
+      }
+    }
+  }
+
+  if (kind == pass_kind::sync) {
+    // fsync every file this pass wrote, waited on, or that someone else wrote
+    // since its last fsync. write_gen / synced_gen make a concurrent sync that
+    // has not finished its fsync not count as ours.
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> owed;
+    registry_latch.lock();
+    for (std::uint32_t slot = 0; slot < max_files_; ++slot) {
+      file_shared& fs = files_[slot];
+      if (!fs.used.load(std::memory_order_relaxed) || fs.temp) continue;
+      if (only_slot != no_slot && slot != only_slot) continue;
+      const std::uint64_t g = fs.write_gen.load(std::memory_order_acquire);  // (G2)
+      if (touched[slot] || g > fs.synced_gen.load(std::memory_order_acquire)) {
+        fs.io_refs.fetch_add(1, std::memory_order_relaxed);  // registry latch orders it
+        owed.emplace_back(slot, g);
+      }
+    }
+    registry_latch.unlock();
+    for (auto [slot, g] : owed) {
+      file_shared& fs = files_[slot];
+      if (auto ec = fsync_file(slot)) {
+        if (!first_err) first_err = ec;
+      } else {
+        std::uint64_t cur = fs.synced_gen.load(std::memory_order_relaxed);
+        // release: a later sync that reads synced_gen >= g (acquire) may skip
+        // its fsync because this one completed.
+        while (cur < g && !fs.synced_gen.compare_exchange_weak(cur, g, std::memory_order_release)) {
+        }
+      }
+    }
+    registry_latch.lock();
+    for (auto [slot, g] : owed) files_[slot].io_refs.fetch_sub(1, std::memory_order_relaxed);
+    reap_locked();
+    registry_latch.unlock();
+  }
+  if (first_err) return first_err;
+  if (incomplete) return errc::incomplete;
+  return {};
+}
+
+std::error_code pool_impl::sync(std::optional<lsn> upto, std::uint32_t only_slot) noexcept {
+  if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
+  std::int64_t n = 0;
+  return write_back(static_cast<int>(pass_kind::sync), upto, only_slot, INT64_MAX, n);
+}
+
+std::error_code pool_impl::trickle(int percent, int* written) noexcept {
+  if (percent < 1 || percent > 100) return err(EINVAL);
+  if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
+  std::int64_t dirty = 0;
+  for (auto& rg : regions_)
+    for (std::uint32_t i = 0; i < rg->nframes(); ++i) {
+      const auto s = rg->frame_at(i).state.load(std::memory_order_relaxed);
+      if ((s & frame_state::valid) && (s & frame_state::dirty)) ++dirty;
+    }
+  const auto total = static_cast<std::int64_t>(total_frames_);
+  const std::int64_t clean = total - dirty;
+  const std::int64_t target = (total * percent + 99) / 100;
+  std::int64_t n = 0;
+  std::error_code ec;
+  if (target > clean) ec = write_back(static_cast<int>(pass_kind::trickle), std::nullopt, no_slot,
+                                      target - clean, n);
+  pool_counters_.add<&pool_counters::page_trickle>(static_cast<std::uint64_t>(n));
+  if (written != nullptr) *written = static_cast<int>(n);
+  return ec;
+}
+
+}  // namespace pagepool::internal

@@ -1,0 +1,95 @@
+// src/frame/frame_state.hpp: the frame header's state word.
+//
+// Every frame has one 64-bit atomic state word. Pinning, unpinning, claiming a
+// frame for eviction or write-back, and publishing a page after its read are
+// all single atomic read-modify-writes on it.
+//
+//   63             32 31   24 23   22   21   20   19   18  16 15             0
+//  +-----------------+-------+----+----+----+----+----+------+----------------+
+//  |     version     |  --   |disc|wrt |busy|vald|dirt|usage |      pins      |
+//  +-----------------+-------+----+----+----+----+----+------+----------------+
+//
+//   pins     16 bits  pin count; pin_max pins at most (EAGAIN beyond).
+//   usage     3 bits  CLOCK usage count 0..7, set from the priority at the
+//                     final unpin, decremented by the hand; 0 = evictable.
+//   dirty             the page differs from the file.
+//   valid             the frame holds the page its key names; readable.
+//   busy              one thread owns the frame exclusively: reading the page
+//                     in, evicting it, or copying it for write-back. No pin can
+//                     be taken while busy.
+//   wrt               a copy of the page is being written; pins are allowed,
+//                     eviction is not (the file is not yet up to date).
+//   disc              DISCARD was set while pinned: the final unpin sets usage 0.
+//   version  32 bits  changes each time the frame changes identity.
+//
+// States (F = free, L = loading, R = resident, E = evicting/snapshotting,
+// W = resident with a write in flight) and every legal transition, with the
+// atomic operation that makes it and who makes it:
+//
+//   F --pop from free list (region latch)----------------------------> E'
+//        E' = busy, !valid: the allocating thread owns a blank frame
+//   E' --store L (key set, linked under the bucket's exclusive latch)-> L
+//        L = busy|pins=1, version+1
+//   L --CAS: clear busy, set valid (+dirty if created)  [release]---> R
+//   L --read/pgin failed: unlink, store F, push free list------------> F
+//   R --CAS pins+1 (valid, !busy, pins<max)             [acquire]---> R
+//   R --CAS pins-1, usage/dirty/clean per put           [release]---> R
+//   R --CAS busy (pins=0, !busy, !wrt)                  [acquire]---> E
+//        (evictor; or sync/trickle, which also clears dirty)
+//   E --evictor: written if dirty, unlinked, store E' version+1------> E'
+//   E --evictor: write failed: CAS clear busy (dirty kept) [release]> R
+//   E --sync: page copied, CAS clear busy, set wrt      [release]---> W
+//   E --sync: page not to be written: CAS clear busy, restore dirty--> R
+//   W --CAS pins+1 / pins-1 as in R------------------------------------> W
+//   W --write done: CAS clear wrt (set dirty again if it failed)-----> R
+//   R --hand: CAS usage-1 (pins=0)                      [relaxed]---> R
+//
+// A frame's key (file, pgno) and chain link change only in E'/L, while it is
+// busy and under its bucket's exclusive latch; readers read them under the
+// bucket's shared latch, or after winning a CAS to busy.
+#pragma once
+
+#include <cstdint>
+
+namespace pagepool::internal {
+
+struct frame_state {
+  using word = std::uint64_t;
+
+  static constexpr word pins_mask = 0xFFFFull;
+  static constexpr word pin_max = 0xFFFFull;
+  static constexpr unsigned usage_shift = 16;
+  static constexpr word usage_mask = 0x7ull << usage_shift;
+  static constexpr word usage_max = 7;
+  static constexpr word dirty = 1ull << 19;
+  static constexpr word valid = 1ull << 20;
+  static constexpr word busy = 1ull << 21;
+  static constexpr word wrt = 1ull << 22;
+  static constexpr word discard = 1ull << 23;
+  static constexpr unsigned version_shift = 32;
+
+  static constexpr word pins(word s) noexcept { return s & pins_mask; }
+  static constexpr word usage(word s) noexcept { return (s & usage_mask) >> usage_shift; }
+  static constexpr word with_usage(word s, word u) noexcept {
+    return (s & ~usage_mask) | (u << usage_shift);
+  }
+  static constexpr std::uint32_t version(word s) noexcept {
+    return static_cast<std::uint32_t>(s >> version_shift);
+  }
+  /// A blank, owned frame (E') of the version after `s`'s.
+  static constexpr word next_blank(word s) noexcept {
+    return (static_cast<word>(version(s) + 1) << version_shift) | busy;
+  }
+  /// The free state (F) keeping `s`'s version.
+  static constexpr word free_of(word s) noexcept {
+    return static_cast<word>(version(s)) << version_shift;
+  }
+  /// A frame may be pinned: it holds its page and nobody owns it.
+  static constexpr bool pinnable(word s) noexcept { return (s & (valid | busy)) == valid; }
+  /// A frame may be claimed for eviction.
+  static constexpr bool evictable(word s) noexcept {
+    return (s & (valid | busy | wrt)) == valid && pins(s) == 0;
+  }
+};
+
+}  // namespace pagepool::internal

@@ -1,0 +1,123 @@
+// src/stats/stats.cpp: folding the sharded counters into snapshots.
+#include <algorithm>
+
+#include "core/pool_impl.hpp"
+
+namespace pagepool::internal {
+
+namespace {
+constexpr counter file_counters::*file_fields[] = {&file_counters::hit,    &file_counters::miss,
+                                                   &file_counters::create, &file_counters::in,
+                                                   &file_counters::out,    &file_counters::map};
+constexpr counter region_counters::*region_fields[] = {
+    &region_counters::hash_searches, &region_counters::hash_examined, &region_counters::hash_nowait,
+    &region_counters::hash_wait,     &region_counters::io_wait,       &region_counters::alloc,
+    &region_counters::alloc_pages,   &region_counters::ro_evict,      &region_counters::rw_evict};
+}  // namespace
+
+pool_stats pool_impl::stats(bool clear) noexcept {
+  pool_stats st;
+  st.cache_bytes = std::uint64_t{total_frames_} * frame_size_;
+  st.ncache = static_cast<std::uint32_t>(regions_.size());
+  st.frame_size = static_cast<std::uint32_t>(frame_size_);
+  st.frames = static_cast<std::uint32_t>(total_frames_);
+  st.mmapsize = mmap_size.load(std::memory_order_relaxed);
+  st.maxopenfd = max_open_fd.load(std::memory_order_relaxed);
+  st.maxwrite = max_write.load(std::memory_order_relaxed);
+  st.maxwrite_sleep = static_cast<std::uint32_t>(max_write_sleep_us.load(std::memory_order_relaxed));
+  for (auto& rgp : regions_) {
+    region& rg = *rgp;
+    region_header& h = rg.hdr();
+    for (std::uint32_t i = 0; i < rg.nframes(); ++i) {
+      const auto s = rg.frame_at(i).state.load(std::memory_order_relaxed);
+      if (!(s & frame_state::valid)) continue;
+      ++st.pages;
+      if (s & frame_state::dirty) ++st.page_dirty;
+    }
+    st.hash_buckets += rg.nbuckets();
+    st.hash_searches += h.counters.sum<&region_counters::hash_searches>();
+    st.hash_examined += h.counters.sum<&region_counters::hash_examined>();
+    st.hash_nowait += h.counters.sum<&region_counters::hash_nowait>();
+    st.hash_wait += h.counters.sum<&region_counters::hash_wait>();
+    st.io_wait += h.counters.sum<&region_counters::io_wait>();
+    st.alloc += h.counters.sum<&region_counters::alloc>();
+    st.alloc_pages += h.counters.sum<&region_counters::alloc_pages>();
+    st.ro_evict += h.counters.sum<&region_counters::ro_evict>();
+    st.rw_evict += h.counters.sum<&region_counters::rw_evict>();
+    st.hash_longest = std::max<std::uint32_t>(
+        st.hash_longest, static_cast<std::uint32_t>(h.hash_longest.load(std::memory_order_relaxed)));
+    st.alloc_max_pages =
+        std::max<std::uint64_t>(st.alloc_max_pages, h.alloc_max_pages.load(std::memory_order_relaxed));
+    if (clear) {
+      for (auto f : region_fields) h.counters.clear(f);
+      h.hash_longest.store(0, std::memory_order_relaxed);
+      h.alloc_max_pages.store(0, std::memory_order_relaxed);
+    }
+  }
+  st.hash_mutexes = st.hash_buckets;
+  st.page_clean = st.pages - st.page_dirty;
+
+  registry_latch.lock();
+  std::uint64_t sums[6] = {};
+  for (int k = 0; k < 6; ++k) sums[k] = retired_.sum(file_fields[k]);
+  for (std::uint32_t i = 0; i < max_files_; ++i) {
+    file_shared& fs = files_[i];
+    if (!fs.used.load(std::memory_order_relaxed)) continue;
+    for (int k = 0; k < 6; ++k) sums[k] += fs.counters.sum(file_fields[k]);
+    if (clear)
+      for (auto f : file_fields) fs.counters.clear(f);
+    file_local& fl = locals_[i];
+    std::shared_lock lk(fl.fd_mu);
+    if (fl.fd >= 0) ++st.open_fds;
+  }
+  if (clear) {
+    for (auto f : file_fields) retired_.clear(f);
+  }
+  registry_latch.unlock();
+  st.cache_hit = sums[0];
+  st.cache_miss = sums[1];
+  st.page_create = sums[2];
+  st.page_in = sums[3];
+  st.page_out = sums[4];
+  st.map = sums[5];
+  st.page_trickle = pool_counters_.sum<&pool_counters::page_trickle>();
+  st.write_sleeps = pool_counters_.sum<&pool_counters::write_sleeps>();
+  st.fd_closed = pool_counters_.sum<&pool_counters::fd_closed>();
+  if (clear) {
+    pool_counters_.clear(&pool_counters::page_trickle);
+    pool_counters_.clear(&pool_counters::write_sleeps);
+    pool_counters_.clear(&pool_counters::fd_closed);
+  }
+  return st;
+}
+
+std::vector<file_stats> pool_impl::file_statistics(bool clear) noexcept {
+  std::vector<file_stats> out;
+  registry_latch.lock();
+  try {
+    for (std::uint32_t i = 0; i < max_files_; ++i) {
+      file_shared& fs = files_[i];
+      if (!fs.used.load(std::memory_order_relaxed)) continue;
+      file_stats f;
+      f.file_name = locals_[i].path;
+      f.pagesize = fs.page_size;
+      f.cache_hit = fs.counters.sum<&file_counters::hit>();
+      f.cache_miss = fs.counters.sum<&file_counters::miss>();
+      f.page_create = fs.counters.sum<&file_counters::create>();
+      f.page_in = fs.counters.sum<&file_counters::in>();
+      f.page_out = fs.counters.sum<&file_counters::out>();
+      f.map = fs.counters.sum<&file_counters::map>();
+      if (clear) {
+        // Keep the pool totals right: what a file had counted moves to the
+        // retired sums only if the pool's counters are not cleared too.
+        for (auto c : file_fields) fs.counters.clear(c);
+      }
+      out.push_back(std::move(f));
+    }
+  } catch (...) {
+  }
+  registry_latch.unlock();
+  return out;
+}
+
+}  // namespace pagepool::internal
