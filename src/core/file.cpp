@@ -17,14 +17,9 @@ file::file(std::shared_ptr<internal::pool_impl> pool) noexcept
     : pool_(std::move(pool)), st_(new (std::nothrow) file_handle_state()) {}
 
 file::~file() {
-  if (st_ && st_->open) {
-    // A handle destroyed while open is closed; pins it still holds stay (their
-    // pages cannot be evicted) but the file state lives on in the pool.
-    if (pool_->close_file(*st_)) {
-      st_->open = false;
-      pool_->open_handles.fetch_sub(1, std::memory_order_relaxed);
-    }
-  }
+  // A handle destroyed while open is closed; pins it still holds through the
+  // raw API are released (page_handles must not outlive their file).
+  if (st_ && st_->open) (void)pool_->close_file(*st_, true);
 }
 
 std::error_code file::open(const std::optional<std::string>& path, open_flags flags, int mode,
@@ -39,7 +34,10 @@ std::error_code file::get(pgno_t* pgno, get_flags flags, void** page) noexcept {
   if (page == nullptr) return err(EINVAL);
   internal::fix_result r;
   if (auto ec = pool_->fix(*st_, pgno, flags, r)) return ec;
-  st_->pins.add(r.ref);
+  if (!st_->pins.add(r.ref)) {  // cannot track the pin: undo it, change nothing
+    (void)pool_->unfix(*st_, r.ref, priority::unchanged, put_flags::none, false);
+    return err(ENOMEM);
+  }
   *page = r.page;
   return {};
 }
@@ -159,12 +157,15 @@ std::error_code file::set_maxsize(std::uint64_t bytes) noexcept {
   st_->maxsize = bytes;
   st_->maxsize_set = true;
   if (st_->open)
-    pool_->shared(st_->slot).maxpages.store(bytes / st_->page_size, std::memory_order_relaxed);
+    pool_->shared(st_->slot).maxpages.store(bytes == 0 ? internal::no_limit : bytes / st_->page_size,
+                                            std::memory_order_relaxed);
   return {};
 }
 std::uint64_t file::maxsize() const noexcept {
-  if (st_->open)
-    return pool_->shared(st_->slot).maxpages.load(std::memory_order_relaxed) * st_->page_size;
+  if (st_->open) {
+    const std::uint64_t m = pool_->shared(st_->slot).maxpages.load(std::memory_order_relaxed);
+    return m == internal::no_limit ? 0 : m * st_->page_size;
+  }
   return st_->maxsize;
 }
 

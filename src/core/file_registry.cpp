@@ -149,7 +149,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     fs.lsn_offset = h.lsn_set ? h.lsn_offset : -1;
     fs.temp = !path;
     fs.npages.store(npages, std::memory_order_relaxed);
-    fs.maxpages.store(0, std::memory_order_relaxed);
+    fs.maxpages.store(no_limit, std::memory_order_relaxed);
     fs.handles.store(0, std::memory_order_relaxed);
     fs.writers.store(0, std::memory_order_relaxed);
     fs.frames.store(0, std::memory_order_relaxed);
@@ -184,7 +184,8 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     fs.writers.fetch_add(1, std::memory_order_relaxed);
     fs.can_mmap.store(false, std::memory_order_relaxed);
   }
-  if (h.maxsize_set) fs.maxpages.store(h.maxsize / page_size, std::memory_order_relaxed);
+  if (h.maxsize_set)
+    fs.maxpages.store(h.maxsize == 0 ? no_limit : h.maxsize / page_size, std::memory_order_relaxed);
   // Serve small read-only files by mmap (BDB: mp_mmapsize), unless pages of
   // the file are cached or a writer has it open: then the cache is the truth.
   const bool can_map = rdonly && !any(flags, of::nommap) && npages > 0 &&
@@ -216,10 +217,15 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   return {};
 }
 
-std::error_code pool_impl::close_file(file_handle_state& h) noexcept {
+std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept {
   if (!h.open) return err(EINVAL);
-  const std::uint64_t handle_pins = h.handle_pins.sum<&file_handle_state::pin_count::n>();
-  if (!h.pins.empty() || handle_pins != 0) return err(EBUSY);
+  if (force) {
+    for (auto [ref, n] : h.pins.drain())
+      for (std::uint32_t k = 0; k < n; ++k) (void)unfix(h, ref, priority::unchanged, put_flags::none, false);
+  } else {
+    const std::uint64_t handle_pins = h.handle_pins.sum<&file_handle_state::pin_count::n>();
+    if (!h.pins.empty() || handle_pins != 0) return err(EBUSY);
+  }
   if (h.map != nullptr) {
     ::munmap(h.map, h.map_len);
     h.map = nullptr;

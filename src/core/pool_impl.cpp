@@ -77,15 +77,22 @@ std::byte* scratch_page(std::size_t size) noexcept {
 
 // ------------------------------------------------------------------- pin table
 
-void pin_table::add(frame_ref r) noexcept {
+bool pin_table::add(frame_ref r) noexcept {
   shard& s = shard_of(r);
+  bool ok = true;
   s.latch.lock();
   auto it = std::find_if(s.pins.begin(), s.pins.end(), [r](auto& e) { return e.first == r; });
-  if (it != s.pins.end())
+  if (it != s.pins.end()) {
     ++it->second;
-  else
-    s.pins.emplace_back(r, 1);
+  } else {
+    try {
+      s.pins.emplace_back(r, 1);
+    } catch (...) {
+      ok = false;
+    }
+  }
   s.latch.unlock();
+  return ok;
 }
 
 bool pin_table::remove(frame_ref r) noexcept {
@@ -110,6 +117,20 @@ bool pin_table::holds(frame_ref r) noexcept {
   bool found = std::any_of(s.pins.begin(), s.pins.end(), [r](auto& e) { return e.first == r; });
   s.latch.unlock_shared();
   return found;
+}
+
+std::vector<std::pair<frame_ref, std::uint32_t>> pin_table::drain() noexcept {
+  std::vector<std::pair<frame_ref, std::uint32_t>> out;
+  for (auto& s : shards_) {
+    s.latch.lock();
+    try {
+      out.insert(out.end(), s.pins.begin(), s.pins.end());
+    } catch (...) {
+    }
+    s.pins.clear();
+    s.latch.unlock();
+  }
+  return out;
 }
 
 bool pin_table::empty() noexcept {
@@ -198,7 +219,11 @@ std::error_code pool_impl::register_page_io(int ftype, page_io_fn pgin, page_io_
 
 void pool_impl::set_log_flush(log_flush_fn fn) noexcept {
   std::shared_ptr<const log_flush_fn> p;
-  if (fn) p = std::make_shared<const log_flush_fn>(std::move(fn));
+  try {
+    if (fn) p = std::make_shared<const log_flush_fn>(std::move(fn));
+  } catch (...) {
+    return;  // out of memory: the previous function stays
+  }
   std::lock_guard g(io_mu_);
   log_flush_ = std::move(p);
 }
@@ -221,7 +246,12 @@ std::error_code pool_impl::call_page_io(std::uint32_t slot, bool in, pgno_t pgno
   const page_io_fn& fn = in ? e->pgin : e->pgout;
   if (!fn) return {};
   const auto& c = locals_[slot].cookie;
-  const int rc = fn(pgno, page, std::span<const std::byte>(c.data(), c.size()));
+  int rc;
+  try {
+    rc = fn(pgno, page, std::span<const std::byte>(c.data(), c.size()));
+  } catch (...) {
+    rc = EIO;  // a callback must not throw; the read or write fails instead
+  }
   return rc == 0 ? std::error_code{} : err(rc);
 }
 
@@ -266,7 +296,7 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
     for (;;) {
       const std::uint32_t n = fs.npages.load(std::memory_order_acquire);
       const std::uint64_t maxp = fs.maxpages.load(std::memory_order_relaxed);
-      if (n == no_frame || (maxp != 0 && n >= maxp)) return err(ENOSPC);
+      if (n == no_frame || n >= maxp) return err(ENOSPC);
       const route rt = route_of(slot, n);
       region& rg = *regions_[rt.region];
       std::uint32_t f;
@@ -355,7 +385,7 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
       if (!create) return errc::page_not_found;
       if (h.rdonly) return err(EINVAL);
       const std::uint64_t maxp = fs.maxpages.load(std::memory_order_relaxed);
-      if (p == no_frame || (maxp != 0 && p >= maxp)) return err(ENOSPC);
+      if (p == no_frame || p >= maxp) return err(ENOSPC);
     }
     if (auto ec = alloc_frame(rt.region, f)) return ec;
     (b.latch.lock() ? rc.hash_wait : rc.hash_nowait).add();

@@ -24,6 +24,7 @@
 namespace pagepool::internal {
 
 inline constexpr std::uint32_t no_slot = 0xFFFFFFFFu;
+inline constexpr std::uint64_t no_limit = ~0ull;
 /// Reference to a pinned frame: region << 32 | frame index.
 using frame_ref = std::uint64_t;
 inline constexpr frame_ref mapped_ref = ~0ull;
@@ -47,7 +48,7 @@ struct file_shared {
   bool temp = false;
   bool ftype_set = false, clear_set = false, lsn_set = false;
   std::atomic<std::uint32_t> npages{0};    // pages in the file: last_pgno + 1
-  std::atomic<std::uint64_t> maxpages{0};  // 0 = unlimited
+  std::atomic<std::uint64_t> maxpages{no_limit};  // pages the file may have
   std::atomic<std::uint32_t> handles{0};   // open handles (registry latch)
   std::atomic<std::uint32_t> writers{0};   // open writable handles (registry latch)
   std::atomic<std::uint32_t> frames{0};    // frames holding its pages
@@ -71,11 +72,14 @@ struct file_local {
 /// A handle's pins taken through the raw-pointer API, to validate puts.
 class pin_table {
  public:
-  void add(frame_ref r) noexcept;
+  /// Records one more pin of r; false (nothing recorded) if memory ran out.
+  [[nodiscard]] bool add(frame_ref r) noexcept;
   /// Removes one pin of r; false if this handle holds none.
   bool remove(frame_ref r) noexcept;
   bool holds(frame_ref r) noexcept;
   bool empty() noexcept;
+  /// Takes every pin out of the table.
+  std::vector<std::pair<frame_ref, std::uint32_t>> drain() noexcept;
 
  private:
   static constexpr unsigned shards = 8;
@@ -138,7 +142,9 @@ class pool_impl {
   // --- files (core/file_registry.cpp)
   std::error_code open_file(file_handle_state& h, const std::optional<std::string>& path,
                             open_flags flags, int mode, std::size_t page_size) noexcept;
-  std::error_code close_file(file_handle_state& h) noexcept;
+  /// EBUSY while h holds pins, unless force: then its raw pins are released
+  /// first (a handle destroyed while open).
+  std::error_code close_file(file_handle_state& h, bool force = false) noexcept;
   file_shared& shared(std::uint32_t slot) noexcept { return files_[slot]; }
   file_local& local(std::uint32_t slot) noexcept { return locals_[slot]; }
 

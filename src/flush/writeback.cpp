@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -30,7 +31,7 @@ namespace {
 std::error_code err(int e) { return {e, std::generic_category()}; }
 }  // namespace
 
-std::error_code pool_impl::ensure_fd(std::uint32_t slot, bool for_write) noexcept {
+std::error_code pool_impl::ensure_fd(std::uint32_t slot, bool for_write) noexcept try {
   file_local& fl = locals_[slot];
   file_shared& fs = files_[slot];
   {
@@ -64,6 +65,8 @@ std::error_code pool_impl::ensure_fd(std::uint32_t slot, bool for_write) noexcep
   fl.fd = fd;
   fl.fd_writable = for_write || fs.temp;
   return {};
+} catch (const std::bad_alloc&) {
+  return err(ENOMEM);
 }
 
 std::error_code pool_impl::write_page(std::uint32_t slot, pgno_t pgno, std::byte* copy) noexcept {
@@ -81,7 +84,13 @@ std::error_code pool_impl::write_page(std::uint32_t slot, pgno_t pgno, std::byte
       lsn l;
       std::memcpy(&l.file, copy + fs.lsn_offset, sizeof l.file);
       std::memcpy(&l.offset, copy + fs.lsn_offset + sizeof l.file, sizeof l.offset);
-      if (const int rc = (*flush)(l); rc != 0) return err(rc);
+      int rc;
+      try {
+        rc = (*flush)(l);
+      } catch (...) {
+        rc = EIO;  // a callback must not throw; the write fails instead
+      }
+      if (rc != 0) return err(rc);
     }
   }
   if (auto ec = call_page_io(slot, false, pgno, copy)) return ec;
@@ -115,7 +124,14 @@ std::error_code pool_impl::write_back(int kind_i, std::optional<lsn> upto, std::
   written = 0;
   bool incomplete = false;
   std::error_code first_err;
-  std::vector<bool> touched(max_files_, false);  // files this pass wrote or waited on
+  std::vector<bool> touched;  // files this pass wrote or waited on
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> owed;
+  try {
+    touched.assign(max_files_, false);
+    owed.reserve(max_files_);
+  } catch (const std::bad_alloc&) {
+    return err(ENOMEM);
+  }
   const int mw = max_write.load(std::memory_order_relaxed);
   const auto sleep = std::chrono::microseconds(max_write_sleep_us.load(std::memory_order_relaxed));
   std::byte* copy = scratch_page(frame_size_);
@@ -194,7 +210,6 @@ std::error_code pool_impl::write_back(int kind_i, std::optional<lsn> upto, std::
     // fsync every file this pass wrote, waited on, or that someone else wrote
     // since its last fsync. write_gen / synced_gen make a concurrent sync that
     // has not finished its fsync not count as ours.
-    std::vector<std::pair<std::uint32_t, std::uint64_t>> owed;
     registry_latch.lock();
     for (std::uint32_t slot = 0; slot < max_files_; ++slot) {
       file_shared& fs = files_[slot];

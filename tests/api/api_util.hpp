@@ -38,32 +38,28 @@ inline std::error_code as_code(pagepool::errc e) { return pagepool::make_error_c
 
 }  // namespace pagepool::apitest
 
-/// Checks that `expr` (a std::error_code) succeeded.
-#define EXPECT_OK(expr)                                                                  \
-  do {                                                                                   \
-    std::error_code ec_ok_ = (expr);                                                     \
-    EXPECT_FALSE(ec_ok_) << #expr << " failed: " << ::pagepool::apitest::describe(ec_ok_); \
-  } while (0)
-#define ASSERT_OK(expr)                                                                  \
-  do {                                                                                   \
-    std::error_code ec_ok_ = (expr);                                                     \
-    ASSERT_FALSE(ec_ok_) << #expr << " failed: " << ::pagepool::apitest::describe(ec_ok_); \
-  } while (0)
+namespace pagepool::apitest {
+
+inline ::testing::AssertionResult ec_ok(const std::error_code& ec, const char* expr) {
+  if (!ec) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << expr << " failed: " << describe(ec);
+}
+
+template <typename Cond>
+::testing::AssertionResult ec_is(const std::error_code& ec, Cond cond, const char* expr) {
+  if (ec == cond) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << expr << " returned " << describe(ec) << ", expected "
+                                       << describe(as_code(cond));
+}
+
+}  // namespace pagepool::apitest
+
+/// Checks that `expr` (a std::error_code) succeeded. Messages may be streamed.
+#define EXPECT_OK(expr) EXPECT_TRUE(::pagepool::apitest::ec_ok((expr), #expr))
+#define ASSERT_OK(expr) ASSERT_TRUE(::pagepool::apitest::ec_ok((expr), #expr))
 /// Checks that `expr` returned the condition `cond` (std::errc or pagepool::errc).
-#define EXPECT_ERR(expr, cond)                                                             \
-  do {                                                                                     \
-    std::error_code ec_err_ = (expr);                                                      \
-    EXPECT_TRUE(ec_err_ == (cond))                                                         \
-        << #expr << " returned " << ::pagepool::apitest::describe(ec_err_) << ", expected " \
-        << ::pagepool::apitest::describe(::pagepool::apitest::as_code(cond));              \
-  } while (0)
-#define ASSERT_ERR(expr, cond)                                                             \
-  do {                                                                                     \
-    std::error_code ec_err_ = (expr);                                                      \
-    ASSERT_TRUE(ec_err_ == (cond))                                                         \
-        << #expr << " returned " << ::pagepool::apitest::describe(ec_err_) << ", expected " \
-        << ::pagepool::apitest::describe(::pagepool::apitest::as_code(cond));              \
-  } while (0)
+#define EXPECT_ERR(expr, cond) EXPECT_TRUE(::pagepool::apitest::ec_is((expr), (cond), #expr))
+#define ASSERT_ERR(expr, cond) ASSERT_TRUE(::pagepool::apitest::ec_is((expr), (cond), #expr))
 
 namespace pagepool::apitest {
 

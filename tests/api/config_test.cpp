@@ -28,6 +28,7 @@ TEST(FileConfig, DefaultsBeforeOpen) {
 
 // spec: 000 set_clear_len / set_ftype / set_lsn_offset / set_pgcookie: round trip before open
 TEST(FileConfig, SettersRoundTripBeforeOpen) {
+  temp_dir d;
   auto p = make_pool(4);
   ASSERT_NE(p, nullptr);
   ASSERT_OK(p->register_page_io(12, noop_io, noop_io));
@@ -46,7 +47,6 @@ TEST(FileConfig, SettersRoundTripBeforeOpen) {
   ASSERT_OK(f->set_maxsize(1u << 20));
   EXPECT_EQ(f->maxsize(), 1u << 20);
   // The values stay after open.
-  temp_dir d;
   ASSERT_OK(f->open(d.file("c"), open_flags::create, 0, kPs));
   EXPECT_EQ(f->clear_len(), 48u);
   EXPECT_EQ(f->ftype(), 12);

@@ -25,7 +25,9 @@ struct GetFixture : ::testing::Test {
     ASSERT_TRUE(f && f->is_open());
   }
   void TearDown() override {
-    if (f && f->is_open()) EXPECT_OK(f->close());
+    if (f && f->is_open()) {
+      EXPECT_OK(f->close());
+    }
   }
 };
 

@@ -42,7 +42,8 @@ TEST(Mmap, SmallReadOnlyFileIsMapped) {
   EXPECT_EQ(mid.cache_miss, before.cache_miss);
   EXPECT_EQ(mid.page_in, before.page_in);
   EXPECT_EQ(mid.pages, before.pages);
-  const file_stats* fs = find_stats(p->file_statistics(), path);
+  const std::vector<file_stats> all = p->file_statistics();
+  const file_stats* fs = find_stats(all, path);
   ASSERT_NE(fs, nullptr);
   EXPECT_EQ(fs->map, 16u);
   EXPECT_EQ(fs->cache_hit, 0u);
@@ -106,9 +107,9 @@ TEST(Mmap, FileWithPginIsNotMapped) {
   temp_dir d;
   const std::string path = d.file("m");
   write_file(path, 4, kPs, 3);
+  int calls = 0;
   auto p = make_pool(4);
   ASSERT_NE(p, nullptr);
-  int calls = 0;
   ASSERT_OK(p->register_page_io(
       7, [&](pgno_t, void*, std::span<const std::byte>) { ++calls; return 0; }, noop_io));
   auto f = p->file_create();

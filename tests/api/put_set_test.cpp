@@ -29,7 +29,9 @@ struct PutFixture : ::testing::Test {
     return page;
   }
   void TearDown() override {
-    if (f && f->is_open()) EXPECT_OK(f->close());
+    if (f && f->is_open()) {
+      EXPECT_OK(f->close());
+    }
   }
 };
 
@@ -74,8 +76,11 @@ TEST_F(PutFixture, SecondPutOfSamePinIsEinval) {
     EXPECT_OK(g->get(&n, get_flags::none, &pg));
     pins.push_back(pg);
   }
-  for (void* pg : pins)
-    if (pg) EXPECT_OK(g->put(pg));
+  for (void* pg : pins) {
+    if (pg) {
+      EXPECT_OK(g->put(pg));
+    }
+  }
   EXPECT_OK(g->close());
 }
 

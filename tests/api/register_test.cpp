@@ -65,9 +65,9 @@ TEST(RegisterPageIo, PginCalledOnEveryReadWithPgnoAndCookie) {
   temp_dir d;
   const std::string path = d.file("x");
   write_xored_file(path, 6, 1);
+  recorder r;
   auto p = make_pool(4);
   ASSERT_NE(p, nullptr);
-  recorder r;
   ASSERT_OK(p->register_page_io(1, r.xor_fn(r.ins), r.xor_fn(r.outs)));
   const auto cookie = cookie_bytes("cookie-42");
   auto f = p->file_create();
@@ -99,9 +99,9 @@ TEST(RegisterPageIo, PgoutTransformsDiskBytesAndCacheStaysPlain) {
   temp_dir d;
   const std::string path = d.file("x");
   write_xored_file(path, 3, 1);
+  recorder r;
   auto p = make_pool(8);
   ASSERT_NE(p, nullptr);
-  recorder r;
   ASSERT_OK(p->register_page_io(5, r.xor_fn(r.ins), r.xor_fn(r.outs)));
   const auto cookie = cookie_bytes("ck");
   auto f = p->file_create();
@@ -132,9 +132,9 @@ TEST(RegisterPageIo, PgoutTransformsDiskBytesAndCacheStaysPlain) {
 TEST(RegisterPageIo, EvictionWritesGoThroughPgoutAndReadsThroughPgin) {
   temp_dir d;
   const std::string path = d.file("x");
+  recorder r;
   auto p = make_pool(2);
   ASSERT_NE(p, nullptr);
-  recorder r;
   ASSERT_OK(p->register_page_io(9, r.xor_fn(r.ins), r.xor_fn(r.outs)));
   auto f = p->file_create();
   ASSERT_OK(f->set_ftype(9));
@@ -156,9 +156,9 @@ TEST(RegisterPageIo, EvictionWritesGoThroughPgoutAndReadsThroughPgin) {
 // spec: 002 memp_register: pgin is called when a page is created (DB_MPOOL_CREATE); ref §1.5 not for NEW
 TEST(RegisterPageIo, PginCalledOnCreateNotOnNew) {
   temp_dir d;
+  recorder r;
   auto p = make_pool(8);
   ASSERT_NE(p, nullptr);
-  recorder r;
   ASSERT_OK(p->register_page_io(2, r.record_fn(r.ins), r.record_fn(r.outs)));
   const auto cookie = cookie_bytes("abc");
   auto f = p->file_create();
@@ -189,10 +189,10 @@ TEST(RegisterPageIo, PginErrorFailsGetAndCachesNothing) {
   temp_dir d;
   const std::string path = d.file("x");
   write_xored_file(path, 3, 1);
-  auto p = make_pool(4);
-  ASSERT_NE(p, nullptr);
   recorder r;
   int pgin_calls = 0;
+  auto p = make_pool(4);
+  ASSERT_NE(p, nullptr);
   ASSERT_OK(p->register_page_io(
       3, [&](pgno_t, void*, std::span<const std::byte>) { ++pgin_calls; return EIO; },
       r.xor_fn(r.outs)));
@@ -228,11 +228,11 @@ TEST(RegisterPageIo, PgoutErrorFailsSyncAndPageStaysDirty) {
   temp_dir d;
   const std::string path = d.file("x");
   write_xored_file(path, 2, 1);
-  auto p = make_pool(4);
-  ASSERT_NE(p, nullptr);
   recorder r;
   bool fail = true;
   auto good_out = r.xor_fn(r.outs);
+  auto p = make_pool(4);
+  ASSERT_NE(p, nullptr);
   ASSERT_OK(p->register_page_io(4, r.xor_fn(r.ins),
                                 [&](pgno_t pg, void* page, std::span<const std::byte> c) {
                                   if (fail) return ENOSPC;

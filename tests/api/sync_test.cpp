@@ -125,9 +125,9 @@ TEST(PoolSync, LsnBoundWritesOnlyPagesBelowIt) {
   const std::string a = d.file("logged"), b = d.file("plain");
   write_file(a, 5, kPs, 0);
   write_file(b, 2, kPs, 0);
+  std::vector<lsn> flushed;
   auto p = make_pool(16);
   ASSERT_NE(p, nullptr);
-  std::vector<lsn> flushed;
   p->set_log_flush([&](const lsn& upto) {
     flushed.push_back(upto);
     return 0;

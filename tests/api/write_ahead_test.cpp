@@ -12,7 +12,6 @@ struct event {
   enum kind { flush, out } k;
   lsn at;       // flush: upto; out: the page's LSN
   pgno_t pgno;  // out only
-  bool page_on_disk_at_flush = false;
 };
 
 lsn read_lsn(const void* page) {
@@ -49,6 +48,7 @@ struct WriteAhead : ::testing::Test {
   temp_dir dir;
   std::string path = dir.file("wal");
   std::vector<event> events;
+  std::vector<bool> on_disk_at_flush;
   std::unique_ptr<pool> p;
   std::unique_ptr<file> f;
 
@@ -79,7 +79,9 @@ struct WriteAhead : ::testing::Test {
     ASSERT_OK(f->put(page));
   }
   void TearDown() override {
-    if (f && f->is_open()) EXPECT_OK(f->close());
+    if (f && f->is_open()) {
+      EXPECT_OK(f->close());
+    }
   }
 };
 
@@ -108,8 +110,7 @@ TEST_F(WriteAhead, SyncFlushesLogBeforeWritingPage) {
 // spec: pool.hpp set_log_flush: the page is not on disk when the log flush runs (checked with pread from the callback)
 TEST_F(WriteAhead, PageNotOnDiskWhenFlushRuns) {
   setup(8, 2);
-  std::vector<bool> on_disk_at_flush;
-  p->set_log_flush([&](const lsn& upto) {
+  p->set_log_flush([this](const lsn& upto) {
     auto v = read_disk_page(path, 1, kPs);
     on_disk_at_flush.push_back(!v.empty() && read_lsn(v.data()) == lsn{7, 70});
     events.push_back({event::flush, upto, 0});

@@ -8,9 +8,10 @@
 // version it last wrote to each of its pages. Every get checks that the page
 // holds the oracle's version (so a lost write-back, a stale read, a page in two
 // frames or a frame handed out while in use shows up as a wrong stamp), then
-// writes the next version. After a barrier every thread reads every owner's
-// pages through the pool; after the join, sync must succeed and the file, read
-// with pread, must hold exactly the oracle's versions.
+// writes the next version. When all owners are done, one thread syncs (dirty
+// pages still cached) and the file, read with pread, must hold exactly the
+// oracle's versions; then every thread reads every owner's pages through the
+// pool (clean eviction); after the join, sync and pread again.
 //
 // Invariants: 1 (one frame per page), 2 (pinned frames stay), 3 (a dirty page
 // reaches the file before its frame is reused), 5 (sync), 8 (quiescent stats).
@@ -139,8 +140,8 @@ void run_stamp_test(bool create_mode) {
   stamp_run run;
   run.f = f.get();
   run.create_mode = create_mode;
-  const std::size_t ops = scaled(3000);
-  const std::size_t reads = scaled(2000);
+  const std::size_t ops = scaled(15000);
+  const std::size_t reads = scaled(8000);
   const auto budget = phase_budget();
   std::barrier<> phase(static_cast<std::ptrdiff_t>(kThreads));
 
@@ -166,7 +167,21 @@ void run_stamp_test(bool create_mode) {
       owner_op(run, log, rng, owned[rng() % owned.size()], scratch);
     }
 
-    // Every owner is done writing: everyone may now read everyone's pages.
+    // Every owner is done writing. Thread 0 syncs while the others wait (so
+    // dirty pages are still cached, not yet pushed out by the reads below),
+    // and the file must then hold exactly the oracle's versions.
+    phase.arrive_and_wait();
+    if (tid == 0 && !log.failed()) {
+      if (auto ec = pool->sync()) {
+        log.fail(fail_msg() << "sync after the writers, nothing pinned: " << describe(ec));
+      } else {
+        const std::uint32_t dirty = pool->stats().page_dirty;
+        if (dirty != 0) log.fail(fail_msg() << dirty << " dirty pages left by a successful sync");
+        if (auto d = check_disk(path, kPageSize, run.oracle); !d.empty())
+          log.fail(fail_msg() << "file after the mid-run sync differs from the oracle:" << d);
+      }
+    }
+    // Everyone may now read everyone's pages.
     phase.arrive_and_wait();
     const auto deadline2 = clock_type::now() + budget / 2;
     for (std::size_t i = 0; i < reads && !log.failed(); ++i) {

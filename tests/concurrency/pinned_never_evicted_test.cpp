@@ -142,7 +142,7 @@ TEST(PinnedNeverEvicted, PinnedPagesKeepAddressAndContentsUnderChurn) {
     }
   };
 
-  const std::size_t ops = scaled(4000);
+  const std::size_t ops = scaled(15000);
   const auto budget = phase_budget();
   auto churner = [&](std::size_t id) {
     std::mt19937 rng(seed + 104729u * static_cast<std::uint32_t>(id + 1));

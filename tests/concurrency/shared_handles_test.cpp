@@ -7,7 +7,8 @@
 // evicted and read back through another. Then every thread reads every
 // owner's pages through its own handle against the oracle, and in lock-step
 // rounds all threads pin one page each through their own handles and must get
-// one address. Each thread closes its handle at the end, concurrently.
+// one address. Last, each thread stamps a few of its pages again (so dirty
+// pages are cached at the end) and closes its handle, concurrently.
 //
 // Two endings: with a fifth handle kept open, pool->sync() must succeed and the
 // file (pread) must hold the oracle's versions; with every handle closed, the
@@ -36,6 +37,7 @@ constexpr std::size_t kPageSize = 1024;
 constexpr std::size_t kFrames = 32;
 constexpr unsigned kRegions = 2;
 constexpr std::size_t kSameFrameRounds = 16;
+constexpr std::size_t kLastWrites = 6;  // per thread: 24 dirty pages, 32 frames
 
 void run_shared_handles(bool keep_a_handle_open) {
   const std::uint32_t seed = test_seed();
@@ -66,7 +68,7 @@ void run_shared_handles(bool keep_a_handle_open) {
   }
   std::latch opened(static_cast<std::ptrdiff_t>(kThreads));
   std::barrier<> phase(static_cast<std::ptrdiff_t>(kThreads));
-  const std::size_t ops = scaled(2500);
+  const std::size_t ops = scaled(10000);
   const auto budget = phase_budget();
 
   auto worker = [&](std::size_t tid) {
@@ -154,6 +156,23 @@ void run_shared_handles(bool keep_a_handle_open) {
         if (auto pec = f->put(page))
           log.fail(fail_msg() << "thread " << tid << " same-page put " << pg << ": " << describe(pec));
       }
+    }
+
+    // Phase 4: stamp a few own pages again, so that dirty pages are still
+    // cached when the handles close (the reads above pushed the others out).
+    for (std::size_t k = 0; f && k < kLastWrites && !log.failed(); ++k) {
+      const pgno_t pg = mine[(tid * 7 + k * 13) % mine.size()];
+      void* page = nullptr;
+      pgno_t n = pg;
+      if (auto gec = f->get(&n, get_flags::dirty, &page)) {
+        log.fail(fail_msg() << "thread " << tid << " last get page " << pg << ": " << describe(gec));
+        break;
+      }
+      if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg], scratch); !m.empty())
+        log.fail(fail_msg() << "thread " << tid << " last write: " << m);
+      fill_stamp(page, kPageSize, pg, ++oracle[pg]);
+      if (auto pec = f->put(page))
+        log.fail(fail_msg() << "thread " << tid << " last put page " << pg << ": " << describe(pec));
     }
 
     // Close concurrently; nothing is pinned through this handle.

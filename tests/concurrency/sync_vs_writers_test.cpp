@@ -68,7 +68,7 @@ TEST(SyncVsWriters, SuccessfulSyncCoversEveryPutBeforeIt) {
   std::atomic<int> parked{0};
   std::atomic<int> done{0};
 
-  const std::size_t ops = scaled(3000);
+  const std::size_t ops = scaled(10000);
   constexpr std::uint64_t kMinSyncs = 7;
   std::atomic<std::uint64_t> sync_iterations{0};
   const auto budget = phase_budget();

@@ -9,9 +9,9 @@ namespace {
 TEST(PinTable, CountsRepeatedPinsAndRefusesAnExtraRemove) {
   pin_table t;
   EXPECT_TRUE(t.empty());
-  t.add(make_ref(0, 7));
-  t.add(make_ref(0, 7));
-  t.add(make_ref(1, 7));
+  ASSERT_TRUE(t.add(make_ref(0, 7)));
+  ASSERT_TRUE(t.add(make_ref(0, 7)));
+  ASSERT_TRUE(t.add(make_ref(1, 7)));
   EXPECT_TRUE(t.holds(make_ref(0, 7)));
   EXPECT_FALSE(t.holds(make_ref(0, 8)));
   EXPECT_TRUE(t.remove(make_ref(0, 7)));
