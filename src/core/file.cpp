@@ -59,9 +59,14 @@ std::error_code file::get(pgno_t& pgno, get_flags flags, page_handle& out) noexc
 std::error_code file::put(void* page, priority prio, put_flags flags) noexcept {
   frame_ref ref;
   if (auto ec = pool_->locate(*st_, page, ref)) return ec;
-  if (!st_->pins.holds(ref)) return err(EINVAL);  // not from get here, or already put
-  if (auto ec = pool_->unfix(*st_, ref, prio, flags, false)) return ec;
-  st_->pins.remove(ref);
+  if (auto ec = internal::pool_impl::check_put(*st_, prio, flags)) return ec;
+  // Take the pin out of the table first: of two racing puts of one pin, one
+  // finds it and the other gets EINVAL.
+  if (!st_->pins.remove(ref)) return err(EINVAL);  // not from get here, or already put
+  if (auto ec = pool_->unfix(*st_, ref, prio, flags, false)) {
+    (void)st_->pins.add(ref);  // cannot fail: the entry's memory is still there
+    return ec;
+  }
   return {};
 }
 
@@ -171,7 +176,7 @@ std::uint64_t file::maxsize() const noexcept {
 
 std::error_code file::get_last_pgno(pgno_t* pgno) const noexcept {
   if (!st_->open || pgno == nullptr) return err(EINVAL);
-  const std::uint32_t n = pool_->shared(st_->slot).npages.load(std::memory_order_acquire);
+  const std::uint32_t n = pool_->shared(st_->slot).npages.load(std::memory_order_relaxed);  // a count
   *pgno = n == 0 ? 0 : n - 1;
   return {};
 }

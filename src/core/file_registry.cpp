@@ -129,7 +129,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     // A file extended through the OS since the state was made keeps the
     // larger count; pages created in the cache keep theirs.
     std::uint32_t cur = fs.npages.load(std::memory_order_relaxed);
-    while (cur < npages && !fs.npages.compare_exchange_weak(cur, npages, std::memory_order_acq_rel)) {
+    while (cur < npages && !fs.npages.compare_exchange_weak(cur, npages, std::memory_order_relaxed)) {
     }
   } else {
     for (std::uint32_t i = 0; i < max_files_; ++i)
@@ -191,7 +191,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   const bool can_map = rdonly && !any(flags, of::nommap) && npages > 0 &&
                        fsize <= mmap_size.load(std::memory_order_relaxed) && !has_pgin(fs.ftype) &&
                        fs.can_mmap.load(std::memory_order_relaxed) &&
-                       fs.frames.load(std::memory_order_acquire) == 0;
+                       fs.frames.load(std::memory_order_acquire) == 0;  // (F1)
   registry_latch.unlock();
 
   h.open = true;
@@ -257,6 +257,7 @@ void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
         frame_state::word s = fr.state.load(std::memory_order_relaxed);
         if (!frame_state::evictable(s)) continue;  // free, or in someone's hands: next round
         if (fr.file.load(std::memory_order_relaxed) != slot) continue;
+        // acquire/release as the evictor's claim (E1) and give-back (E2).
         if (!fr.state.compare_exchange_strong(s, s | frame_state::busy, std::memory_order_acquire))
           continue;
         if (fr.file.load(std::memory_order_relaxed) != slot) {
@@ -266,7 +267,7 @@ void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
         unlink_and_free(r, i);
       }
     }
-    if (fs.frames.load(std::memory_order_acquire) != 0) outer.pause();
+    if (fs.frames.load(std::memory_order_acquire) != 0) outer.pause();  // (F1)
   }
 }
 

@@ -294,7 +294,9 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
   if (is_new) {
     // Allocate the frame first so that a failure changes nothing.
     for (;;) {
-      const std::uint32_t n = fs.npages.load(std::memory_order_acquire);
+      // relaxed (npages everywhere): a count that publishes nothing; a page's
+      // bytes are published through its frame's state word.
+      const std::uint32_t n = fs.npages.load(std::memory_order_relaxed);
       const std::uint64_t maxp = fs.maxpages.load(std::memory_order_relaxed);
       if (n == no_frame || n >= maxp) return err(ENOSPC);
       const route rt = route_of(slot, n);
@@ -302,35 +304,20 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
       std::uint32_t f;
       if (auto ec = alloc_frame(rt.region, f)) return ec;
       std::uint32_t expect = n;
-      // acq_rel: orders this page number's reservation with other NEW/CREATE
-      // callers that raise npages (they read it with acquire).
-      if (!fs.npages.compare_exchange_strong(expect, n + 1, std::memory_order_acq_rel)) {
+      if (!fs.npages.compare_exchange_strong(expect, n + 1, std::memory_order_relaxed)) {
         release_frame(rt.region, f);
         continue;
       }
-      bucket& b = rg.bucket_at(rt.bucket);
-      b.latch.lock();
-      if (rg.find(rt.bucket, slot, n) != no_frame) {  // CREATEd meanwhile: take the next
-        b.latch.unlock();
+      const frame_state::word l = insert_loading(rt, f, slot, n);
+      if (l == 0) {  // CREATEd meanwhile: take the next number
         release_frame(rt.region, f);
         continue;
       }
-      frame& fr = rg.frame_at(f);
-      fr.file.store(slot, std::memory_order_relaxed);
-      fr.pgno.store(n, std::memory_order_relaxed);
-      const frame_state::word s = fr.state.load(std::memory_order_relaxed);
-      fr.state.store(s | 1, std::memory_order_relaxed);  // L: busy, one pin (we own it)
-      rg.link(rt.bucket, f);
-      fs.frames.fetch_add(1, std::memory_order_relaxed);
-      b.latch.unlock();
       std::byte* page = rg.page(f);
       const std::size_t clear = fs.clear_len == 0 ? ps : std::min<std::size_t>(fs.clear_len, ps);
       std::memset(page, 0, clear);
       fs.counters.add<&file_counters::create>();
-      // (P3) publish: release, read by waiters' pin CAS (P1).
-      fr.state.store((s & ~frame_state::busy) | frame_state::valid | frame_state::dirty | 1 |
-                         (frame_state::word{1} << frame_state::usage_shift),
-                     std::memory_order_release);
+      publish(rg.frame_at(f), l, true);
       *pgno = n;
       out = {make_ref(rt.region, f), page, n};
       return {};
@@ -339,7 +326,7 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
 
   pgno_t p = *pgno;
   if (last) {
-    const std::uint32_t n = fs.npages.load(std::memory_order_acquire);
+    const std::uint32_t n = fs.npages.load(std::memory_order_relaxed);
     if (n == 0) return errc::page_not_found;
     p = n - 1;
   }
@@ -379,7 +366,7 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
     b.latch.unlock_shared();
 
     // Miss.
-    const std::uint32_t n = fs.npages.load(std::memory_order_acquire);
+    const std::uint32_t n = fs.npages.load(std::memory_order_relaxed);
     const bool exists = p < n;
     if (!exists) {
       if (!create) return errc::page_not_found;
@@ -388,20 +375,11 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
       if (p == no_frame || p >= maxp) return err(ENOSPC);
     }
     if (auto ec = alloc_frame(rt.region, f)) return ec;
-    (b.latch.lock() ? rc.hash_wait : rc.hash_nowait).add();
-    if (rg.find(rt.bucket, slot, p) != no_frame) {  // another thread read it in first
-      b.latch.unlock();
+    const frame_state::word l = insert_loading(rt, f, slot, p);
+    if (l == 0) {  // another thread read it in first: pin theirs
       release_frame(rt.region, f);
       continue;
     }
-    frame& fr = rg.frame_at(f);
-    fr.file.store(slot, std::memory_order_relaxed);
-    fr.pgno.store(p, std::memory_order_relaxed);
-    const frame_state::word s = fr.state.load(std::memory_order_relaxed);
-    fr.state.store(s | 1, std::memory_order_relaxed);  // L: busy, one pin (owned)
-    rg.link(rt.bucket, f);
-    fs.frames.fetch_add(1, std::memory_order_relaxed);
-    b.latch.unlock();
 
     bool created = false;
     if (auto ec = load_page(h, rt.region, f, p, exists, create, false, created)) {
@@ -412,22 +390,48 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
     if (created) {
       fs.counters.add<&file_counters::create>();
       std::uint32_t cur = fs.npages.load(std::memory_order_relaxed);
-      // acq_rel: pairs with the acquire loads of NEW and of the miss path.
       while (cur < p + 1 &&
-             !fs.npages.compare_exchange_weak(cur, p + 1, std::memory_order_acq_rel)) {
+             !fs.npages.compare_exchange_weak(cur, p + 1, std::memory_order_relaxed)) {
       }
     } else {
       fs.counters.add<&file_counters::in>();
     }
-    const frame_state::word dirty_bits = (created || want_dirty) ? frame_state::dirty : 0;
-    // (P3) publish: release, read by waiters' pin CAS (P1).
-    fr.state.store((s & ~frame_state::busy) | frame_state::valid | dirty_bits | 1 |
-                       (frame_state::word{1} << frame_state::usage_shift),
-                   std::memory_order_release);
+    publish(rg.frame_at(f), l, created || want_dirty);
     if (last) *pgno = p;
     out = {make_ref(rt.region, f), rg.page(f), p};
     return {};
   }
+}
+
+frame_state::word pool_impl::insert_loading(route rt, std::uint32_t f, std::uint32_t slot,
+                                            pgno_t p) noexcept {
+  region& rg = *regions_[rt.region];
+  bucket& b = rg.bucket_at(rt.bucket);
+  region_counters& rc = rg.hdr().counters.local();
+  (b.latch.lock() ? rc.hash_wait : rc.hash_nowait).add();
+  if (rg.find(rt.bucket, slot, p) != no_frame) {
+    b.latch.unlock();
+    return 0;
+  }
+  frame& fr = rg.frame_at(f);
+  fr.file.store(slot, std::memory_order_relaxed);
+  fr.pgno.store(p, std::memory_order_relaxed);
+  // relaxed: the frame is ours (busy) and the latch publishes key and link;
+  // getters that find it see busy and wait for publish().
+  const frame_state::word l = fr.state.load(std::memory_order_relaxed) | 1;  // L: one pin
+  fr.state.store(l, std::memory_order_relaxed);
+  rg.link(rt.bucket, f);
+  files_[slot].frames.fetch_add(1, std::memory_order_relaxed);
+  b.latch.unlock();
+  return l;
+}
+
+void pool_impl::publish(frame& fr, frame_state::word l, bool dirty) noexcept {
+  // (P3) L -> R: release, read by waiters' pin CAS (P1).
+  fr.state.store((l & ~frame_state::busy) | frame_state::valid |
+                     (dirty ? frame_state::dirty : 0) |
+                     (frame_state::word{1} << frame_state::usage_shift),
+                 std::memory_order_release);
 }
 
 std::error_code pool_impl::load_page(file_handle_state& h, std::uint32_t r, std::uint32_t f,
@@ -602,8 +606,8 @@ std::error_code pool_impl::locate(file_handle_state& h, const void* page, frame_
   return err(EINVAL);
 }
 
-std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority prio,
-                                 put_flags flags, bool set_only) noexcept {
+std::error_code pool_impl::check_put(const file_handle_state& h, priority prio,
+                                     put_flags flags) noexcept {
   using pf = put_flags;
   const auto fl = static_cast<std::uint32_t>(flags);
   constexpr auto known = static_cast<std::uint32_t>(pf::clean | pf::dirty | pf::discard);
@@ -612,6 +616,13 @@ std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority p
   const int pv = static_cast<int>(prio);
   if (pv < 0 || pv > 5) return err(EINVAL);
   if (any(flags, pf::dirty) && h.rdonly) return err(EACCES);
+  return {};
+}
+
+std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority prio,
+                                 put_flags flags, bool set_only) noexcept {
+  using pf = put_flags;
+  if (auto ec = check_put(h, prio, flags)) return ec;
   if (ref_region(ref) == no_frame) return {};  // mapped page: nothing to unpin
   frame& fr = regions_[ref_region(ref)]->frame_at(ref_frame(ref));
   const priority eff =

@@ -154,6 +154,9 @@ class pool_impl {
   /// the caller's.
   std::error_code unfix(file_handle_state& h, frame_ref ref, priority prio, put_flags flags,
                         bool set_only) noexcept;
+  /// EINVAL / EACCES for put or set arguments that are wrong whatever the page.
+  static std::error_code check_put(const file_handle_state& h, priority prio,
+                                   put_flags flags) noexcept;
   /// The frame_ref of a page address got from h, or an error.
   std::error_code locate(file_handle_state& h, const void* page, frame_ref& ref) noexcept;
 
@@ -202,6 +205,12 @@ class pool_impl {
   std::error_code load_page(file_handle_state& h, std::uint32_t r, std::uint32_t f, pgno_t pgno,
                             bool exists, bool create, bool is_new, bool& created) noexcept;
   void unlink_and_free(std::uint32_t r, std::uint32_t f) noexcept;
+  /// Makes blank frame f the loading frame (state L, one pin) of (slot, p)
+  /// unless the page is already in the table; returns the L word, or 0.
+  frame_state::word insert_loading(route rt, std::uint32_t f, std::uint32_t slot,
+                                   pgno_t p) noexcept;
+  /// L -> R: the page is readable; the loader keeps its pin.
+  static void publish(frame& fr, frame_state::word l, bool dirty) noexcept;
 
   // write-back
  public:
