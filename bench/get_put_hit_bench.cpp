@@ -35,7 +35,9 @@ struct resident_pool {
   std::unique_ptr<pagepool::pool> pool;
   std::unique_ptr<pagepool::file> file;
   explicit resident_pool(std::uint32_t pages) {
-    if (pagepool::pool::create({.cache_frames = pages + pages / 8, .regions = 1}, pool)) std::abort();
+    pagepool::pool_options o;
+    o.cache_frames = pages + pages / 8;
+    if (pagepool::pool::create(o, pool)) std::abort();
     file = pool->file_create();
     // A temporary file: every page is created in the cache and never written.
     if (file->open(std::nullopt, pagepool::open_flags::none, 0, kPageSize)) std::abort();

@@ -7,8 +7,10 @@
 //
 // The life of a page:
 //
+//     pagepool::pool_options options;
+//     options.cache_bytes = 64 << 20;           // exactly 16384 frames of 4 KiB
 //     std::unique_ptr<pagepool::pool> pool;
-//     if (auto ec = pagepool::pool::create({.cache_bytes = 64 << 20}, pool)) ...
+//     if (auto ec = pagepool::pool::create(options, pool)) ...
 //     auto f = pool->file_create();
 //     if (auto ec = f->open("data.db", pagepool::open_flags::create, 0, 4096)) ...
 //     pagepool::pgno_t pgno = 7;

@@ -283,7 +283,7 @@ void pool_impl::reap_locked() noexcept {
       // Fold its counters into the pool's, as BDB does, then free it.
       for (auto f : {&file_counters::hit, &file_counters::miss, &file_counters::create,
                      &file_counters::in, &file_counters::out, &file_counters::map})
-        (retired_.local().*f).add(fs.counters.sum(f));
+        retired_.add(f, fs.counters.sum(f));
       std::unique_lock lk(fl.fd_mu);
       if (fl.fd >= 0) ::close(fl.fd);
       fl.fd = -1;

@@ -169,6 +169,7 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
       auto rg = std::make_unique<region>(r, static_cast<std::uint32_t>(n),
                                          static_cast<std::uint32_t>(fs));
       if (!rg->ok()) return err(ENOMEM);
+      p->bucket_masks_.push_back(rg->nbuckets() - 1);
       p->regions_.push_back(std::move(rg));
     }
     p->max_files_ = o.max_files;
@@ -200,7 +201,7 @@ pool_impl::~pool_impl() {
 pool_impl::route pool_impl::route_of(std::uint32_t slot, pgno_t pgno) const noexcept {
   const std::uint64_t h = mix64((std::uint64_t{slot} << 32) | pgno);
   const auto r = static_cast<std::uint32_t>(((h >> 32) * regions_.size()) >> 32);
-  return {r, static_cast<std::uint32_t>(h) & (regions_[r]->nbuckets() - 1)};
+  return {r, static_cast<std::uint32_t>(h) & bucket_masks_[r]};
 }
 
 // ------------------------------------------------------------- page-io registry
@@ -334,8 +335,8 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
   region& rg = *regions_[rt.region];
   bucket& b = rg.bucket_at(rt.bucket);
   for (;;) {
-    region_counters& rc = rg.hdr().counters.local();
-    (b.latch.lock_shared() ? rc.hash_wait : rc.hash_nowait).add();
+    auto& rc = rg.hdr().counters;
+    rc.add(b.latch.lock_shared() ? &region_counters::hash_wait : &region_counters::hash_nowait);
     std::uint32_t f = rg.find(rt.bucket, slot, p);
     if (f != no_frame) {
       frame& fr = rg.frame_at(f);
@@ -358,7 +359,7 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
       // Busy: being read in, evicted, or copied for write-back. Wait for it to
       // change, then look again.
       b.latch.unlock_shared();
-      rc.io_wait.add();
+      rc.add<&region_counters::io_wait>();
       backoff bo;
       while (fr.state.load(std::memory_order_relaxed) == s) bo.pause();
       continue;
@@ -407,8 +408,8 @@ frame_state::word pool_impl::insert_loading(route rt, std::uint32_t f, std::uint
                                             pgno_t p) noexcept {
   region& rg = *regions_[rt.region];
   bucket& b = rg.bucket_at(rt.bucket);
-  region_counters& rc = rg.hdr().counters.local();
-  (b.latch.lock() ? rc.hash_wait : rc.hash_nowait).add();
+  auto& rc = rg.hdr().counters;
+  rc.add(b.latch.lock() ? &region_counters::hash_wait : &region_counters::hash_nowait);
   if (rg.find(rt.bucket, slot, p) != no_frame) {
     b.latch.unlock();
     return 0;
@@ -486,8 +487,8 @@ void pool_impl::release_frame(std::uint32_t r, std::uint32_t f) noexcept { regio
 std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noexcept {
   region& rg = *regions_[r];
   region_header& hd = rg.hdr();
-  region_counters& rc = hd.counters.local();
-  rc.alloc.add();
+  auto& rc = hd.counters;
+  rc.add<&region_counters::alloc>();
   std::uint32_t f = rg.pop_free();
   if (f != no_frame) {
     out = f;
@@ -524,7 +525,7 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noex
           write_err = ec;
           continue;
         }
-        rc.alloc_pages.add(visits);
+        rc.add<&region_counters::alloc_pages>(visits);
         std::uint64_t cur = hd.alloc_max_pages.load(std::memory_order_relaxed);
         while (visits > cur &&
                !hd.alloc_max_pages.compare_exchange_weak(cur, visits, std::memory_order_relaxed)) {
@@ -534,7 +535,7 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noex
       }
     }
     if ((f = rg.pop_free()) != no_frame) {  // a frame was freed meanwhile
-      rc.alloc_pages.add(visits);
+      rc.add<&region_counters::alloc_pages>(visits);
       out = f;
       return {};
     }
@@ -542,7 +543,7 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noex
     // already aged through: give up at the deadline, never sleep for long.
     if (candidates == 0 || pass > frame_state::usage_max + 1) {
       if (std::chrono::steady_clock::now() >= deadline) {
-        rc.alloc_pages.add(visits);
+        rc.add<&region_counters::alloc_pages>(visits);
         return write_err ? write_err : err(ENOMEM);
       }
       bo.pause();
@@ -574,7 +575,7 @@ std::error_code pool_impl::evict(std::uint32_t r, std::uint32_t f, frame_state::
   b.latch.lock();
   rg.unlink(rt.bucket, f);
   b.latch.unlock();
-  (dirty ? rg.hdr().counters.local().rw_evict : rg.hdr().counters.local().ro_evict).add();
+  rg.hdr().counters.add(dirty ? &region_counters::rw_evict : &region_counters::ro_evict);
   fs.frames.fetch_sub(1, std::memory_order_release);  // (F1)
   fr.state.store(frame_state::next_blank(s), std::memory_order_relaxed);  // E': still ours
   return {};

@@ -241,6 +241,7 @@ class pool_impl {
   std::size_t frame_size_ = 0;
   std::size_t total_frames_ = 0;
   std::vector<std::unique_ptr<region>> regions_;
+  std::vector<std::uint32_t> bucket_masks_;  // nbuckets - 1 per region, for route_of
   pool_options opts_;
   // File table: a mapping of max_files file_shared, plus the local side.
   file_shared* files_ = nullptr;

@@ -1,12 +1,21 @@
 // src/stats/sharded_counter.hpp: counters that many threads bump without
-// sharing a cache line.
+// sharing a cache line, and without a locked instruction.
 //
-// A counter set is `shards` copies of a struct of relaxed atomics, each on its
-// own cache lines; a thread always bumps the copy its shard index names, and a
-// reader sums the copies. Relaxed throughout: counters order nothing, and a
-// sum taken while threads run is approximate by design. Once the pool is
-// quiescent (all threads joined, which is itself a synchronisation), the sum
-// is exact: every increment is an atomic RMW, so none is lost.
+// A counter set is `counter_shards` copies of a struct of relaxed atomics,
+// each copy on its own cache lines. A thread takes a shard of its own the
+// first time it counts (thread_shard), and gives it back when it exits; while
+// it holds the shard it is that shard's only writer, so an increment is a
+// relaxed load and store, not a locked read-modify-write. When more threads
+// count at once than there are shards, the extra threads share the last shard
+// and increment it with fetch_add.
+//
+// Relaxed throughout: counters order nothing. A sum taken while threads run
+// is approximate; once the pool is quiescent (the threads joined, which is
+// itself a synchronisation) it is exact: every increment went to a shard that
+// had one writer at a time (handing a shard over goes through the registry's
+// mutex, which orders the old owner's stores before the new owner's), or was
+// atomic. clear() while threads count may lose a concurrent increment or the
+// clear itself; that is accepted (BDB's DB_STAT_CLEAR is no better).
 #pragma once
 
 #include <atomic>
@@ -16,20 +25,40 @@
 
 namespace pagepool::internal {
 
-inline constexpr unsigned counter_shards = 16;
+inline constexpr unsigned counter_shards = 64;
 
-/// This thread's shard index, assigned round-robin when the thread first asks.
-inline unsigned this_thread_shard() noexcept {
-  static std::atomic<unsigned> next{0};
-  // relaxed: only uniqueness-ish spreading matters, not ordering.
-  thread_local unsigned shard = next.fetch_add(1, std::memory_order_relaxed) % counter_shards;
-  return shard;
+/// This thread's counting shard.
+struct thread_shard {
+  unsigned index;  // 0..counter_shards-1
+  bool owned;      // true: this thread is the shard's only writer
+};
+namespace detail {
+/// The slow path: registers the thread (its shard is released at thread exit).
+thread_shard register_thread_shard() noexcept;
+inline thread_local thread_shard cached_shard{~0u, false};  // trivially initialised
+}  // namespace detail
+
+/// This thread's counting shard; a thread-local load after the first call.
+inline thread_shard this_thread_shard() noexcept {
+  const thread_shard t = detail::cached_shard;
+  if (t.index != ~0u) [[likely]]
+    return t;
+  return detail::register_thread_shard();
 }
 
 /// One relaxed counter.
 struct counter {
   std::atomic<std::uint64_t> v{0};
-  void add(std::uint64_t n = 1) noexcept { v.fetch_add(n, std::memory_order_relaxed); }
+  void add(std::uint64_t n, bool owned) noexcept {
+    if (owned)  // single writer: no locked instruction needed
+      v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    else
+      v.fetch_add(n, std::memory_order_relaxed);
+  }
+  void add(std::uint64_t n = 1) noexcept {
+    const thread_shard t = this_thread_shard();
+    add(n, t.owned);
+  }
   std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
   void clear() noexcept { v.store(0, std::memory_order_relaxed); }
 };
@@ -39,16 +68,18 @@ struct counter {
 template <typename Fields>
 class sharded {
  public:
-  Fields& local() noexcept { return shards_[this_thread_shard()].f; }
   template <counter Fields::*F>
   void add(std::uint64_t n = 1) noexcept {
-    (local().*F).add(n);
+    const thread_shard t = this_thread_shard();
+    (shards_[t.index].f.*F).add(n, t.owned);
+  }
+  void add(counter Fields::*f, std::uint64_t n = 1) noexcept {
+    const thread_shard t = this_thread_shard();
+    (shards_[t.index].f.*f).add(n, t.owned);
   }
   template <counter Fields::*F>
   std::uint64_t sum() const noexcept {
-    std::uint64_t s = 0;
-    for (const auto& sh : shards_) s += (sh.f.*F).get();
-    return s;
+    return sum(F);
   }
   std::uint64_t sum(counter Fields::*f) const noexcept {
     std::uint64_t s = 0;

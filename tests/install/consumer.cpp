@@ -11,7 +11,9 @@ int main(int argc, char** argv) {
   const std::string path = argc > 1 ? argv[1] : "consumer.db";
   for (int round = 0; round < 2; ++round) {
     std::unique_ptr<pagepool::pool> pool;
-    if (pagepool::pool::create({.cache_frames = 4}, pool)) return 1;
+    pagepool::pool_options options;
+    options.cache_frames = 4;
+    if (pagepool::pool::create(options, pool)) return 1;
     auto f = pool->file_create();
     if (f->open(path, pagepool::open_flags::create, 0, 4096)) return 1;
     pagepool::pgno_t pgno = 3;
