@@ -21,16 +21,19 @@ class page_handle {
  public:
   page_handle() noexcept = default;
   page_handle(page_handle&& other) noexcept { swap(other); }
+  /// Puts the page this handle held, if any, then takes other's.
   page_handle& operator=(page_handle&& other) noexcept {
     if (this != &other) {
-      page_handle tmp(static_cast<page_handle&&>(other));
-      swap(tmp);
+      if (data_ != nullptr) (void)release();
+      swap(other);
     }
     return *this;
   }
   page_handle(const page_handle&) = delete;
   page_handle& operator=(const page_handle&) = delete;
-  ~page_handle() { (void)release(); }
+  ~page_handle() {
+    if (data_ != nullptr) (void)release();
+  }
 
   /// True while the handle holds a pin.
   explicit operator bool() const noexcept { return data_ != nullptr; }

@@ -46,13 +46,12 @@ std::error_code file::get(pgno_t& pgno, get_flags flags, page_handle& out) noexc
   internal::fix_result r;
   if (auto ec = pool_->fix(*st_, &pgno, flags, r)) return ec;
   st_->handle_pins.add<&file_handle_state::pin_count::n>(1);
-  page_handle h;
-  h.file_ = this;
-  h.data_ = r.page;
-  h.size_ = st_->page_size;
-  h.pgno_ = r.pgno;
-  h.frame_ = r.ref;
-  out = std::move(h);
+  if (out.data_ != nullptr) (void)out.release();  // out's old page, as move-assignment would
+  out.file_ = this;
+  out.data_ = r.page;
+  out.size_ = st_->page_size;
+  out.pgno_ = r.pgno;
+  out.frame_ = r.ref;
   return {};
 }
 
