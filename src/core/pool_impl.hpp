@@ -82,7 +82,7 @@ class pin_table {
   std::vector<std::pair<frame_ref, std::uint32_t>> drain() noexcept;
 
  private:
-  static constexpr unsigned shards = 8;
+  static constexpr unsigned shards = 64;  // threads sharing a handle rarely meet
   struct alignas(cache_line) shard {
     bucket_latch latch;
     std::vector<std::pair<frame_ref, std::uint32_t>> pins;
