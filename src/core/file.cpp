@@ -88,7 +88,7 @@ std::error_code file::set_frame(std::uint64_t ref, put_flags flags) noexcept {
 
 std::error_code file::sync() noexcept {
   if (!st_->open) return err(EINVAL);
-  if (st_->rdonly || pool_->shared(st_->slot).temp) return {};  // BDB: a no-op for these
+  if (st_->rdonly || pool_->shared(st_->slot).temp.load(std::memory_order_relaxed)) return {};  // BDB: a no-op for these
   return pool_->sync(std::nullopt, st_->slot);
 }
 
@@ -139,7 +139,6 @@ std::error_code file::set_pgcookie(std::span<const std::byte> cookie) noexcept {
   } catch (...) {
     return err(ENOMEM);
   }
-  st_->cookie_set = true;
   return {};
 }
 std::vector<std::byte> file::pgcookie() const {

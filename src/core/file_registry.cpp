@@ -101,7 +101,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   if (path) {
     for (std::uint32_t i = 0; i < max_files_; ++i) {
       file_shared& fs = files_[i];
-      if (fs.used.load(std::memory_order_relaxed) && !fs.temp && fs.id == id) {
+      if (fs.used.load(std::memory_order_relaxed) && !fs.temp.load(std::memory_order_relaxed) && fs.id == id) {
         slot = i;
         break;
       }
@@ -147,7 +147,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     fs.ftype = h.ftype;
     fs.clear_len = h.clear_len;
     fs.lsn_offset = h.lsn_set ? h.lsn_offset : -1;
-    fs.temp = !path;
+    fs.temp.store(!path, std::memory_order_relaxed);
     fs.npages.store(npages, std::memory_order_relaxed);
     fs.maxpages.store(no_limit, std::memory_order_relaxed);
     fs.handles.store(0, std::memory_order_relaxed);
@@ -235,7 +235,7 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
   registry_latch.lock();
   const std::uint32_t left = fs.handles.fetch_sub(1, std::memory_order_relaxed) - 1;
   if (!h.rdonly) fs.writers.fetch_sub(1, std::memory_order_relaxed);
-  if (left == 0 && fs.temp) discard_file_frames(slot);  // BDB: a dead file's pages go
+  if (left == 0 && fs.temp.load(std::memory_order_relaxed)) discard_file_frames(slot);  // BDB: a dead file's pages go
   reap_locked();
   registry_latch.unlock();
   h.open = false;
@@ -303,7 +303,7 @@ void pool_impl::reap_locked() noexcept {
   for (std::uint32_t i = 0; i < max_files_ && lingering_fds > static_cast<std::uint32_t>(maxfd); ++i) {
     file_shared& fs = files_[i];
     if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0 ||
-        fs.temp || fs.io_refs.load(std::memory_order_relaxed) != 0)
+        fs.temp.load(std::memory_order_relaxed) || fs.io_refs.load(std::memory_order_relaxed) != 0)
       continue;
     file_local& fl = locals_[i];
     std::unique_lock lk(fl.fd_mu);

@@ -446,7 +446,7 @@ std::error_code pool_impl::load_page(file_handle_state& h, std::uint32_t r, std:
   created = !exists;
   if (exists) {
     std::size_t got = 0;
-    if (auto ec = ensure_fd(slot, false); ec && !fs.temp) return ec;
+    if (auto ec = ensure_fd(slot, false); ec && !fs.temp.load(std::memory_order_relaxed)) return ec;
     std::shared_lock lk(fl.fd_mu);
     if (fl.fd >= 0) {
       if (auto ec = io::read_at(fl.fd, page, ps, static_cast<off_t>(pgno) * static_cast<off_t>(ps), &got))

@@ -45,8 +45,9 @@ struct file_shared {
   std::int32_t ftype = 0;
   std::uint32_t clear_len = 0;
   std::int32_t lsn_offset = -1;
-  bool temp = false;
-  bool ftype_set = false, clear_set = false, lsn_set = false;
+  // relaxed: set under the registry latch when the slot is filled; atomic
+  // because sync peeks at it through a frame's key before owning the frame.
+  std::atomic<bool> temp{false};
   std::atomic<std::uint32_t> npages{0};    // pages in the file: last_pgno + 1
   std::atomic<std::uint64_t> maxpages{no_limit};  // pages the file may have
   std::atomic<std::uint32_t> handles{0};   // open handles (registry latch)
@@ -103,7 +104,6 @@ struct file_handle_state {
   std::int32_t lsn_offset = -1;
   bool lsn_set = false;
   std::vector<std::byte> cookie;
-  bool cookie_set = false;
   std::atomic<int> prio{static_cast<int>(priority::normal)};
   std::uint64_t maxsize = 0;
   bool maxsize_set = false;

@@ -41,7 +41,7 @@ std::error_code pool_impl::ensure_fd(std::uint32_t slot, bool for_write) noexcep
   std::unique_lock lk(fl.fd_mu);
   if (fl.fd >= 0 && (!for_write || fl.fd_writable)) return {};
   int fd = -1;
-  if (fs.temp) {
+  if (fs.temp.load(std::memory_order_relaxed)) {
     if (!for_write) return err(ENOENT);  // no backing file yet: nothing to read
     std::string dir = opts_.temp_dir;
     if (dir.empty()) {
@@ -63,7 +63,7 @@ std::error_code pool_impl::ensure_fd(std::uint32_t slot, bool for_write) noexcep
   }
   if (fl.fd >= 0) ::close(fl.fd);  // exclusive: no I/O uses it now
   fl.fd = fd;
-  fl.fd_writable = for_write || fs.temp;
+  fl.fd_writable = for_write || fs.temp.load(std::memory_order_relaxed);
   return {};
 } catch (const std::bad_alloc&) {
   return err(ENOMEM);
@@ -148,7 +148,7 @@ std::error_code pool_impl::write_back(int kind_i, std::optional<lsn> upto, std::
         // relaxed peek: confirmed after the claim below.
         const std::uint32_t slot = fr.file.load(std::memory_order_relaxed);
         if (only_slot != no_slot && slot != only_slot) break;
-        if (slot >= max_files_ || files_[slot].temp) break;
+        if (slot >= max_files_ || files_[slot].temp.load(std::memory_order_relaxed)) break;
         if (s & (frame_state::busy | frame_state::wrt)) {
           // Being read, evicted or written by someone else: wait, then look
           // again; an evictor's write is fsync'd below through write_gen.
@@ -213,7 +213,7 @@ std::error_code pool_impl::write_back(int kind_i, std::optional<lsn> upto, std::
     registry_latch.lock();
     for (std::uint32_t slot = 0; slot < max_files_; ++slot) {
       file_shared& fs = files_[slot];
-      if (!fs.used.load(std::memory_order_relaxed) || fs.temp) continue;
+      if (!fs.used.load(std::memory_order_relaxed) || fs.temp.load(std::memory_order_relaxed)) continue;
       if (only_slot != no_slot && slot != only_slot) continue;
       const std::uint64_t g = fs.write_gen.load(std::memory_order_acquire);  // (G2)
       if (touched[slot] || g > fs.synced_gen.load(std::memory_order_acquire)) {
