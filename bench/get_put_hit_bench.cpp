@@ -70,48 +70,44 @@ struct pagepool_fixture : resident_pool {
   pagepool_fixture(std::uint32_t pages, std::size_t) : resident_pool(pages) {}
 };
 
-void BM_pagepool_raw(benchmark::State& st) {
+/// The loop every variant shares: thread 0 builds (or reuses) the fixture for
+/// st.range(0) pages before the start barrier; each thread then runs
+/// op(fixture, pgno) on uniformly random resident pages.
+template <typename Fixture, typename Op>
+void run_hits(benchmark::State& st, Op op) {
   const auto pages = static_cast<std::uint32_t>(st.range(0));
-  static pagepool_fixture* fx = nullptr;
-  if (st.thread_index() == 0) fx = &shared_fixture<pagepool_fixture>(pages);
+  static Fixture* fx = nullptr;
+  if (st.thread_index() == 0) fx = &shared_fixture<Fixture>(pages);
   std::uint64_t x = 0x9E3779B97F4A7C15ull * (st.thread_index() + 1);
-  for (auto _ : st) {
-    pagepool::pgno_t p = next(x, pages);
-    void* page;
-    if (fx->file->get(&p, pagepool::get_flags::none, &page)) std::abort();
-    benchmark::DoNotOptimize(*static_cast<volatile std::uint64_t*>(page));
-    if (fx->file->put(page)) std::abort();
-  }
+  for (auto _ : st) op(*fx, next(x, pages));
   st.SetItemsProcessed(st.iterations());
 }
 
+void touch(const void* page) { benchmark::DoNotOptimize(*static_cast<const volatile std::uint64_t*>(page)); }
+
+void BM_pagepool_raw(benchmark::State& st) {
+  run_hits<pagepool_fixture>(st, [](pagepool_fixture& fx, pagepool::pgno_t p) {
+    void* page;
+    if (fx.file->get(&p, pagepool::get_flags::none, &page)) std::abort();
+    touch(page);
+    if (fx.file->put(page)) std::abort();
+  });
+}
+
 void BM_pagepool_handle(benchmark::State& st) {
-  const auto pages = static_cast<std::uint32_t>(st.range(0));
-  static pagepool_fixture* fx = nullptr;
-  if (st.thread_index() == 0) fx = &shared_fixture<pagepool_fixture>(pages);
-  std::uint64_t x = 0x9E3779B97F4A7C15ull * (st.thread_index() + 1);
-  for (auto _ : st) {
-    pagepool::pgno_t p = next(x, pages);
+  run_hits<pagepool_fixture>(st, [](pagepool_fixture& fx, pagepool::pgno_t p) {
     pagepool::page_handle h;
-    if (fx->file->get(p, pagepool::get_flags::none, h)) std::abort();
-    benchmark::DoNotOptimize(*static_cast<volatile std::uint64_t*>(h.data()));
-  }
-  st.SetItemsProcessed(st.iterations());
+    if (fx.file->get(p, pagepool::get_flags::none, h)) std::abort();
+    touch(h.data());
+  });
 }
 
 template <typename Table>
 void BM_baseline(benchmark::State& st) {
-  const auto pages = static_cast<std::uint32_t>(st.range(0));
-  static Table* t = nullptr;
-  if (st.thread_index() == 0) t = &shared_fixture<Table>(pages);
-  std::uint64_t x = 0x9E3779B97F4A7C15ull * (st.thread_index() + 1);
-  for (auto _ : st) {
-    const std::uint32_t p = next(x, pages);
-    void* page = t->get(p);
-    benchmark::DoNotOptimize(*static_cast<volatile std::uint64_t*>(page));
-    t->put(p);
-  }
-  st.SetItemsProcessed(st.iterations());
+  run_hits<Table>(st, [](Table& t, std::uint32_t p) {
+    touch(t.get(p));
+    t.put(p);
+  });
 }
 
 #define HIT_ARGS ->Arg(16 << 10)->Arg(256 << 10)->Threads(1)->Threads(2)->UseRealTime()

@@ -72,17 +72,20 @@ std::error_code file::put(void* page, priority prio, put_flags flags) noexcept {
 std::error_code file::set(void* page, put_flags flags) noexcept {
   frame_ref ref;
   if (auto ec = pool_->locate(*st_, page, ref)) return ec;
+  if (auto ec = internal::pool_impl::check_put(*st_, priority::unchanged, flags)) return ec;
   if (!st_->pins.holds(ref)) return err(EINVAL);
   return pool_->unfix(*st_, ref, priority::unchanged, flags, true);
 }
 
 std::error_code file::put_frame(std::uint64_t ref, priority prio, put_flags flags) noexcept {
+  if (auto ec = internal::pool_impl::check_put(*st_, prio, flags)) return ec;
   if (auto ec = pool_->unfix(*st_, ref, prio, flags, false)) return ec;
   st_->handle_pins.add<&file_handle_state::pin_count::n>(~0ull);  // -1
   return {};
 }
 
 std::error_code file::set_frame(std::uint64_t ref, put_flags flags) noexcept {
+  if (auto ec = internal::pool_impl::check_put(*st_, priority::unchanged, flags)) return ec;
   return pool_->unfix(*st_, ref, priority::unchanged, flags, true);
 }
 

@@ -623,7 +623,7 @@ std::error_code pool_impl::check_put(const file_handle_state& h, priority prio,
 std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority prio,
                                  put_flags flags, bool set_only) noexcept {
   using pf = put_flags;
-  if (auto ec = check_put(h, prio, flags)) return ec;
+  PAGEPOOL_ASSERT(!check_put(h, prio, flags), "unfix: arguments not checked");
   if (ref_region(ref) == no_frame) return {};  // mapped page: nothing to unpin
   frame& fr = regions_[ref_region(ref)]->frame_at(ref_frame(ref));
   const priority eff =

@@ -150,8 +150,8 @@ class pool_impl {
 
   // --- pages (core/pool_impl.cpp)
   std::error_code fix(file_handle_state& h, pgno_t* pgno, get_flags flags, fix_result& out) noexcept;
-  /// Unpins (set_only: changes flags, keeps the pin). The pin-table check is
-  /// the caller's.
+  /// Unpins (set_only: changes flags, keeps the pin). The caller has checked
+  /// the arguments (check_put) and the pin (pin table or page_handle).
   std::error_code unfix(file_handle_state& h, frame_ref ref, priority prio, put_flags flags,
                         bool set_only) noexcept;
   /// EINVAL / EACCES for put or set arguments that are wrong whatever the page.
