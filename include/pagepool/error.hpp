@@ -25,8 +25,6 @@ enum class errc : int {
   /// sync could not write some modified pages because they were pinned; the
   /// others were written. BDB: DB_INCOMPLETE (old API).
   incomplete = 2,
-  /// A page failed its page-in check; the frame was not published.
-  page_corrupt = 3,
 };
 
 /// The category of pagepool::errc values; its name() is "pagepool".

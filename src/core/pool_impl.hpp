@@ -124,7 +124,6 @@ struct file_handle_state {
     counter n;  // page_handle pins: added on get, subtracted on release
   };
   sharded<pin_count> handle_pins;
-  std::atomic<std::int64_t> mapped_pins{0};
 };
 
 /// What fix() hands back.
@@ -189,7 +188,6 @@ class pool_impl {
   std::atomic<bool> closed{false};
 
  private:
-  friend struct pool_internals;
   pool_impl() = default;
 
   // routing
@@ -227,7 +225,8 @@ class pool_impl {
   /// max_open_fd on the rest. Caller holds the registry latch.
   void reap_locked() noexcept;
   std::error_code fsync_file(std::uint32_t slot) noexcept;
-  std::error_code write_back(int kind, std::optional<lsn> upto, std::uint32_t only_slot,
+  enum class pass_kind { sync, trickle };
+  std::error_code write_back(pass_kind kind, std::optional<lsn> upto, std::uint32_t only_slot,
                              std::int64_t limit, std::int64_t& written) noexcept;
 
   bucket_latch registry_latch;
@@ -257,7 +256,6 @@ class pool_impl {
   std::shared_ptr<const page_io> page_io_[128];
   std::shared_ptr<const log_flush_fn> log_flush_;
 
-  friend class ::pagepool::pool;
 };
 
 /// Scratch page buffer per thread, 4 KiB-aligned (O_DIRECT).

@@ -112,15 +112,10 @@ std::error_code pool_impl::fsync_file(std::uint32_t slot) noexcept {
   return io::sync_fd(fl.fd);
 }
 
-namespace {
-enum class pass_kind { sync, trickle };
-}
-
 // The common engine of sync and trickle: visit every frame, write the dirty,
 // unpinned ones that the pass wants.
-std::error_code pool_impl::write_back(int kind_i, std::optional<lsn> upto, std::uint32_t only_slot,
+std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, std::uint32_t only_slot,
                                       std::int64_t limit, std::int64_t& written) noexcept {
-  const auto kind = static_cast<pass_kind>(kind_i);
   written = 0;
   bool incomplete = false;
   std::error_code first_err;
@@ -247,7 +242,7 @@ std::error_code pool_impl::write_back(int kind_i, std::optional<lsn> upto, std::
 std::error_code pool_impl::sync(std::optional<lsn> upto, std::uint32_t only_slot) noexcept {
   if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
   std::int64_t n = 0;
-  return write_back(static_cast<int>(pass_kind::sync), upto, only_slot, INT64_MAX, n);
+  return write_back(pass_kind::sync, upto, only_slot, INT64_MAX, n);
 }
 
 std::error_code pool_impl::trickle(int percent, int* written) noexcept {
@@ -264,7 +259,7 @@ std::error_code pool_impl::trickle(int percent, int* written) noexcept {
   const std::int64_t target = (total * percent + 99) / 100;
   std::int64_t n = 0;
   std::error_code ec;
-  if (target > clean) ec = write_back(static_cast<int>(pass_kind::trickle), std::nullopt, no_slot,
+  if (target > clean) ec = write_back(pass_kind::trickle, std::nullopt, no_slot,
                                       target - clean, n);
   pool_counters_.add<&pool_counters::page_trickle>(static_cast<std::uint64_t>(n));
   if (written != nullptr) *written = static_cast<int>(n);

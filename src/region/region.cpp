@@ -47,7 +47,6 @@ region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_s
     frames_[i].next.store(i + 1 < nframes ? i + 1 : no_frame, std::memory_order_relaxed);
   }
   h->free_head = nframes ? 0 : no_frame;
-  h->free_count = nframes;
 }
 
 region::~region() {
@@ -112,7 +111,6 @@ std::uint32_t region::pop_free() noexcept {
   const std::uint32_t f = h.free_head;
   if (f != no_frame) {
     h.free_head = frames_[f].next.load(std::memory_order_relaxed);
-    --h.free_count;
     frames_[f].next.store(no_frame, std::memory_order_relaxed);
   }
   h.free_latch.unlock();
@@ -135,7 +133,6 @@ void region::push_free(std::uint32_t f) noexcept {
   h.free_latch.lock();
   fr.next.store(h.free_head, std::memory_order_relaxed);
   h.free_head = f;
-  ++h.free_count;
   h.free_latch.unlock();
 }
 

@@ -61,7 +61,6 @@ struct region_header {
   alignas(cache_line) std::atomic<std::uint64_t> hand{0};  // CLOCK hand (relaxed: a hint)
   alignas(cache_line) bucket_latch free_latch;             // guards the free list
   std::uint32_t free_head = no_frame;                      // guarded by free_latch
-  std::uint32_t free_count = 0;                            // guarded by free_latch
   alignas(cache_line) std::atomic<std::uint64_t> hash_longest{0};  // relaxed max
   std::atomic<std::uint64_t> alloc_max_pages{0};                   // relaxed max
   sharded<region_counters> counters;

@@ -107,11 +107,10 @@ std::vector<file_stats> pool_impl::file_statistics(bool clear) noexcept {
       f.page_in = fs.counters.sum<&file_counters::in>();
       f.page_out = fs.counters.sum<&file_counters::out>();
       f.map = fs.counters.sum<&file_counters::map>();
-      if (clear) {
-        // Keep the pool totals right: what a file had counted moves to the
-        // retired sums only if the pool's counters are not cleared too.
+      // Clearing a file's counters also clears its share of the pool's
+      // totals, which are sums over the files (BDB's DB_STAT_CLEAR on FSTAT).
+      if (clear)
         for (auto c : file_fields) fs.counters.clear(c);
-      }
       out.push_back(std::move(f));
     }
   } catch (...) {
