@@ -109,6 +109,10 @@ class file {
   /// not fit is ENOSPC. Any time; after open it changes the shared file.
   [[nodiscard]] std::error_code set_maxsize(std::uint64_t bytes) noexcept;
   [[nodiscard]] std::uint64_t maxsize() const noexcept;
+  /// Turns file_flags on or off (several at once). EINVAL for an unknown flag,
+  /// or nofile after open. BDB: DB_MPOOLFILE->set_flags / get_flags.
+  [[nodiscard]] std::error_code set_flags(file_flags flags, bool on) noexcept;
+  [[nodiscard]] file_flags get_file_flags() const noexcept;
   /// The highest page number in the file (0 for an empty file). Open only.
   [[nodiscard]] std::error_code get_last_pgno(pgno_t* pgno) const noexcept;
   [[nodiscard]] open_flags flags() const noexcept;

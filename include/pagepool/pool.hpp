@@ -50,6 +50,10 @@ struct pool_options {
   std::size_t frame_size = 4096;
   /// Number of regions (BDB: ncache); frames are split evenly between them.
   unsigned regions = 1;
+  /// The most page memory resize() may grow the pool to, in bytes; 0 means
+  /// four times the initial size. Only address space is reserved up front
+  /// (page memory is committed as frames are used). BDB: set_cache_max.
+  std::size_t cache_max_bytes = 0;
   /// Read-only files up to this size are served by mmap. BDB: set_mp_mmapsize.
   std::size_t mmap_size = 10u << 20;
   /// Descriptors kept open for files that no handle has open any more; 0 is
@@ -113,7 +117,19 @@ class pool {
   /// Per-file statistics, one per file the pool knows (open or still cached).
   [[nodiscard]] std::vector<file_stats> file_statistics(bool clear = false) noexcept;
 
-  /// The number of frames (resident page capacity).
+  /// Changes the number of frames while threads keep using the pool: the
+  /// frames are split evenly between the regions again. Growing puts frames in
+  /// service at once. Shrinking evicts the frames past each region's new share
+  /// (writing modified pages first) and hands their memory back; a page pinned
+  /// at that moment stays, readable and writable, until it is unpinned and the
+  /// pool next needs a frame. EINVAL for fewer frames than regions or more
+  /// than cache_max_bytes allows; nothing changes then.
+  /// BDB: DB_ENV->set_cachesize after open.
+  [[nodiscard]] std::error_code resize(std::size_t frames) noexcept;
+  /// The most frames resize() accepts.
+  [[nodiscard]] std::size_t max_frames() const noexcept;
+
+  /// The number of frames in service (resident page capacity).
   [[nodiscard]] std::size_t frames() const noexcept;
   /// Bytes of page memory per frame.
   [[nodiscard]] std::size_t frame_size() const noexcept;

@@ -71,9 +71,23 @@ enum class put_flags : std::uint32_t {
   discard = 0x4,  ///< unlikely to be used again soon. BDB: DB_MPOOL_DISCARD
 };
 
+/// Flags of file::set_flags. BDB: DB_MPOOLFILE->set_flags.
+enum class file_flags : std::uint32_t {
+  none = 0,
+  /// In memory only: never read from or written to a file and never evicted;
+  /// creating a page once every frame holds one fails with ENOMEM. A named
+  /// file is shared by name and keeps its pages after its last close, until
+  /// the pool closes (or unlink drops them). Before open only.
+  /// BDB: DB_MPOOL_NOFILE
+  nofile = 0x1,
+  /// Remove the file (and drop its pages unwritten) when its last handle
+  /// closes. Any time. BDB: DB_MPOOL_UNLINK
+  unlink = 0x2,
+};
+
 template <typename E>
 concept flag_enum = std::is_same_v<E, open_flags> || std::is_same_v<E, get_flags> ||
-                    std::is_same_v<E, put_flags>;
+                    std::is_same_v<E, put_flags> || std::is_same_v<E, file_flags>;
 
 template <flag_enum E>
 constexpr E operator|(E a, E b) noexcept {

@@ -91,11 +91,39 @@ std::error_code file::set_frame(std::uint64_t ref, put_flags flags) noexcept {
 
 std::error_code file::sync() noexcept {
   if (!st_->open) return err(EINVAL);
-  if (st_->rdonly || pool_->shared(st_->slot).temp.load(std::memory_order_relaxed)) return {};  // BDB: a no-op for these
+  const auto& fs = pool_->shared(st_->slot);
+  if (st_->rdonly || fs.temp.load(std::memory_order_relaxed) ||
+      fs.nofile.load(std::memory_order_relaxed))
+    return {};  // BDB: a no-op for these
   return pool_->sync(std::nullopt, st_->slot);
 }
 
 // --- configuration
+
+std::error_code file::set_flags(file_flags flags, bool on) noexcept {
+  const auto f = static_cast<std::uint32_t>(flags);
+  if ((f & ~static_cast<std::uint32_t>(file_flags::nofile | file_flags::unlink)) != 0)
+    return err(EINVAL);
+  if (any(flags, file_flags::nofile)) {
+    if (st_->open) return err(EINVAL);
+    st_->nofile = on;
+  }
+  if (any(flags, file_flags::unlink)) {
+    // relaxed: a setting read at the last close, under the registry latch.
+    st_->unlink.store(on, std::memory_order_relaxed);
+    if (st_->open) pool_->shared(st_->slot).unlink.store(on, std::memory_order_relaxed);
+  }
+  return {};
+}
+
+file_flags file::get_file_flags() const noexcept {
+  auto f = file_flags::none;
+  if (st_->nofile) f |= file_flags::nofile;
+  const bool unl = st_->open ? pool_->shared(st_->slot).unlink.load(std::memory_order_relaxed)
+                             : st_->unlink.load(std::memory_order_relaxed);
+  if (unl) f |= file_flags::unlink;
+  return f;
+}
 
 std::error_code file::set_clear_len(std::uint32_t len) noexcept {
   if (st_->open) return err(EINVAL);

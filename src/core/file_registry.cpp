@@ -14,6 +14,7 @@
 
 #include <bit>
 #include <cstring>
+#include <functional>
 #include <utility>
 
 #include "core/pool_impl.hpp"
@@ -67,7 +68,19 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   std::uint32_t npages = 0;
   std::size_t fsize = 0;
   file_id id = h.id;
-  if (path) {
+  const bool nofile = h.nofile;
+  if (nofile) {
+    // In memory only: no OS file. A named one is found by its name below.
+    if (path && !h.id_set) {
+      id = {};
+      std::memcpy(id.data(), "nofl", 4);
+      const std::size_t hv = std::hash<std::string>{}(*path);
+      std::memcpy(id.data() + 4, &hv, sizeof hv);
+    }
+  }
+  if (nofile) {
+    // nothing to open
+  } else if (path) {
     int oflags = (rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | (any(flags, of::create) ? O_CREAT : 0);
     // O_DIRECT needs page-sized, page-aligned transfers: only for page sizes
     // that are multiples of 4 KiB (frames are then 4 KiB-aligned too).
@@ -86,7 +99,8 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     if (fsize / page_size >= no_frame) return err(EINVAL);
     npages = static_cast<std::uint32_t>(fsize / page_size);
     if (!h.id_set) id = derive_id(st);
-  } else if (!h.id_set) {
+  }
+  if (!path && !h.id_set) {
     // Temporary files get an id nobody else has; they are never joined.
     const std::uint32_t serial = temp_serial_.fetch_add(1, std::memory_order_relaxed) + 1;
     id = {};
@@ -101,11 +115,18 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   if (path) {
     for (std::uint32_t i = 0; i < max_files_; ++i) {
       file_shared& fs = files_[i];
-      if (fs.used.load(std::memory_order_relaxed) && !fs.temp.load(std::memory_order_relaxed) && fs.id == id) {
+      if (!fs.used.load(std::memory_order_relaxed) || fs.temp.load(std::memory_order_relaxed) ||
+          fs.nofile.load(std::memory_order_relaxed) != nofile)
+        continue;
+      if (nofile ? locals_[i].path == *path : fs.id == id) {
         slot = i;
         break;
       }
     }
+  }
+  if (slot == no_slot && nofile && path && !any(flags, of::create)) {
+    registry_latch.unlock();
+    return err(ENOENT);  // BDB: DB_CREATE is needed to create an in-memory file
   }
   if (slot != no_slot) {
     // Join. Every setting this handle gives must match the file's (spec 004).
@@ -148,6 +169,8 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     fs.clear_len = h.clear_len;
     fs.lsn_offset = h.lsn_set ? h.lsn_offset : -1;
     fs.temp.store(!path, std::memory_order_relaxed);
+    fs.nofile.store(nofile, std::memory_order_relaxed);
+    fs.unlink.store(false, std::memory_order_relaxed);
     fs.npages.store(npages, std::memory_order_relaxed);
     fs.maxpages.store(no_limit, std::memory_order_relaxed);
     fs.handles.store(0, std::memory_order_relaxed);
@@ -180,6 +203,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   }
   file_shared& fs = files_[slot];
   fs.handles.fetch_add(1, std::memory_order_relaxed);
+  if (h.unlink.load(std::memory_order_relaxed)) fs.unlink.store(true, std::memory_order_relaxed);
   if (!rdonly) {
     fs.writers.fetch_add(1, std::memory_order_relaxed);
     fs.can_mmap.store(false, std::memory_order_relaxed);
@@ -235,7 +259,15 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
   registry_latch.lock();
   const std::uint32_t left = fs.handles.fetch_sub(1, std::memory_order_relaxed) - 1;
   if (!h.rdonly) fs.writers.fetch_sub(1, std::memory_order_relaxed);
-  if (left == 0 && fs.temp.load(std::memory_order_relaxed)) discard_file_frames(slot);  // BDB: a dead file's pages go
+  if (left == 0) {
+    // BDB: a dead file's pages go unwritten: a temporary file's, and those
+    // of a file removed at its last close.
+    const bool unl = fs.unlink.load(std::memory_order_relaxed);
+    if (fs.temp.load(std::memory_order_relaxed) || unl) discard_file_frames(slot);
+    if (unl && !fs.temp.load(std::memory_order_relaxed) && !fs.nofile.load(std::memory_order_relaxed))
+      (void)::unlink(locals_[slot].path.c_str());
+    fs.unlink.store(false, std::memory_order_relaxed);
+  }
   reap_locked();
   registry_latch.unlock();
   h.open = false;
@@ -252,7 +284,7 @@ void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
   while (fs.frames.load(std::memory_order_acquire) != 0) {
     for (std::uint32_t r = 0; r < regions_.size(); ++r) {
       region& rg = *regions_[r];
-      for (std::uint32_t i = 0; i < rg.nframes(); ++i) {
+      for (std::uint32_t i = 0; i < rg.scan_end(); ++i) {
         frame& fr = rg.frame_at(i);
         frame_state::word s = fr.state.load(std::memory_order_relaxed);
         if (!frame_state::evictable(s)) continue;  // free, or in someone's hands: next round

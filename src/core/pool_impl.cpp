@@ -153,12 +153,17 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   const std::size_t frames = o.cache_frames ? o.cache_frames : o.cache_bytes / fs;
   if (frames == 0 || frames < o.regions) return err(EINVAL);
   if (frames / o.regions >= no_frame - 1) return err(EINVAL);
+  const std::size_t max_frames =
+      o.cache_max_bytes == 0 ? frames * 4 : std::max(frames, o.cache_max_bytes / fs);
+  const std::size_t cap = (max_frames + o.regions - 1) / o.regions;
+  if (cap >= no_frame - 1) return err(EINVAL);
 
   std::shared_ptr<pool_impl> p(new (std::nothrow) pool_impl());
   if (!p) return err(ENOMEM);
   p->opts_ = o;
   p->frame_size_ = fs;
-  p->total_frames_ = frames;
+  p->total_frames_.store(frames, std::memory_order_relaxed);
+  p->max_frames_ = cap * o.regions;
   p->mmap_size.store(o.mmap_size, std::memory_order_relaxed);
   p->max_open_fd.store(o.max_open_fd, std::memory_order_relaxed);
   p->max_write.store(o.max_write, std::memory_order_relaxed);
@@ -167,7 +172,8 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
     for (unsigned r = 0; r < o.regions; ++r) {
       const std::size_t n = frames / o.regions + (r < frames % o.regions ? 1 : 0);
       auto rg = std::make_unique<region>(r, static_cast<std::uint32_t>(n),
-                                         static_cast<std::uint32_t>(fs));
+                                         static_cast<std::uint32_t>(fs),
+                                         static_cast<std::uint32_t>(cap));
       if (!rg->ok()) return err(ENOMEM);
       p->bucket_masks_.push_back(rg->nbuckets() - 1);
       p->regions_.push_back(std::move(rg));
@@ -443,6 +449,7 @@ std::error_code pool_impl::load_page(file_handle_state& h, std::uint32_t r, std:
   file_local& fl = locals_[slot];
   const std::size_t ps = fs.page_size;
   std::byte* page = regions_[r]->page(f);
+  if (fs.nofile.load(std::memory_order_relaxed)) exists = false;  // nothing to read
   created = !exists;
   if (exists) {
     std::size_t got = 0;
@@ -494,6 +501,16 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noex
     out = f;
     return {};
   }
+  // After a shrink: frames past the limit whose pins are gone go back to the
+  // system (a cheap check; the drain itself is rate-limited).
+  // relaxed: a hint; drain_excess works under the free-list latch.
+  if (hd.excess.load(std::memory_order_relaxed) != 0) {
+    drain_excess(r, false);
+    if ((f = rg.pop_free()) != no_frame) {
+      out = f;
+      return {};
+    }
+  }
   const std::uint32_t n = rg.nframes();
   constexpr std::uint32_t batch = 8;
   const auto deadline = std::chrono::steady_clock::now() + opts_.alloc_timeout;
@@ -510,7 +527,7 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noex
         ++visits;
         frame& fr = rg.frame_at(i);
         frame_state::word s = fr.state.load(std::memory_order_relaxed);
-        if (!frame_state::evictable(s)) continue;
+        if (!frame_state::evictable(s) || unevictable(r, i)) continue;
         ++candidates;
         if (const auto u = frame_state::usage(s); u > 0) {
           // relaxed: aging is a hint; a lost race leaves the count as it was.
@@ -521,6 +538,10 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noex
         if (!fr.state.compare_exchange_strong(s, s | frame_state::busy,
                                               std::memory_order_acquire))  // (E1)
           continue;
+        if (unevictable(r, i)) {  // the key changed before the claim: give it back
+          fr.state.store(s, std::memory_order_release);  // (E2)
+          continue;
+        }
         if (auto ec = evict(r, i, s | frame_state::busy)) {
           write_err = ec;
           continue;
@@ -549,6 +570,69 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noex
       bo.pause();
     }
   }
+}
+
+bool pool_impl::unevictable(std::uint32_t r, std::uint32_t f) noexcept {
+  // relaxed: see file_shared::nofile.
+  const std::uint32_t slot = regions_[r]->frame_at(f).file.load(std::memory_order_relaxed);
+  return slot < max_files_ && files_[slot].nofile.load(std::memory_order_relaxed);
+}
+
+void pool_impl::drain_excess(std::uint32_t r, bool force) noexcept {
+  region& rg = *regions_[r];
+  region_header& hd = rg.hdr();
+  if (!force) {
+    // Rate limit: a page pinned for long would otherwise cost every
+    // allocation a scan of the excess frames.
+    thread_local std::uint32_t tick = 0;
+    if ((++tick & 63) != 1) return;
+  }
+  // acquire/release: the drain flag is a try-lock; the previous drainer's
+  // stores to frames are ordered before ours.
+  if (hd.draining.exchange(true, std::memory_order_acquire)) return;
+  const std::uint32_t end = rg.scan_end();
+  for (std::uint32_t i = rg.nframes(); i < end; ++i) retire_one(r, i);
+  hd.draining.store(false, std::memory_order_release);
+}
+
+void pool_impl::retire_one(std::uint32_t r, std::uint32_t i) noexcept {
+  region& rg = *regions_[r];
+  frame& fr = rg.frame_at(i);
+  frame_state::word s = fr.state.load(std::memory_order_relaxed);
+  if (!frame_state::evictable(s) || unevictable(r, i)) return;
+  if (!fr.state.compare_exchange_strong(s, s | frame_state::busy,
+                                        std::memory_order_acquire))  // (E1)
+    return;
+  if (i < rg.nframes() || unevictable(r, i)) {  // grown back meanwhile, or key changed
+    fr.state.store(s, std::memory_order_release);  // (E2)
+    return;
+  }
+  if (evict(r, i, s | frame_state::busy)) return;  // write failed: still dirty, retried later
+  rg.push_free(i);  // past the limit: retires it and returns its memory
+}
+
+std::error_code pool_impl::resize(std::size_t frames) noexcept {
+  if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
+  const auto nreg = static_cast<std::uint32_t>(regions_.size());
+  if (frames < nreg || frames > max_frames_) return err(EINVAL);
+  std::lock_guard g(resize_mu_);
+  for (std::uint32_t r = 0; r < nreg; ++r) {
+    region& rg = *regions_[r];
+    const auto n = static_cast<std::uint32_t>(frames / nreg + (r < frames % nreg ? 1 : 0));
+    if (n > rg.cap()) return err(EINVAL);  // cannot happen: max_frames_ = cap * nreg
+  }
+  for (std::uint32_t r = 0; r < nreg; ++r) {
+    region& rg = *regions_[r];
+    const auto n = static_cast<std::uint32_t>(frames / nreg + (r < frames % nreg ? 1 : 0));
+    if (n > rg.nframes()) {
+      rg.grow(n);
+    } else if (n < rg.nframes()) {
+      rg.shrink(n);
+      drain_excess(r, true);
+    }
+  }
+  total_frames_.store(frames, std::memory_order_relaxed);
+  return {};
 }
 
 std::error_code pool_impl::evict(std::uint32_t r, std::uint32_t f, frame_state::word s) noexcept {
@@ -646,8 +730,14 @@ std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority p
       }
     }
     if (fr.state.compare_exchange_weak(s, ns, std::memory_order_release,  // (P2)
-                                       std::memory_order_relaxed))
+                                       std::memory_order_relaxed)) {
+      // The last pin of a frame that a shrink took out of service: the page
+      // leaves now (written first if dirty) and the frame's memory goes back.
+      if (frame_state::pins(ns) == 0 && !set_only &&
+          ref_frame(ref) >= regions_[ref_region(ref)]->nframes())
+        retire_one(ref_region(ref), ref_frame(ref));
       return {};
+    }
   }
 }
 

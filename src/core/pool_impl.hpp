@@ -48,6 +48,10 @@ struct file_shared {
   // relaxed: set under the registry latch when the slot is filled; atomic
   // because sync peeks at it through a frame's key before owning the frame.
   std::atomic<bool> temp{false};
+  // relaxed (both): set under the registry latch; eviction peeks at nofile
+  // through a frame's key as a hint and checks again once it owns the frame.
+  std::atomic<bool> nofile{false};  // in memory only: never read, written or evicted
+  std::atomic<bool> unlink{false};  // remove the file when its last handle closes
   std::atomic<std::uint32_t> npages{0};    // pages in the file: last_pgno + 1
   std::atomic<std::uint64_t> maxpages{no_limit};  // pages the file may have
   std::atomic<std::uint32_t> handles{0};   // open handles (registry latch)
@@ -107,6 +111,8 @@ struct file_handle_state {
   std::atomic<int> prio{static_cast<int>(priority::normal)};
   std::uint64_t maxsize = 0;
   bool maxsize_set = false;
+  bool nofile = false;  // file_flags::nofile, fixed at open
+  std::atomic<bool> unlink{false};  // file_flags::unlink given through this handle
   // Set by open.
   bool open = false;
   bool closed = false;
@@ -173,7 +179,19 @@ class pool_impl {
 
   std::error_code close() noexcept;
 
-  std::size_t frames() const noexcept { return total_frames_; }
+  std::size_t frames() const noexcept { return total_frames_.load(std::memory_order_relaxed); }
+  std::size_t max_frames() const noexcept { return max_frames_; }
+  std::error_code resize(std::size_t frames) noexcept;
+  /// Evicts and retires frames past region r's limit that nobody pins. With
+  /// `force` false it runs only if the region says some are left, and not
+  /// while another thread drains it.
+  void drain_excess(std::uint32_t r, bool force) noexcept;
+  /// Evicts frame i of region r if it is past the limit and nobody pins it,
+  /// and retires it.
+  void retire_one(std::uint32_t r, std::uint32_t i) noexcept;
+  /// True if the page in frame f of region r must never be evicted (its file
+  /// is in memory only). The caller owns the frame or reads a hint.
+  bool unevictable(std::uint32_t r, std::uint32_t f) noexcept;
   std::size_t frame_size() const noexcept { return frame_size_; }
   unsigned nregions() const noexcept { return static_cast<unsigned>(regions_.size()); }
   region& region_at(std::uint32_t r) noexcept { return *regions_[r]; }
@@ -238,7 +256,9 @@ class pool_impl {
 
  private:
   std::size_t frame_size_ = 0;
-  std::size_t total_frames_ = 0;
+  std::atomic<std::size_t> total_frames_{0};  // relaxed: a figure for stats and trickle
+  std::size_t max_frames_ = 0;
+  std::mutex resize_mu_;  // one resize at a time
   std::vector<std::unique_ptr<region>> regions_;
   std::vector<std::uint32_t> bucket_masks_;  // nbuckets - 1 per region, for route_of
   pool_options opts_;

@@ -134,7 +134,7 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
 
   for (std::uint32_t r = 0; r < regions_.size() && written < limit; ++r) {
     region& rg = *regions_[r];
-    for (std::uint32_t i = 0; i < rg.nframes() && written < limit; ++i) {
+    for (std::uint32_t i = 0; i < rg.scan_end() && written < limit; ++i) {
       frame& fr = rg.frame_at(i);
       backoff bo;
       for (;;) {
@@ -143,7 +143,9 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
         // relaxed peek: confirmed after the claim below.
         const std::uint32_t slot = fr.file.load(std::memory_order_relaxed);
         if (only_slot != no_slot && slot != only_slot) break;
-        if (slot >= max_files_ || files_[slot].temp.load(std::memory_order_relaxed)) break;
+        if (slot >= max_files_ || files_[slot].temp.load(std::memory_order_relaxed) ||
+            files_[slot].nofile.load(std::memory_order_relaxed))
+          break;
         if (s & (frame_state::busy | frame_state::wrt)) {
           // Being read, evicted or written by someone else: wait, then look
           // again; an evictor's write is fsync'd below through write_gen.
@@ -208,7 +210,9 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
     registry_latch.lock();
     for (std::uint32_t slot = 0; slot < max_files_; ++slot) {
       file_shared& fs = files_[slot];
-      if (!fs.used.load(std::memory_order_relaxed) || fs.temp.load(std::memory_order_relaxed)) continue;
+      if (!fs.used.load(std::memory_order_relaxed) || fs.temp.load(std::memory_order_relaxed) ||
+          fs.nofile.load(std::memory_order_relaxed))
+        continue;
       if (only_slot != no_slot && slot != only_slot) continue;
       const std::uint64_t g = fs.write_gen.load(std::memory_order_acquire);  // (G2)
       if (touched[slot] || g > fs.synced_gen.load(std::memory_order_acquire)) {
@@ -250,11 +254,11 @@ std::error_code pool_impl::trickle(int percent, int* written) noexcept {
   if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
   std::int64_t dirty = 0;
   for (auto& rg : regions_)
-    for (std::uint32_t i = 0; i < rg->nframes(); ++i) {
+    for (std::uint32_t i = 0; i < rg->scan_end(); ++i) {
       const auto s = rg->frame_at(i).state.load(std::memory_order_relaxed);
       if ((s & frame_state::valid) && (s & frame_state::dirty)) ++dirty;
     }
-  const auto total = static_cast<std::int64_t>(total_frames_);
+  const auto total = static_cast<std::int64_t>(frames());
   const std::int64_t clean = total - dirty;
   const std::int64_t target = (total * percent + 99) / 100;
   std::int64_t n = 0;

@@ -2,6 +2,9 @@
 #include "region/region.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include <bit>
 #include <new>
@@ -14,13 +17,17 @@ namespace {
 constexpr std::size_t align_up(std::size_t v, std::size_t a) { return (v + a - 1) / a * a; }
 }  // namespace
 
-region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_size) noexcept {
-  const std::uint32_t nbuckets = std::bit_ceil(std::max<std::uint32_t>(nframes, 16));
+region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_size,
+               std::uint32_t cap) noexcept {
+  cap = std::max(cap, nframes);
+  // Chains average at most two frames once the region has grown to its cap.
+  const std::uint32_t nbuckets = std::bit_ceil(std::max({nframes, cap / 2, 16u}));
   const std::size_t buckets_off = align_up(sizeof(region_header), cache_line);
   const std::size_t frames_off = align_up(buckets_off + sizeof(bucket) * nbuckets, cache_line);
-  const std::size_t pages_off = align_up(frames_off + sizeof(frame) * std::size_t{nframes}, 4096);
-  const std::size_t total = pages_off + std::size_t{nframes} * frame_size;
-  void* p = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  const std::size_t pages_off = align_up(frames_off + sizeof(frame) * std::size_t{cap}, 4096);
+  const std::size_t total = pages_off + std::size_t{cap} * frame_size;
+  void* p = ::mmap(nullptr, total, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return;
   base_ = static_cast<std::byte*>(p);
   size_ = total;
@@ -30,7 +37,7 @@ region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_s
   (void)::madvise(p, total, MADV_HUGEPAGE);
   auto* h = new (base_) region_header();
   h->index = index;
-  h->nframes = nframes;
+  h->cap = cap;
   h->nbuckets = nbuckets;
   h->frame_size = frame_size;
   h->buckets_off = buckets_off;
@@ -47,6 +54,8 @@ region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_s
     frames_[i].next.store(i + 1 < nframes ? i + 1 : no_frame, std::memory_order_relaxed);
   }
   h->free_head = nframes ? 0 : no_frame;
+  h->limit.store(nframes, std::memory_order_relaxed);
+  h->high.store(nframes, std::memory_order_relaxed);
 }
 
 region::~region() {
@@ -60,7 +69,7 @@ std::uint32_t region::frame_of(const void* p) const noexcept {
   if (b < pages_) return no_frame;
   const std::size_t off = static_cast<std::size_t>(b - pages_);
   const std::size_t fs = frame_size();
-  if (off % fs != 0 || off / fs >= nframes()) return no_frame;
+  if (off % fs != 0 || off / fs >= scan_end()) return no_frame;
   return static_cast<std::uint32_t>(off / fs);
 }
 
@@ -110,29 +119,106 @@ std::uint32_t region::pop_free() noexcept {
   h.free_latch.lock();
   const std::uint32_t f = h.free_head;
   if (f != no_frame) {
-    h.free_head = frames_[f].next.load(std::memory_order_relaxed);
-    frames_[f].next.store(no_frame, std::memory_order_relaxed);
-  }
-  h.free_latch.unlock();
-  if (f != no_frame) {
     frame& fr = frames_[f];
+    h.free_head = fr.next.load(std::memory_order_relaxed);
+    fr.next.store(no_frame, std::memory_order_relaxed);
     // relaxed: the free-list latch ordered us after the thread that freed it.
+    // Under the latch, so that a grow never sees this frame free and unlisted.
     fr.state.store(frame_state::next_blank(fr.state.load(std::memory_order_relaxed)),
                    std::memory_order_relaxed);
   }
+  h.free_latch.unlock();
   return f;
 }
 
 void region::push_free(std::uint32_t f) noexcept {
   frame& fr = frames_[f];
-  // relaxed: the frame is owned (busy) by this thread; the latch below
-  // publishes the store to the next popper.
+  region_header& h = hdr();
+  if (f >= h.limit.load(std::memory_order_relaxed)) release_memory(f);  // likely retiring
+  h.free_latch.lock();
+  // relaxed: the frame is owned (busy) by this thread; the latch publishes
+  // the store to the next popper (or to a grow that revives it). Under the
+  // latch, so that a grow never sees this frame free before it is listed.
   fr.state.store(frame_state::free_of(fr.state.load(std::memory_order_relaxed)),
                  std::memory_order_relaxed);
+  if (f < h.limit.load(std::memory_order_relaxed)) {
+    fr.next.store(h.free_head, std::memory_order_relaxed);
+    h.free_head = f;
+  } else {
+    fr.next.store(no_frame, std::memory_order_relaxed);  // retired
+    const std::uint32_t e = h.excess.load(std::memory_order_relaxed);
+    if (e > 0) h.excess.store(e - 1, std::memory_order_relaxed);
+  }
+  h.free_latch.unlock();
+}
+
+void region::release_memory(std::uint32_t f) noexcept {
+  // Whole system pages inside the frame's page memory only.
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::uintptr_t b = reinterpret_cast<std::uintptr_t>(pages_) + std::uintptr_t{f} * frame_size();
+  const std::uintptr_t start = (b + page - 1) / page * page;
+  const std::uintptr_t end = (b + frame_size()) / page * page;
+  if (end > start) (void)::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+}
+
+void region::grow(std::uint32_t n) noexcept {
+  region_header& h = hdr();
+  PAGEPOOL_ASSERT(n <= h.cap, "grow past the region's cap");
+  h.free_latch.lock();
+  const std::uint32_t limit = h.limit.load(std::memory_order_relaxed);
+  std::uint32_t high = h.high.load(std::memory_order_relaxed);
+  for (std::uint32_t i = limit; i < n; ++i) {
+    frame& fr = frames_[i];
+    if (i >= high) {
+      new (&fr) frame();
+      high = i + 1;
+    } else {
+      // relaxed: retired frames are only touched under this latch; a frame
+      // still holding a page (pinned through the shrink) simply serves again.
+      const frame_state::word s = fr.state.load(std::memory_order_relaxed);
+      if ((s & (frame_state::busy | frame_state::valid)) != 0) {
+        const std::uint32_t e = h.excess.load(std::memory_order_relaxed);
+        if (e > 0) h.excess.store(e - 1, std::memory_order_relaxed);
+        continue;
+      }
+    }
+    fr.next.store(h.free_head, std::memory_order_relaxed);
+    h.free_head = i;
+  }
+  h.high.store(high, std::memory_order_relaxed);
+  h.limit.store(std::max(limit, n), std::memory_order_relaxed);
+  h.free_latch.unlock();
+}
+
+void region::shrink(std::uint32_t n) noexcept {
   region_header& h = hdr();
   h.free_latch.lock();
-  fr.next.store(h.free_head, std::memory_order_relaxed);
-  h.free_head = f;
+  const std::uint32_t limit = h.limit.load(std::memory_order_relaxed);
+  if (n >= limit) {
+    h.free_latch.unlock();
+    return;
+  }
+  h.limit.store(n, std::memory_order_relaxed);
+  // Drop free frames past the new limit from the free list: they retire.
+  std::uint32_t retired = 0;
+  std::uint32_t prev = no_frame;  // last kept frame; no_frame: the head
+  for (std::uint32_t f = h.free_head; f != no_frame;) {
+    const std::uint32_t nx = frames_[f].next.load(std::memory_order_relaxed);
+    if (f >= n) {
+      if (prev == no_frame)
+        h.free_head = nx;
+      else
+        frames_[prev].next.store(nx, std::memory_order_relaxed);
+      frames_[f].next.store(no_frame, std::memory_order_relaxed);
+      release_memory(f);
+      ++retired;
+    } else {
+      prev = f;
+    }
+    f = nx;
+  }
+  h.excess.store(h.excess.load(std::memory_order_relaxed) + (limit - n - retired),
+                 std::memory_order_relaxed);
   h.free_latch.unlock();
 }
 

@@ -2,7 +2,28 @@
 //
 // A region is a single mapping laid out as
 //
-//   [region_header][bucket x nbuckets][frame x nframes][pad to 4 KiB][pages]
+//   [region_header][bucket x nbuckets][frame x cap][pad to 4 KiB][pages x cap]
+//
+// sized for `cap` frames (the most the region may grow to), of which `limit`
+// are in service. The mapping reserves address space without committing it
+// (MAP_NORESERVE; anonymous pages cost memory only once touched), so a region
+// grows by putting more frames into service and shrinks by evicting the frames
+// past its new limit and handing their page memory back (MADV_DONTNEED).
+// Frames are type-stable: a frame past the limit keeps its header, so a pin
+// or a lookup that races with a shrink stays safe.
+//
+// Frame service (all changes under free_latch):
+//
+//   index < limit:  F (in the free list) / E' / L / R / W / E, as frame_state
+//   index >= limit: retired (state F, not in the free list, memory returned),
+//                   or still holding a page (pinned during the shrink, or not
+//                   yet evicted): counted in `excess` until drained.
+//
+//   grow:   limit up; retired frames below the new limit join the free list,
+//           never-used ones are constructed and join it.
+//   shrink: limit down; the free list drops indices >= limit; drain_excess
+//           evicts (writing dirty pages) every unpinned frame past the limit
+//           and retires it. push_free of a frame past the limit retires it.
 //
 // and refers to itself only by index (frame index, bucket index, file slot):
 // no pointer is stored in it, so it can later move into a mapping shared
@@ -54,11 +75,19 @@ struct region_counters {
 
 struct region_header {
   std::uint32_t index = 0;
-  std::uint32_t nframes = 0;
+  std::uint32_t cap = 0;       // frames the mapping has room for
   std::uint32_t nbuckets = 0;  // a power of two
   std::uint32_t frame_size = 0;
   std::uint64_t buckets_off = 0, frames_off = 0, pages_off = 0, total_size = 0;
   alignas(cache_line) std::atomic<std::uint64_t> hand{0};  // CLOCK hand (relaxed: a hint)
+  // relaxed: limit and high change under free_latch; readers outside it (the
+  // hand, scans) use them as bounds only: every frame below `high` is
+  // constructed for good, and a stale limit at worst sends the hand to a frame
+  // past the new limit, which it then drains instead of reusing.
+  alignas(cache_line) std::atomic<std::uint32_t> limit{0};  // frames in service
+  std::atomic<std::uint32_t> high{0};    // frames ever constructed (scan bound)
+  std::atomic<std::uint32_t> excess{0};  // frames past limit still holding a page (a hint)
+  std::atomic<bool> draining{false};     // one drain_excess at a time (try-lock)
   alignas(cache_line) bucket_latch free_latch;             // guards the free list
   std::uint32_t free_head = no_frame;                      // guarded by free_latch
   alignas(cache_line) std::atomic<std::uint64_t> hash_longest{0};  // relaxed max
@@ -69,8 +98,10 @@ struct region_header {
 /// A view of one region's mapping. Owns the mapping.
 class region {
  public:
-  /// Maps and initialises a region; nullptr-state (ok() false) on ENOMEM.
-  region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_size) noexcept;
+  /// Maps a region with room for `cap` frames (cap >= nframes) and puts
+  /// `nframes` in service; ok() is false if the mapping failed (ENOMEM).
+  region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_size,
+         std::uint32_t cap = 0) noexcept;
   ~region();
   region(const region&) = delete;
   region& operator=(const region&) = delete;
@@ -78,7 +109,11 @@ class region {
   [[nodiscard]] bool ok() const noexcept { return base_ != nullptr; }
   region_header& hdr() noexcept { return *reinterpret_cast<region_header*>(base_); }
   const region_header& hdr() const noexcept { return *reinterpret_cast<const region_header*>(base_); }
-  std::uint32_t nframes() const noexcept { return hdr().nframes; }
+  /// Frames in service (the CLOCK hand's range).
+  std::uint32_t nframes() const noexcept { return hdr().limit.load(std::memory_order_relaxed); }
+  /// Every frame that may hold a page is below this (scans use it).
+  std::uint32_t scan_end() const noexcept { return hdr().high.load(std::memory_order_relaxed); }
+  std::uint32_t cap() const noexcept { return hdr().cap; }
   std::uint32_t nbuckets() const noexcept { return hdr().nbuckets; }
   std::uint32_t frame_size() const noexcept { return hdr().frame_size; }
 
@@ -97,8 +132,17 @@ class region {
 
   /// Pops a free frame (state E'), or no_frame.
   std::uint32_t pop_free() noexcept;
-  /// Returns frame f (owned, unlinked) to the free list in state F.
+  /// Returns frame f (owned, unlinked) to the free list in state F; a frame
+  /// past the limit is retired instead.
   void push_free(std::uint32_t f) noexcept;
+
+  /// Puts frames [limit, n) in service (n <= cap). Caller serialises resizes.
+  void grow(std::uint32_t n) noexcept;
+  /// Takes frames [n, limit) out of service: free ones retire at once, the
+  /// rest are left for drain_excess. Caller serialises resizes.
+  void shrink(std::uint32_t n) noexcept;
+  /// Hands the page memory of frame f back to the system.
+  void release_memory(std::uint32_t f) noexcept;
 
  private:
   std::byte* base_ = nullptr;

@@ -17,10 +17,10 @@ constexpr counter region_counters::*region_fields[] = {
 
 pool_stats pool_impl::stats(bool clear) noexcept {
   pool_stats st;
-  st.cache_bytes = std::uint64_t{total_frames_} * frame_size_;
+  st.cache_bytes = std::uint64_t{frames()} * frame_size_;
   st.ncache = static_cast<std::uint32_t>(regions_.size());
   st.frame_size = static_cast<std::uint32_t>(frame_size_);
-  st.frames = static_cast<std::uint32_t>(total_frames_);
+  st.frames = static_cast<std::uint32_t>(frames());
   st.mmapsize = mmap_size.load(std::memory_order_relaxed);
   st.maxopenfd = max_open_fd.load(std::memory_order_relaxed);
   st.maxwrite = max_write.load(std::memory_order_relaxed);
@@ -28,7 +28,7 @@ pool_stats pool_impl::stats(bool clear) noexcept {
   for (auto& rgp : regions_) {
     region& rg = *rgp;
     region_header& h = rg.hdr();
-    for (std::uint32_t i = 0; i < rg.nframes(); ++i) {
+    for (std::uint32_t i = 0; i < rg.scan_end(); ++i) {
       const auto s = rg.frame_at(i).state.load(std::memory_order_relaxed);
       if (!(s & frame_state::valid)) continue;
       ++st.pages;
