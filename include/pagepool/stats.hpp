@@ -18,7 +18,7 @@ struct file_stats {
   std::uint32_t pagesize = 0;   ///< st_pagesize
   std::uint64_t map = 0;        ///< st_map: gets served from an mmapped file
   std::uint64_t cache_hit = 0;  ///< st_cache_hit
-  std::uint64_t cache_miss = 0; ///< st_cache_miss
+  std::uint64_t cache_miss = 0; ///< st_cache_miss: gets that had to read the page (pages made past the end count as page_create only)
   std::uint64_t page_create = 0;///< st_page_create: pages made by NEW or CREATE
   std::uint64_t page_in = 0;    ///< st_page_in: pages read from the file
   std::uint64_t page_out = 0;   ///< st_page_out: pages written to the file
@@ -39,7 +39,7 @@ struct pool_stats {
   std::uint32_t page_dirty = 0;     ///< st_page_dirty
   std::uint64_t map = 0;            ///< st_map
   std::uint64_t cache_hit = 0;      ///< st_cache_hit
-  std::uint64_t cache_miss = 0;     ///< st_cache_miss
+  std::uint64_t cache_miss = 0;     ///< st_cache_miss: gets that had to read the page (pages made past the end count as page_create only)
   std::uint64_t page_create = 0;    ///< st_page_create
   std::uint64_t page_in = 0;        ///< st_page_in
   std::uint64_t page_out = 0;       ///< st_page_out

@@ -34,10 +34,7 @@ std::error_code file::get(pgno_t* pgno, get_flags flags, void** page) noexcept {
   if (page == nullptr) return err(EINVAL);
   internal::fix_result r;
   if (auto ec = pool_->fix(*st_, pgno, flags, r)) return ec;
-  if (!st_->pins.add(r.ref)) {  // cannot track the pin: undo it, change nothing
-    (void)pool_->unfix(*st_, r.ref, priority::unchanged, put_flags::none, false);
-    return err(ENOMEM);
-  }
+  st_->pins.add(r.ref);
   *page = r.page;
   return {};
 }
@@ -63,7 +60,7 @@ std::error_code file::put(void* page, priority prio, put_flags flags) noexcept {
   // finds it and the other gets EINVAL.
   if (!st_->pins.remove(ref)) return err(EINVAL);  // not from get here, or already put
   if (auto ec = pool_->unfix(*st_, ref, prio, flags, false)) {
-    (void)st_->pins.add(ref);  // cannot fail: the entry's memory is still there
+    st_->pins.add(ref);
     return ec;
   }
   return {};

@@ -218,6 +218,19 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
                        fs.frames.load(std::memory_order_acquire) == 0;  // (F1)
   registry_latch.unlock();
 
+  // Pin accounting for the raw API: every frame, and the mapped pages.
+  std::uint32_t map_pages = 0;
+  if (can_map) map_pages = npages;
+  if (!h.pins.init(static_cast<std::uint32_t>(regions_.size()),
+                   static_cast<std::uint32_t>(max_frames_ / regions_.size()), map_pages)) {
+    // Undo the join: as if open had not been called.
+    registry_latch.lock();
+    fs.handles.fetch_sub(1, std::memory_order_relaxed);
+    if (!rdonly) fs.writers.fetch_sub(1, std::memory_order_relaxed);
+    reap_locked();
+    registry_latch.unlock();
+    return err(ENOMEM);
+  }
   h.open = true;
   h.slot = slot;
   h.page_size = page_size;

@@ -14,6 +14,8 @@
 //        pairs with the next claim's acquire.
 //   (F1) fs.frames.fetch_sub [release] after the evictor's last use of the
 //        file state; the reaper's acquire load pairs with it.
+//   (P4) latch-free hit: state load [acquire] before the key, then the pin
+//        CAS from exactly that word (see fix()).
 #include "core/pool_impl.hpp"
 
 #include <sys/mman.h>
@@ -77,70 +79,49 @@ std::byte* scratch_page(std::size_t size) noexcept {
 
 // ------------------------------------------------------------------- pin table
 
-bool pin_table::add(frame_ref r) noexcept {
-  shard& s = shard_of(r);
-  bool ok = true;
-  s.latch.lock();
-  auto it = std::find_if(s.pins.begin(), s.pins.end(), [r](auto& e) { return e.first == r; });
-  if (it != s.pins.end()) {
-    ++it->second;
-  } else {
-    try {
-      s.pins.emplace_back(r, 1);
-    } catch (...) {
-      ok = false;
-    }
-  }
-  s.latch.unlock();
-  return ok;
+pin_table::~pin_table() {
+  if (counts_ != nullptr)
+    ::munmap(counts_, sizeof(std::atomic<std::uint32_t>) * (std::size_t{regions_} * cap_ + mapped_));
 }
 
-bool pin_table::remove(frame_ref r) noexcept {
-  shard& s = shard_of(r);
-  s.latch.lock();
-  bool found = false;
-  auto it = std::find_if(s.pins.begin(), s.pins.end(), [r](auto& e) { return e.first == r; });
-  if (it != s.pins.end()) {
-    found = true;
-    if (--it->second == 0) {
-      *it = s.pins.back();
-      s.pins.pop_back();
-    }
-  }
-  s.latch.unlock();
-  return found;
-}
-
-bool pin_table::holds(frame_ref r) noexcept {
-  shard& s = shard_of(r);
-  s.latch.lock_shared();
-  bool found = std::any_of(s.pins.begin(), s.pins.end(), [r](auto& e) { return e.first == r; });
-  s.latch.unlock_shared();
-  return found;
+bool pin_table::init(std::uint32_t regions, std::uint32_t cap, std::uint32_t mapped) noexcept {
+  if (counts_ != nullptr) return false;
+  const std::size_t len = sizeof(std::atomic<std::uint32_t>) * (std::size_t{regions} * cap + mapped);
+  // Zero pages until touched: a handle pays for the frames it pins.
+  void* m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) return false;
+  static_assert(std::atomic<std::uint32_t>::is_always_lock_free &&
+                sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+  counts_ = static_cast<std::atomic<std::uint32_t>*>(m);  // zero bytes are zero counts
+  regions_ = regions;
+  cap_ = cap;
+  mapped_ = mapped;
+  return true;
 }
 
 std::vector<std::pair<frame_ref, std::uint32_t>> pin_table::drain() noexcept {
   std::vector<std::pair<frame_ref, std::uint32_t>> out;
-  for (auto& s : shards_) {
-    s.latch.lock();
-    try {
-      out.insert(out.end(), s.pins.begin(), s.pins.end());
-    } catch (...) {
+  if (counts_ == nullptr || empty()) return out;
+  for (std::uint32_t r = 0; r < regions_; ++r)
+    for (std::uint32_t f = 0; f < cap_; ++f) {
+      const std::uint32_t n = slot(make_ref(r, f)).exchange(0, std::memory_order_relaxed);
+      if (n == 0) continue;
+      total_.add<&totals::n>(0 - std::uint64_t{n});
+      try {
+        out.emplace_back(make_ref(r, f), n);
+      } catch (...) {
+      }
     }
-    s.pins.clear();
-    s.latch.unlock();
-  }
+  for (std::uint32_t p = 0; p < mapped_; ++p)
+    if (const std::uint32_t n = slot(make_ref(no_frame, p)).exchange(0, std::memory_order_relaxed)) {
+      total_.add<&totals::n>(0 - std::uint64_t{n});
+      try {
+        out.emplace_back(make_ref(no_frame, p), n);
+      } catch (...) {
+      }
+    }
   return out;
-}
-
-bool pin_table::empty() noexcept {
-  for (auto& s : shards_) {
-    s.latch.lock_shared();
-    bool e = s.pins.empty();
-    s.latch.unlock_shared();
-    if (!e) return false;
-  }
-  return true;
 }
 
 // -------------------------------------------------------------------- creation
@@ -340,6 +321,40 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
   const route rt = route_of(slot, p);
   region& rg = *regions_[rt.region];
   bucket& b = rg.bucket_at(rt.bucket);
+
+  // Hit path without the bucket latch: walk the chain reading keys and links
+  // as hints, then pin with one CAS on the state word read before the key.
+  // (P4) The state load [acquire] pairs with publish (P3) or the last unpin
+  // (P2) of the frame's current identity, so the key read after it is that
+  // identity's or a later one's; and the CAS succeeds only if the word did
+  // not change since, so no eviction claimed the frame in between (a claim
+  // needs pins == 0, a change of identity changes the version): a successful
+  // CAS pins the page the key names. Frames are type-stable and links are
+  // always frame indices, so a chain changed under the walk ends in a false
+  // miss, never a bad access; any doubt falls back to the latched lookup.
+  {
+    auto& rc = rg.hdr().counters;
+    std::uint32_t f = b.head.load(std::memory_order_relaxed);
+    for (std::uint32_t steps = 1; f != no_frame && steps <= 32; ++steps) {
+      frame& fr = rg.frame_at(f);
+      frame_state::word s = fr.state.load(std::memory_order_acquire);  // (P4)
+      if (fr.pgno.load(std::memory_order_relaxed) == p &&
+          fr.file.load(std::memory_order_relaxed) == slot) {
+        if (!frame_state::pinnable(s) || frame_state::pins(s) == frame_state::pin_max) break;
+        const frame_state::word ns = (s + 1) | (want_dirty ? frame_state::dirty : 0);
+        if (!fr.state.compare_exchange_strong(s, ns, std::memory_order_acquire))  // (P1)
+          break;
+        rc.add<&region_counters::hash_searches>();
+        rc.add<&region_counters::hash_examined>(steps);
+        fs.counters.add<&file_counters::hit>();
+        if (last) *pgno = p;
+        out = {make_ref(rt.region, f), rg.page(f), p};
+        return {};
+      }
+      f = fr.next.load(std::memory_order_relaxed);
+    }
+  }
+
   for (;;) {
     auto& rc = rg.hdr().counters;
     rc.add(b.latch.lock_shared() ? &region_counters::hash_wait : &region_counters::hash_nowait);
@@ -393,7 +408,8 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
       unlink_and_free(rt.region, f);
       return ec;
     }
-    fs.counters.add<&file_counters::miss>();
+    // BDB counts a page made past the end as created, not missed.
+    if (!exists || !created) fs.counters.add<&file_counters::miss>();
     if (created) {
       fs.counters.add<&file_counters::create>();
       std::uint32_t cur = fs.npages.load(std::memory_order_relaxed);
@@ -546,6 +562,11 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noex
           write_err = ec;
           continue;
         }
+        // Give back the part of the batch not looked at, if the hand has not
+        // moved on, so that a lone thread runs exact CLOCK: the hand stops
+        // just past its victim. relaxed: the hand is a hint.
+        std::uint64_t expect = start + batch;
+        hd.hand.compare_exchange_strong(expect, start + j + 1, std::memory_order_relaxed);
         rc.add<&region_counters::alloc_pages>(visits);
         std::uint64_t cur = hd.alloc_max_pages.load(std::memory_order_relaxed);
         while (visits > cur &&

@@ -74,26 +74,56 @@ struct file_local {
   std::vector<std::byte> cookie;
 };
 
-/// A handle's pins taken through the raw-pointer API, to validate puts.
+/// A handle's pins taken through the raw-pointer API, to validate puts: one
+/// 32-bit count per frame of the pool (indexed region * cap + frame), in a
+/// lazily committed mapping, so that recording or checking a pin is one
+/// atomic operation on a line that threads of other handles never touch.
+/// Relaxed throughout: the counts validate calls whose ordering the
+/// application provides (a pin handed to another thread for its put travels
+/// with a happens-before edge); two racing puts of one pin meet in the CAS.
 class pin_table {
  public:
-  /// Records one more pin of r; false (nothing recorded) if memory ran out.
-  [[nodiscard]] bool add(frame_ref r) noexcept;
+  pin_table() = default;
+  ~pin_table();
+  pin_table(const pin_table&) = delete;
+  pin_table& operator=(const pin_table&) = delete;
+
+  /// Sizes the table for a pool of `regions` regions of `cap` frames, and
+  /// `mapped` pages of an mmapped file (refs with region no_frame); false if
+  /// the mapping failed. Called once, at open.
+  [[nodiscard]] bool init(std::uint32_t regions, std::uint32_t cap, std::uint32_t mapped) noexcept;
+  /// Records one more pin of r.
+  void add(frame_ref r) noexcept {
+    slot(r).fetch_add(1, std::memory_order_relaxed);
+    total_.add<&totals::n>(1);
+  }
   /// Removes one pin of r; false if this handle holds none.
-  bool remove(frame_ref r) noexcept;
-  bool holds(frame_ref r) noexcept;
-  bool empty() noexcept;
+  bool remove(frame_ref r) noexcept {
+    std::atomic<std::uint32_t>& c = slot(r);
+    std::uint32_t v = c.load(std::memory_order_relaxed);
+    do {
+      if (v == 0) return false;
+    } while (!c.compare_exchange_weak(v, v - 1, std::memory_order_relaxed));
+    total_.add<&totals::n>(~0ull);  // -1
+    return true;
+  }
+  bool holds(frame_ref r) noexcept { return slot(r).load(std::memory_order_relaxed) != 0; }
+  /// No pin recorded (exact when no call on the handle runs concurrently).
+  bool empty() noexcept { return total_.sum<&totals::n>() == 0; }
   /// Takes every pin out of the table.
   std::vector<std::pair<frame_ref, std::uint32_t>> drain() noexcept;
 
  private:
-  static constexpr unsigned shards = 64;  // threads sharing a handle rarely meet
-  struct alignas(cache_line) shard {
-    bucket_latch latch;
-    std::vector<std::pair<frame_ref, std::uint32_t>> pins;
+  std::atomic<std::uint32_t>& slot(frame_ref r) noexcept {
+    if (ref_region(r) == no_frame) return counts_[std::size_t{regions_} * cap_ + ref_frame(r)];
+    return counts_[std::size_t{ref_region(r)} * cap_ + ref_frame(r)];
+  }
+  struct totals {
+    counter n;
   };
-  shard& shard_of(frame_ref r) noexcept { return shards_[(r ^ (r >> 32)) % shards]; }
-  shard shards_[shards];
+  std::atomic<std::uint32_t>* counts_ = nullptr;
+  std::uint32_t regions_ = 0, cap_ = 0, mapped_ = 0;
+  sharded<totals> total_;
 };
 
 /// One handle (BDB: DB_MPOOLFILE), process-local.

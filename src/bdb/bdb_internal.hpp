@@ -1,0 +1,145 @@
+// src/bdb/bdb_internal.hpp: the state behind db.h's DB_ENV and DB_MPOOLFILE.
+//
+// A DB_ENV's api_internal points at an env_state, a DB_MPOOLFILE's at an
+// mpf_state. The C structs are allocated with the state (one new each) and
+// their method pointers filled in by env.cpp and mpoolfile.cpp; every method
+// translates its arguments and calls pagepool::pool / pagepool::file.
+//
+// Thread safety: DB_ENV configuration and the list of open DB_MPOOLFILEs are
+// guarded by env_state::mu; the page methods (get, put, set, sync) take no
+// lock here: pagepool::file is thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdarg>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "db.h"
+#include "pagepool/file.hpp"
+#include "pagepool/pool.hpp"
+
+namespace pagepool::bdb {
+
+struct mpf_state;
+
+using pgio_fn = int (*)(DB_ENV*, db_pgno_t, void*, DBT*);
+
+struct env_state {
+  DB_ENV api{};
+  std::mutex mu;
+
+  // Configuration (before open, unless said otherwise).
+  std::uint64_t cache_bytes = 256 * 1024;  // BDB's default cache
+  int ncache = 1;
+  std::uint64_t cache_max = 0;  // 0: pagepool's default (4x the initial size)
+  std::size_t mmapsize = 10u << 20;
+  int max_openfd = 0;
+  int maxwrite = 0;
+  db_timeout_t maxwrite_sleep = 0;
+  std::uint32_t mp_pagesize = 0;  // 0: not set (4096 assumed)
+  std::uint32_t mp_tablesize = 0;
+  std::uint32_t mp_mtxcount = 0;
+  std::uint32_t env_flags = 0;  // DB_NOMMAP, DB_DIRECT_DB
+  std::string home;
+  bool home_set = false;
+  std::string tmp_dir;
+  bool tmp_dir_set = false;
+  void* (*db_malloc)(std::size_t) = nullptr;
+  void* (*db_realloc)(void*, std::size_t) = nullptr;
+  void (*db_free)(void*) = nullptr;
+
+  // Messages.
+  FILE* errfile = nullptr;
+  std::string errpfx;
+  bool errpfx_set = false;
+  void (*errcall)(const DB_ENV*, const char*, const char*) = nullptr;
+  FILE* msgfile = nullptr;
+  void (*msgcall)(const DB_ENV*, const char*) = nullptr;
+
+  // Page-in/out functions (index: ftype) and the log flush.
+  std::array<pgio_fn, 128> pgin{}, pgout{};
+  std::array<bool, 128> registered{};
+  int (*log_flush)(DB_ENV*, const DB_LSN*) = nullptr;
+
+  // Open state.
+  bool opened = false;
+  std::uint32_t open_flags = 0;
+  std::unique_ptr<pagepool::pool> pool;  // null unless opened with DB_INIT_MPOOL
+  std::vector<mpf_state*> files;         // DB_MPOOLFILEs not yet closed
+
+  /// Frame size the pool uses: set_mp_pagesize rounded up to a power of two,
+  /// at least 4096.
+  std::uint32_t frame_size() const noexcept;
+};
+
+struct mpf_state {
+  DB_MPOOLFILE api{};
+  env_state* env = nullptr;
+  std::unique_ptr<pagepool::file> file;
+  std::vector<std::uint8_t> cookie;  // what get_pgcookie hands out
+  bool opened = false;
+  std::string path;  // as resolved at open
+};
+
+inline env_state* env_of(const DB_ENV* e) noexcept {
+  return e == nullptr ? nullptr : static_cast<env_state*>(e->api_internal);
+}
+inline mpf_state* mpf_of(const DB_MPOOLFILE* m) noexcept {
+  return m == nullptr ? nullptr : static_cast<mpf_state*>(m->api_internal);
+}
+
+/// The int a C caller gets for a pagepool error.
+int to_int(std::error_code ec) noexcept;
+
+/// Reports a message the way BDB does: to errcall, else errfile, else stderr,
+/// prefixed by errpfx. `error` > 0 or a DB_* code appends db_strerror(error).
+void report(const env_state* env, int error, const char* fmt, ...) noexcept
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void vreport(const env_state* env, int error, const char* fmt, std::va_list ap) noexcept;
+
+/// Sends one line to msgcall, else msgfile, else stdout.
+void message(const env_state* env, const char* fmt, ...) noexcept
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/// Allocates with the environment's set_alloc malloc, or malloc.
+void* env_malloc(const env_state* env, std::size_t n) noexcept;
+
+/// Fills a DB_MPOOLFILE's method pointers (mpoolfile.cpp).
+void init_mpoolfile(mpf_state& m) noexcept;
+/// Closes and frees a DB_MPOOLFILE; used by DB_MPOOLFILE->close and by
+/// DB_ENV->close for handles left open. Caller holds no env lock.
+int close_mpoolfile(mpf_state* m, bool from_env_close) noexcept;
+
+/// Retries sync briefly while pinned pages hold it back (BDB waits for them);
+/// DB_PP_INCOMPLETE if they stay pinned.
+template <typename Sync>
+int sync_with_wait(Sync&& sync) noexcept;
+
+}  // namespace pagepool::bdb
+
+#include <chrono>
+#include <thread>
+
+template <typename Sync>
+int pagepool::bdb::sync_with_wait(Sync&& sync) noexcept {
+  // BDB waits for each pinned dirty page; a thread that syncs while holding a
+  // pin itself would wait forever. pagepool waits a bounded time (about
+  // 100 ms), then reports the pages it could not write.
+  std::error_code ec = sync();
+  for (int i = 0; i < 20 && ec == pagepool::errc::incomplete; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ec = sync();
+  }
+  return to_int(ec);
+}
