@@ -146,7 +146,8 @@ static inline int ct_rmtree(const char *path) {
     while ((e = readdir(d)) != NULL) {
       if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
       char sub[PATH_MAX];
-      snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+      const int n = snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+      if (n < 0 || (size_t)n >= sizeof sub) continue; /* cannot name it: leave it */
       ct_rmtree(sub);
     }
     closedir(d);
