@@ -374,21 +374,25 @@ int get_open_flags(DB_ENV* dbenv, u_int32_t* flags) {
   return 0;
 }
 
+/// Hands the environment's log-flush function (or none) to the pool.
+void apply_log_flush(env_state* e) {
+  const auto fn = e->log_flush;
+  if (fn == nullptr) {
+    e->pool->set_log_flush({});
+    return;
+  }
+  DB_ENV* self = &e->api;
+  e->pool->set_log_flush([self, fn](const pagepool::lsn& l) {
+    const DB_LSN c{l.file, l.offset};
+    return fn(self, &c);
+  });
+}
+
 int set_log_flush(DB_ENV* dbenv, int (*fn)(DB_ENV*, const DB_LSN*)) {
   env_state* e = env_of(dbenv);
   std::lock_guard g(e->mu);
   e->log_flush = fn;
-  if (e->pool) {
-    if (fn == nullptr) {
-      e->pool->set_log_flush({});
-    } else {
-      DB_ENV* self = &e->api;
-      e->pool->set_log_flush([self, fn](const pagepool::lsn& l) {
-        const DB_LSN c{l.file, l.offset};
-        return fn(self, &c);
-      });
-    }
-  }
+  if (e->pool) apply_log_flush(e);
   return 0;
 }
 
@@ -490,14 +494,7 @@ int env_open(DB_ENV* dbenv, const char* home, u_int32_t flags, int mode) {
   if (e->pool) {
     for (int t = 1; t < 128; ++t)
       if (e->registered[t]) apply_page_io(e, t);
-    if (e->log_flush) {
-      auto fn = e->log_flush;
-      DB_ENV* self = &e->api;
-      e->pool->set_log_flush([self, fn](const pagepool::lsn& l) {
-        const DB_LSN c{l.file, l.offset};
-        return fn(self, &c);
-      });
-    }
+    if (e->log_flush) apply_log_flush(e);
   }
   return 0;
 }

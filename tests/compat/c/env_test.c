@@ -151,6 +151,54 @@ static void errcall_noop(const DB_ENV *env, const char *pfx, const char *msg) {
   (void)msg;
 }
 
+static void test_defaults(void) {
+  DB_ENV *env = NULL;
+  REQUIRE_OK(db_env_create(&env, 0));
+  u_int32_t g = 9, b = 0, u = 0;
+  int n = 0;
+  size_t sz = 0;
+  /* DB_ENV->set_cachesize: "The default cache size is 256KB" (pagepool:
+   * sizes are exact). */
+  CHECK_OK(env->get_cachesize(env, &g, &b, &n));
+  CHECK_EQ(g, 0);
+  CHECK_EQ(b, 256 * KB);
+  /* DB_ENV->set_mp_mmapsize: "If no value is specified, it defaults to
+   * 10MB." */
+  CHECK_OK(env->get_mp_mmapsize(env, &sz));
+  CHECK_EQ(sz, 10 * MB);
+  /* db.h: "Pages live in frames of set_mp_pagesize bytes (default 4096)". */
+  CHECK_OK(env->get_mp_pagesize(env, &u));
+  CHECK_EQ(u, 4096);
+  REQUIRE_OK(env->open(env, ct_dir, DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0));
+  DB_MPOOL_STAT st;
+  CHECK_OK(ct_stat(env, &st));
+  CHECK_EQ(st.st_gbytes, 0);
+  CHECK_EQ(st.st_bytes, 256 * KB);
+  CHECK_EQ(st.st_ncache, 1);
+  CHECK_EQ(st.st_pagesize, 4096);
+  CHECK_OK(env->close(env, 0));
+}
+
+static void test_cache_minimum(void) {
+  DB_ENV *env = NULL;
+  REQUIRE_OK(db_env_create(&env, 0));
+  env->set_errfile(env, NULL);
+  /* DB_ENV->set_cachesize: the cache "may not be specified as less than
+   * 20KB"; EINVAL: "If the specified cache size was impossibly small". A
+   * 4KB request is refused (by set_cachesize or by open), or the cache that
+   * results is at least 20KB. */
+  int ret = env->set_cachesize(env, 0, 4 * KB, 1);
+  if (ret == 0) ret = env->open(env, ct_dir, DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
+  if (ret == 0) {
+    DB_MPOOL_STAT st;
+    CHECK_OK(ct_stat(env, &st));
+    CHECK((uintmax_t)st.st_gbytes * 1024 * MB + st.st_bytes >= 20 * KB);
+  } else {
+    CHECK_ERR(ret, EINVAL);
+  }
+  env->close(env, 0);
+}
+
 static void test_setters_and_getters(void) {
   DB_ENV *env = NULL;
   REQUIRE_OK(db_env_create(&env, 0));
@@ -615,6 +663,20 @@ static void test_err_errx(void) {
   env->errx(env, "x%d", 1);
   CHECK_EQ(errcall_count, 1);
   CHECK_STR(errcall_msg, "x1");
+  /* Both configured: "If an error callback function has been set ..., that
+   * function is called"; "If a C library FILE * has been set ..., the error
+   * message is written to that output stream" -- each applies. */
+  f = tmpfile();
+  REQUIRE(f != NULL);
+  env->set_errfile(env, f);
+  errcall_count = 0;
+  env->errx(env, "both %d", 2);
+  CHECK_EQ(errcall_count, 1);
+  CHECK_STR(errcall_msg, "both 2");
+  ct_slurp(f, got, sizeof got);
+  CHECK(strstr(got, "both 2") != NULL);
+  env->set_errfile(env, NULL);
+  fclose(f);
   /* "Setting db_errcall_fcn to NULL unconfigures the callback interface." */
   env->set_errcall(env, NULL);
   f = tmpfile();
@@ -625,6 +687,17 @@ static void test_err_errx(void) {
   CHECK_EQ(errcall_count, 0);
   ct_slurp(f, got, sizeof got);
   CHECK(strstr(got, "to the file") != NULL);
+  env->set_errfile(env, NULL);
+  fclose(f);
+  /* Without a prefix, the message starts with the message ("An optional
+   * prefix string"). */
+  f = tmpfile();
+  REQUIRE(f != NULL);
+  env->set_errfile(env, f);
+  env->set_errpfx(env, NULL);
+  env->errx(env, "no prefix");
+  ct_slurp(f, got, sizeof got);
+  CHECK(strncmp(got, "no prefix", 9) == 0);
   env->set_errfile(env, NULL);
   fclose(f);
   CHECK_OK(env->close(env, 0));
@@ -746,6 +819,8 @@ int main(int argc, char **argv) {
   CT_RUN(test_open_flags);
   CT_RUN(test_open_twice_and_open_flags);
   CT_RUN(test_open_missing_home);
+  CT_RUN(test_defaults);
+  CT_RUN(test_cache_minimum);
   CT_RUN(test_setters_and_getters);
   CT_RUN(test_before_open_only);
   CT_RUN(test_mpool_methods_before_open);

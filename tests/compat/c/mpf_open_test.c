@@ -266,6 +266,21 @@ static void test_nommap_direct_and_mmap(void) {
   CHECK_OK(mpf->close(mpf, 0));
   CHECK_OK(env->set_flags(env, DB_NOMMAP, 0));
 
+  /* DB_ENV->set_mp_mmapsize: "sets the maximum file size, in bytes, for a
+   * file to be mapped into the process address space": a read-only file
+   * larger than that is copied into the cache instead. */
+  const char *big = ct_path("flags-big.db");
+  REQUIRE(ct_make_file(big, 4, PS, 0) == 0);
+  CHECK_OK(env->set_mp_mmapsize(env, 2 * PS));
+  CHECK_OK(env->memp_stat(env, NULL, NULL, DB_STAT_CLEAR));
+  REQUIRE_OK(ct_mpf_open(env, &mpf, big, DB_RDONLY, PS));
+  pg = 3;
+  CHECK_OK(get_put(mpf, &pg, 0));
+  CHECK_OK(ct_stat(env, &st));
+  CHECK_EQ(st.st_map, 0);
+  CHECK_EQ(st.st_page_in, 1);
+  CHECK_OK(mpf->close(mpf, 0));
+
   /* DB_DIRECT: "If set and supported by the system, turn off system
    * buffering of the file": accepted, and pages still go in and out. */
   REQUIRE_OK(ct_mpf_open(env, &mpf, path, DB_DIRECT, PS));
