@@ -96,8 +96,8 @@ inline mpf_state* mpf_of(const DB_MPOOLFILE* m) noexcept {
 /// The int a C caller gets for a pagepool error.
 int to_int(std::error_code ec) noexcept;
 
-/// Reports a message the way BDB does: to errcall, else errfile, else stderr,
-/// prefixed by errpfx. `error` > 0 or a DB_* code appends db_strerror(error).
+/// Reports a message the way BDB does: to errcall if set, to errfile if set,
+/// to stderr if neither is; the file line is prefixed by errpfx. `error` > 0 or a DB_* code appends db_strerror(error).
 void report(const env_state* env, int error, const char* fmt, ...) noexcept
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

@@ -152,10 +152,13 @@ int set_alloc(DB_ENV* dbenv, void* (*m)(std::size_t), void* (*r)(void*, std::siz
   return 0;
 }
 
+constexpr std::uint64_t cache_min_bytes = 20 * 1024;
+
 int set_cachesize(DB_ENV* dbenv, u_int32_t gbytes, u_int32_t bytes, int ncache) {
   env_state* e = env_of(dbenv);
   std::lock_guard g(e->mu);
-  const std::uint64_t total = gbytes * gb + bytes;
+  // BDB raises a cache smaller than its minimum (20KB) to the minimum.
+  const std::uint64_t total = std::max<std::uint64_t>(gbytes * gb + bytes, cache_min_bytes);
   if (!e->opened) {
     if (ncache <= 0) ncache = 1;
     if (ncache > 1024) {
@@ -832,10 +835,11 @@ void vreport(const env_state* env, int error, const char* fmt, std::va_list ap) 
     std::snprintf(full, sizeof full, "%s: %s", msg, db_strerror(error));
   else
     std::snprintf(full, sizeof full, "%s", msg);
-  if (env != nullptr && env->errcall != nullptr) {
+  // BDB: the callback, if set, is called; the file, if set, is written; and
+  // with neither, the message goes to stderr. Both set means both happen.
+  if (env != nullptr && env->errcall != nullptr)
     env->errcall(&env->api, env->errpfx_set ? env->errpfx.c_str() : nullptr, full);
-    return;
-  }
+  if (env != nullptr && env->errcall != nullptr && env->errfile == nullptr) return;
   FILE* out = env != nullptr && env->errfile != nullptr ? env->errfile : stderr;
   if (env != nullptr && env->errpfx_set)
     std::fprintf(out, "%s: %s\n", env->errpfx.c_str(), full);
