@@ -16,12 +16,15 @@
 // synchronise: a pin keeps the page in memory, it does not latch it.
 #pragma once
 
+#include <atomic>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "pagepool/error.hpp"
@@ -34,6 +37,26 @@ namespace internal {
 class pool_impl;
 struct file_handle_state;
 }  // namespace internal
+
+#if defined(__SANITIZE_THREAD__)
+#define PAGEPOOL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PAGEPOOL_TSAN 1
+#endif
+#endif
+#if defined(PAGEPOOL_TSAN)
+extern "C" void AnnotateIgnoreReadsBegin(const char* file, int line);
+extern "C" void AnnotateIgnoreReadsEnd(const char* file, int line);
+#endif
+
+/// What file::optimistic_begin hands to file::optimistic_validate: where the
+/// page is and the frame state it was read under. Nothing is pinned.
+struct optimistic_ticket {
+  const std::atomic<std::uint64_t>* state = nullptr;  // null: a mapped page
+  std::uint64_t word = 0;
+  const std::byte* page = nullptr;
+};
 
 class file {
  public:
@@ -78,6 +101,71 @@ class file {
                                     put_flags flags = put_flags::none) noexcept;
   /// Changes a pinned page's flags without unpinning it. BDB: DB_MPOOLFILE->set.
   [[nodiscard]] std::error_code set(void* page, put_flags flags) noexcept;
+
+  /// Optimistic read: calls reader(const std::byte* page) on page `pgno`
+  /// without pinning it, then checks that no writer touched the page and the
+  /// frame kept it meanwhile, and tries again if one did. A page that is not
+  /// resident is read in and pinned first (as get() does), and read the same
+  /// way under that pin; while a pin to write is held on the page, the read
+  /// waits for its put. Returns what get() would have returned
+  /// (errc::page_not_found, an I/O error, ...), the reader not having run.
+  ///
+  /// The reader may run several times, and in runs that are then discarded it
+  /// may see a page half-way through a change: it must only read the page,
+  /// must not trust what it reads to be consistent (bound every index and
+  /// offset it takes from the page), and should keep what it computes in
+  /// variables the last run overwrites. The guarantee covers writers that
+  /// announce themselves: pins taken with get_flags::dirty, edit or new_page
+  /// (BDB: DB_MPOOL_DIRTY). A page modified under a plain pin and marked
+  /// dirty only at put is invisible to validation. A page written without
+  /// pause can keep a reader retrying. Under ThreadSanitizer the reader's
+  /// loads are excluded from race detection (they race by design).
+  template <class Reader>
+    requires std::invocable<Reader&, const std::byte*>
+  [[nodiscard]] std::error_code read_optimistic(pgno_t pgno, Reader&& reader) {
+    optimistic_ticket t;
+    page_handle pin;  // held only for a page that was not resident
+    for (unsigned round = 0;; ++round) {
+      switch (optimistic_begin(pgno, t)) {
+        case optimistic::ok:
+#if defined(PAGEPOOL_TSAN)
+          AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+#endif
+          reader(t.page);
+#if defined(PAGEPOOL_TSAN)
+          AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+#endif
+          if (optimistic_validate(t)) return pin ? pin.release() : std::error_code{};
+          optimistic_failed();
+          break;
+        case optimistic::not_resident:
+          if (!pin) {
+            pgno_t p = pgno;
+            if (auto ec = get(p, get_flags::none, pin)) return ec;
+            continue;  // resident and held now: read it optimistically
+          }
+          return std::make_error_code(std::errc::invalid_argument);  // cannot happen: pinned
+        case optimistic::writer:
+          break;
+      }
+      if (round >= 16) std::this_thread::yield();  // a writer holds it: let it finish
+    }
+  }
+  /// The parts of read_optimistic, for readers that need them apart (a
+  /// B-tree descent validating each node). begin: ok if page `pgno` is
+  /// resident with no pin to write running (t is filled; nothing is pinned),
+  /// writer if a pin to write is running, not_resident otherwise (also for a
+  /// closed handle); validate: whether everything read from t.page since
+  /// begin is one consistent version of the page.
+  enum class optimistic { ok, writer, not_resident };
+  [[nodiscard]] optimistic optimistic_begin(pgno_t pgno, optimistic_ticket& t) noexcept;
+  [[nodiscard]] static bool optimistic_validate(const optimistic_ticket& t) noexcept {
+    if (t.state == nullptr) return true;  // a read-only mapped page
+    // (O2) in core/pool_impl.cpp: orders the reader's loads before the
+    // state load below; the one fence in pagepool, and why it is needed.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return (t.state->load(std::memory_order_relaxed) >> 32) == (t.word >> 32);
+  }
 
   /// Writes this file's modified pages and fsyncs it; pinned modified pages
   /// are left and the result is errc::incomplete. A no-op on read-only and
@@ -127,8 +215,10 @@ class file {
   friend class pool;
   friend class page_handle;
   explicit file(std::shared_ptr<internal::pool_impl> pool) noexcept;
-  std::error_code put_frame(std::uint64_t frame, priority prio, put_flags flags) noexcept;
+  std::error_code put_frame(std::uint64_t frame, bool write, priority prio,
+                            put_flags flags) noexcept;
   std::error_code set_frame(std::uint64_t frame, put_flags flags) noexcept;
+  void optimistic_failed() noexcept;
 
   std::shared_ptr<internal::pool_impl> pool_;
   std::unique_ptr<internal::file_handle_state> st_;

@@ -58,12 +58,14 @@ class page_handle {
     std::swap(size_, o.size_);
     std::swap(pgno_, o.pgno_);
     std::swap(frame_, o.frame_);
+    std::swap(write_, o.write_);
   }
   file* file_ = nullptr;
   void* data_ = nullptr;
   std::size_t size_ = 0;
   pgno_t pgno_ = 0;
   std::uint64_t frame_ = 0;  // region << 32 | frame index, or ~0 for a mapped page
+  bool write_ = false;       // pinned to write (dirty, edit or new_page)
 };
 
 }  // namespace pagepool

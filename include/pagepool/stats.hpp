@@ -22,6 +22,8 @@ struct file_stats {
   std::uint64_t page_create = 0;///< st_page_create: pages made by NEW or CREATE
   std::uint64_t page_in = 0;    ///< st_page_in: pages read from the file
   std::uint64_t page_out = 0;   ///< st_page_out: pages written to the file
+  std::uint64_t optimistic_reads = 0;    ///< pagepool: optimistic reads begun on a resident page
+  std::uint64_t optimistic_failures = 0; ///< pagepool: of those, reads a writer or eviction invalidated
 };
 
 /// The whole pool. BDB: DB_MPOOL_STAT (fields that apply to pagepool).
@@ -43,6 +45,8 @@ struct pool_stats {
   std::uint64_t page_create = 0;    ///< st_page_create
   std::uint64_t page_in = 0;        ///< st_page_in
   std::uint64_t page_out = 0;       ///< st_page_out
+  std::uint64_t optimistic_reads = 0;    ///< pagepool: optimistic reads begun on a resident page
+  std::uint64_t optimistic_failures = 0; ///< pagepool: of those, reads a writer or eviction invalidated
   std::uint64_t ro_evict = 0;       ///< st_ro_evict: clean pages evicted
   std::uint64_t rw_evict = 0;       ///< st_rw_evict: dirty pages evicted (written first)
   std::uint64_t page_trickle = 0;   ///< st_page_trickle: pages written by trickle

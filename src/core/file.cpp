@@ -34,7 +34,7 @@ std::error_code file::get(pgno_t* pgno, get_flags flags, void** page) noexcept {
   if (page == nullptr) return err(EINVAL);
   internal::fix_result r;
   if (auto ec = pool_->fix(*st_, pgno, flags, r)) return ec;
-  st_->pins.add(r.ref);
+  st_->pins.add(r.ref, r.write);
   *page = r.page;
   return {};
 }
@@ -49,8 +49,15 @@ std::error_code file::get(pgno_t& pgno, get_flags flags, page_handle& out) noexc
   out.size_ = st_->page_size;
   out.pgno_ = r.pgno;
   out.frame_ = r.ref;
+  out.write_ = r.write;
   return {};
 }
+
+file::optimistic file::optimistic_begin(pgno_t pgno, optimistic_ticket& t) noexcept {
+  return static_cast<optimistic>(pool_->optimistic_begin(*st_, pgno, t));
+}
+
+void file::optimistic_failed() noexcept { pool_->optimistic_failed(*st_); }
 
 std::error_code file::put(void* page, priority prio, put_flags flags) noexcept {
   frame_ref ref;
@@ -58,9 +65,11 @@ std::error_code file::put(void* page, priority prio, put_flags flags) noexcept {
   if (auto ec = internal::pool_impl::check_put(*st_, prio, flags)) return ec;
   // Take the pin out of the table first: of two racing puts of one pin, one
   // finds it and the other gets EINVAL.
-  if (!st_->pins.remove(ref)) return err(EINVAL);  // not from get here, or already put
-  if (auto ec = pool_->unfix(*st_, ref, prio, flags, false)) {
-    st_->pins.add(ref);
+  using kind = internal::pin_table::pin_kind;
+  const kind k = st_->pins.remove(ref);
+  if (k == kind::none) return err(EINVAL);  // not from get here, or already put
+  if (auto ec = pool_->unfix(*st_, ref, prio, flags, false, k == kind::write)) {
+    st_->pins.add(ref, k == kind::write);
     return ec;
   }
   return {};
@@ -74,9 +83,10 @@ std::error_code file::set(void* page, put_flags flags) noexcept {
   return pool_->unfix(*st_, ref, priority::unchanged, flags, true);
 }
 
-std::error_code file::put_frame(std::uint64_t ref, priority prio, put_flags flags) noexcept {
+std::error_code file::put_frame(std::uint64_t ref, bool write, priority prio,
+                                put_flags flags) noexcept {
   if (auto ec = internal::pool_impl::check_put(*st_, prio, flags)) return ec;
-  if (auto ec = pool_->unfix(*st_, ref, prio, flags, false)) return ec;
+  if (auto ec = pool_->unfix(*st_, ref, prio, flags, false, write)) return ec;
   st_->handle_pins.add<&file_handle_state::pin_count::n>(~0ull);  // -1
   return {};
 }
@@ -224,7 +234,7 @@ std::error_code page_handle::set(put_flags flags) noexcept {
 
 std::error_code page_handle::release(priority prio, put_flags flags) noexcept {
   if (data_ == nullptr) return err(EINVAL);
-  if (auto ec = file_->put_frame(frame_, prio, flags)) return ec;
+  if (auto ec = file_->put_frame(frame_, write_, prio, flags)) return ec;
   data_ = nullptr;
   file_ = nullptr;
   return {};

@@ -180,9 +180,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     fs.can_mmap.store(true, std::memory_order_relaxed);
     fs.write_gen.store(0, std::memory_order_relaxed);
     fs.synced_gen.store(0, std::memory_order_relaxed);
-    for (auto f : {&file_counters::hit, &file_counters::miss, &file_counters::create,
-                   &file_counters::in, &file_counters::out, &file_counters::map})
-      fs.counters.clear(f);
+    for (auto f : file_counter_fields) fs.counters.clear(f);
     file_local& fl = locals_[slot];
     {
       std::unique_lock lk(fl.fd_mu);
@@ -257,8 +255,12 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
 std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept {
   if (!h.open) return err(EINVAL);
   if (force) {
-    for (auto [ref, n] : h.pins.drain())
-      for (std::uint32_t k = 0; k < n; ++k) (void)unfix(h, ref, priority::unchanged, put_flags::none, false);
+    for (const auto& d : h.pins.drain()) {
+      for (std::uint32_t k = 0; k < d.plain; ++k)
+        (void)unfix(h, d.ref, priority::unchanged, put_flags::none, false, false);
+      for (std::uint32_t k = 0; k < d.write; ++k)
+        (void)unfix(h, d.ref, priority::unchanged, put_flags::none, false, true);
+    }
   } else {
     const std::uint64_t handle_pins = h.handle_pins.sum<&file_handle_state::pin_count::n>();
     if (!h.pins.empty() || handle_pins != 0) return err(EBUSY);
@@ -326,9 +328,7 @@ void pool_impl::reap_locked() noexcept {
     if (fs.frames.load(std::memory_order_acquire) == 0 &&  // (F1)
         fs.io_refs.load(std::memory_order_relaxed) == 0) {
       // Fold its counters into the pool's, as BDB does, then free it.
-      for (auto f : {&file_counters::hit, &file_counters::miss, &file_counters::create,
-                     &file_counters::in, &file_counters::out, &file_counters::map})
-        retired_.add(f, fs.counters.sum(f));
+      for (auto f : file_counter_fields) retired_.add(f, fs.counters.sum(f));
       std::unique_lock lk(fl.fd_mu);
       if (fl.fd >= 0) ::close(fl.fd);
       fl.fd = -1;

@@ -100,27 +100,22 @@ bool pin_table::init(std::uint32_t regions, std::uint32_t cap, std::uint32_t map
   return true;
 }
 
-std::vector<std::pair<frame_ref, std::uint32_t>> pin_table::drain() noexcept {
-  std::vector<std::pair<frame_ref, std::uint32_t>> out;
+std::vector<pin_table::drained> pin_table::drain() noexcept {
+  std::vector<drained> out;
   if (counts_ == nullptr || empty()) return out;
+  auto take = [&](frame_ref r) {
+    const std::uint32_t v = slot(r).exchange(0, std::memory_order_relaxed);
+    if (v == 0) return;
+    const drained d{r, v & plain_mask, v >> 16};
+    total_.add<&totals::n>(0 - std::uint64_t{d.plain + d.write});
+    try {
+      out.push_back(d);
+    } catch (...) {  // out of memory: those pins stay (the handle leaks them)
+    }
+  };
   for (std::uint32_t r = 0; r < regions_; ++r)
-    for (std::uint32_t f = 0; f < cap_; ++f) {
-      const std::uint32_t n = slot(make_ref(r, f)).exchange(0, std::memory_order_relaxed);
-      if (n == 0) continue;
-      total_.add<&totals::n>(0 - std::uint64_t{n});
-      try {
-        out.emplace_back(make_ref(r, f), n);
-      } catch (...) {
-      }
-    }
-  for (std::uint32_t p = 0; p < mapped_; ++p)
-    if (const std::uint32_t n = slot(make_ref(no_frame, p)).exchange(0, std::memory_order_relaxed)) {
-      total_.add<&totals::n>(0 - std::uint64_t{n});
-      try {
-        out.emplace_back(make_ref(no_frame, p), n);
-      } catch (...) {
-      }
-    }
+    for (std::uint32_t f = 0; f < cap_; ++f) take(make_ref(r, f));
+  for (std::uint32_t p = 0; p < mapped_; ++p) take(make_ref(no_frame, p));
   return out;
 }
 
@@ -305,9 +300,9 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
       const std::size_t clear = fs.clear_len == 0 ? ps : std::min<std::size_t>(fs.clear_len, ps);
       std::memset(page, 0, clear);
       fs.counters.add<&file_counters::create>();
-      publish(rg.frame_at(f), l, true);
+      publish(rg.frame_at(f), l, true, true);  // the new page's pin is a pin to write
       *pgno = n;
-      out = {make_ref(rt.region, f), page, n};
+      out = {make_ref(rt.region, f), page, n, true};
       return {};
     }
   }
@@ -333,25 +328,21 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
   // always frame indices, so a chain changed under the walk ends in a false
   // miss, never a bad access; any doubt falls back to the latched lookup.
   {
-    auto& rc = rg.hdr().counters;
-    std::uint32_t f = b.head.load(std::memory_order_relaxed);
-    for (std::uint32_t steps = 1; f != no_frame && steps <= 32; ++steps) {
+    std::uint32_t steps = 0;
+    frame_state::word s = 0;
+    const std::uint32_t f = find_unlatched(rg, b, slot, p, s, steps);
+    if (f != no_frame && frame_state::pinnable(s) && frame_state::pin_fits(s, want_dirty)) {
       frame& fr = rg.frame_at(f);
-      frame_state::word s = fr.state.load(std::memory_order_acquire);  // (P4)
-      if (fr.pgno.load(std::memory_order_relaxed) == p &&
-          fr.file.load(std::memory_order_relaxed) == slot) {
-        if (!frame_state::pinnable(s) || frame_state::pins(s) == frame_state::pin_max) break;
-        const frame_state::word ns = (s + 1) | (want_dirty ? frame_state::dirty : 0);
-        if (!fr.state.compare_exchange_strong(s, ns, std::memory_order_acquire))  // (P1)
-          break;
+      if (fr.state.compare_exchange_strong(s, frame_state::pinned(s, want_dirty),
+                                           std::memory_order_acquire)) {  // (P1)
+        auto& rc = rg.hdr().counters;
         rc.add<&region_counters::hash_searches>();
         rc.add<&region_counters::hash_examined>(steps);
         fs.counters.add<&file_counters::hit>();
         if (last) *pgno = p;
-        out = {make_ref(rt.region, f), rg.page(f), p};
+        out = {make_ref(rt.region, f), rg.page(f), p, want_dirty};
         return {};
       }
-      f = fr.next.load(std::memory_order_relaxed);
     }
   }
 
@@ -363,17 +354,17 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
       frame& fr = rg.frame_at(f);
       frame_state::word s = fr.state.load(std::memory_order_relaxed);
       while (frame_state::pinnable(s)) {
-        if (frame_state::pins(s) == frame_state::pin_max) {
+        if (!frame_state::pin_fits(s, want_dirty)) {
           b.latch.unlock_shared();
           return err(EAGAIN);
         }
-        const frame_state::word ns = (s + 1) | (want_dirty ? frame_state::dirty : 0);
+        const frame_state::word ns = frame_state::pinned(s, want_dirty);
         if (fr.state.compare_exchange_weak(s, ns, std::memory_order_acquire,  // (P1)
                                            std::memory_order_relaxed)) {
           b.latch.unlock_shared();
           fs.counters.add<&file_counters::hit>();
           if (last) *pgno = p;
-          out = {make_ref(rt.region, f), rg.page(f), p};
+          out = {make_ref(rt.region, f), rg.page(f), p, want_dirty};
           return {};
         }
       }
@@ -419,11 +410,82 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
     } else {
       fs.counters.add<&file_counters::in>();
     }
-    publish(rg.frame_at(f), l, created || want_dirty);
+    publish(rg.frame_at(f), l, created || want_dirty, want_dirty);
     if (last) *pgno = p;
-    out = {make_ref(rt.region, f), rg.page(f), p};
+    out = {make_ref(rt.region, f), rg.page(f), p, want_dirty};
     return {};
   }
+}
+
+std::uint32_t pool_impl::find_unlatched(region& rg, bucket& b, std::uint32_t slot, pgno_t p,
+                                        frame_state::word& s, std::uint32_t& steps) noexcept {
+  std::uint32_t f = b.head.load(std::memory_order_relaxed);
+  for (steps = 1; f != no_frame && steps <= 32; ++steps) {
+    frame& fr = rg.frame_at(f);
+    s = fr.state.load(std::memory_order_acquire);  // (P4)
+    if (fr.pgno.load(std::memory_order_relaxed) == p &&
+        fr.file.load(std::memory_order_relaxed) == slot)
+      return f;
+    f = fr.next.load(std::memory_order_relaxed);
+  }
+  return no_frame;
+}
+
+// ------------------------------------------------------------ optimistic read
+//
+// (O1) optimistic_begin's state load [acquire] pairs with publish (P3) or the
+//      last unpin (P2) of the frame's identity, as (P4): the page bytes the
+//      reader then reads are at least that version's.
+// (O2) optimistic_validate (file.hpp): an acquire fence after the reader's
+//      loads, then a relaxed load of the state word: if the version is the
+//      one (O1) read, no pin to write was taken and the frame kept its page
+//      meanwhile (both move the version), and since (O1) saw no write pin
+//      running, every byte the reader saw is from that one version. The fence
+//      is the only one in pagepool: it orders the reader's plain loads, which
+//      race by design with a writer whose presence validation then detects.
+//      ThreadSanitizer builds exclude those loads from race detection (see
+//      file::read_optimistic); the state-word edges stay visible to it.
+
+int pool_impl::optimistic_begin(file_handle_state& h, pgno_t p, pagepool::optimistic_ticket& t) noexcept {
+  static_assert(static_cast<int>(file::optimistic::ok) == 0 &&
+                static_cast<int>(file::optimistic::writer) == 1 &&
+                static_cast<int>(file::optimistic::not_resident) == 2);
+  if (!h.open) return 2;
+  const std::uint32_t slot = h.slot;
+  file_shared& fs = files_[slot];
+  // relaxed: as in fix(); a mapped read-only file has no writer to race with.
+  if (h.map != nullptr && p < h.map_pages && fs.can_mmap.load(std::memory_order_relaxed)) {
+    t.state = nullptr;
+    t.word = 0;
+    t.page = h.map + std::size_t{p} * h.page_size;
+    fs.counters.add<&file_counters::map>();
+    return 0;
+  }
+  const route rt = route_of(slot, p);
+  region& rg = *regions_[rt.region];
+  std::uint32_t steps = 0;
+  frame_state::word s = 0;
+  bucket& b = rg.bucket_at(rt.bucket);
+  std::uint32_t f = find_unlatched(rg, b, slot, p, s, steps);  // (O1)
+  if (f == no_frame) {
+    // Not seen without the latch (a long chain, or a chain changing under
+    // the walk): look again under it, so that not_resident is exact.
+    (void)b.latch.lock_shared();
+    f = rg.find(rt.bucket, slot, p);
+    if (f != no_frame) s = rg.frame_at(f).state.load(std::memory_order_acquire);  // (O1)
+    b.latch.unlock_shared();
+  }
+  if (f == no_frame || !frame_state::pinnable(s)) return 2;  // absent, or being read in or out
+  if (!frame_state::optimistic_readable(s)) return 1;
+  t.state = &rg.frame_at(f).state;
+  t.word = s;
+  t.page = rg.page(f);
+  fs.counters.add<&file_counters::opt_read>();
+  return 0;
+}
+
+void pool_impl::optimistic_failed(file_handle_state& h) noexcept {
+  if (h.open) files_[h.slot].counters.add<&file_counters::opt_fail>();
 }
 
 frame_state::word pool_impl::insert_loading(route rt, std::uint32_t f, std::uint32_t slot,
@@ -449,8 +511,9 @@ frame_state::word pool_impl::insert_loading(route rt, std::uint32_t f, std::uint
   return l;
 }
 
-void pool_impl::publish(frame& fr, frame_state::word l, bool dirty) noexcept {
+void pool_impl::publish(frame& fr, frame_state::word l, bool dirty, bool to_write) noexcept {
   // (P3) L -> R: release, read by waiters' pin CAS (P1).
+  if (to_write) l += frame_state::writer_one;
   fr.state.store((l & ~frame_state::busy) | frame_state::valid |
                      (dirty ? frame_state::dirty : 0) |
                      (frame_state::word{1} << frame_state::usage_shift),
@@ -726,7 +789,7 @@ std::error_code pool_impl::check_put(const file_handle_state& h, priority prio,
 }
 
 std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority prio,
-                                 put_flags flags, bool set_only) noexcept {
+                                 put_flags flags, bool set_only, bool to_write) noexcept {
   using pf = put_flags;
   PAGEPOOL_ASSERT(!check_put(h, prio, flags), "unfix: arguments not checked");
   if (ref_region(ref) == no_frame) return {};  // mapped page: nothing to unpin
@@ -736,13 +799,14 @@ std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority p
   frame_state::word s = fr.state.load(std::memory_order_relaxed);
   for (;;) {
     if (frame_state::pins(s) == 0 || !(s & frame_state::valid)) return err(EINVAL);
+    if (to_write && !set_only && frame_state::writers(s) == 0) return err(EINVAL);
     frame_state::word ns = s;
     if (any(flags, pf::dirty)) ns |= frame_state::dirty;
     if (any(flags, pf::clean)) ns &= ~frame_state::dirty;
     if (set_only) {
       if (any(flags, pf::discard)) ns |= frame_state::discard;
     } else {
-      ns -= 1;
+      ns = frame_state::unpinned(ns, to_write);
       if (frame_state::pins(ns) == 0) {
         const bool disc = any(flags, pf::discard) || (s & frame_state::discard);
         ns = frame_state::with_usage(ns, disc ? 0 : usage_for(eff)) & ~frame_state::discard;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "pagepool/file.hpp"
 #include "pagepool/pool.hpp"
 #include "region/region.hpp"
 #include "stats/sharded_counter.hpp"
@@ -33,8 +34,12 @@ constexpr std::uint32_t ref_region(frame_ref x) { return static_cast<std::uint32
 constexpr std::uint32_t ref_frame(frame_ref x) { return static_cast<std::uint32_t>(x); }
 
 struct file_counters {
-  counter hit, miss, create, in, out, map;
+  counter hit, miss, create, in, out, map, opt_read, opt_fail;
 };
+/// Every field of file_counters, for folding, clearing and snapshots.
+inline constexpr counter file_counters::*file_counter_fields[] = {
+    &file_counters::hit, &file_counters::miss, &file_counters::create,   &file_counters::in,
+    &file_counters::out, &file_counters::map,  &file_counters::opt_read, &file_counters::opt_fail};
 
 /// Per physical file, shared by every handle on it (BDB: MPOOLFILE). Lives in
 /// the file table mapping; index = slot.
@@ -92,28 +97,41 @@ class pin_table {
   /// `mapped` pages of an mmapped file (refs with region no_frame); false if
   /// the mapping failed. Called once, at open.
   [[nodiscard]] bool init(std::uint32_t regions, std::uint32_t cap, std::uint32_t mapped) noexcept;
-  /// Records one more pin of r.
-  void add(frame_ref r) noexcept {
-    slot(r).fetch_add(1, std::memory_order_relaxed);
+  /// What remove() took out.
+  enum class pin_kind { none, plain, write };
+  /// Records one more pin of r (a pin to write, or a plain one).
+  void add(frame_ref r, bool write) noexcept {
+    slot(r).fetch_add(write ? write_one : 1, std::memory_order_relaxed);
     total_.add<&totals::n>(1);
   }
-  /// Removes one pin of r; false if this handle holds none.
-  bool remove(frame_ref r) noexcept {
+  /// Removes one pin of r: a plain one while there are any, so that a frame
+  /// pinned both ways stays counted as written to until its last put.
+  pin_kind remove(frame_ref r) noexcept {
     std::atomic<std::uint32_t>& c = slot(r);
     std::uint32_t v = c.load(std::memory_order_relaxed);
+    std::uint32_t take;
     do {
-      if (v == 0) return false;
-    } while (!c.compare_exchange_weak(v, v - 1, std::memory_order_relaxed));
+      if (v == 0) return pin_kind::none;
+      take = (v & plain_mask) != 0 ? 1 : write_one;
+    } while (!c.compare_exchange_weak(v, v - take, std::memory_order_relaxed));
     total_.add<&totals::n>(~0ull);  // -1
-    return true;
+    return take == 1 ? pin_kind::plain : pin_kind::write;
   }
   bool holds(frame_ref r) noexcept { return slot(r).load(std::memory_order_relaxed) != 0; }
   /// No pin recorded (exact when no call on the handle runs concurrently).
   bool empty() noexcept { return total_.sum<&totals::n>() == 0; }
+  struct drained {
+    frame_ref ref;
+    std::uint32_t plain, write;
+  };
   /// Takes every pin out of the table.
-  std::vector<std::pair<frame_ref, std::uint32_t>> drain() noexcept;
+  std::vector<drained> drain() noexcept;
 
  private:
+  // A count per frame: plain pins in the low half, pins to write in the high
+  // half (a handle holds at most pin_max pins of one frame, which fits).
+  static constexpr std::uint32_t write_one = 1u << 16;
+  static constexpr std::uint32_t plain_mask = write_one - 1;
   std::atomic<std::uint32_t>& slot(frame_ref r) noexcept {
     if (ref_region(r) == no_frame) return counts_[std::size_t{regions_} * cap_ + ref_frame(r)];
     return counts_[std::size_t{ref_region(r)} * cap_ + ref_frame(r)];
@@ -167,6 +185,7 @@ struct fix_result {
   frame_ref ref = 0;
   void* page = nullptr;
   pgno_t pgno = 0;
+  bool write = false;  // a pin to write (frame_state writers)
 };
 
 class pool_impl {
@@ -188,10 +207,16 @@ class pool_impl {
   /// Unpins (set_only: changes flags, keeps the pin). The caller has checked
   /// the arguments (check_put) and the pin (pin table or page_handle).
   std::error_code unfix(file_handle_state& h, frame_ref ref, priority prio, put_flags flags,
-                        bool set_only) noexcept;
+                        bool set_only, bool to_write = false) noexcept;
   /// EINVAL / EACCES for put or set arguments that are wrong whatever the page.
   static std::error_code check_put(const file_handle_state& h, priority prio,
                                    put_flags flags) noexcept;
+  /// Optimistic read (file::optimistic_begin): 0 if page p of h's file is
+  /// resident with no pin to write running (t filled; nothing pinned), 1 if
+  /// a pin to write is running, 2 if it is not resident.
+  int optimistic_begin(file_handle_state& h, pgno_t p, pagepool::optimistic_ticket& t) noexcept;
+  /// Counts a validation that failed.
+  void optimistic_failed(file_handle_state& h) noexcept;
   /// The frame_ref of a page address got from h, or an error.
   std::error_code locate(file_handle_state& h, const void* page, frame_ref& ref) noexcept;
 
@@ -244,6 +269,12 @@ class pool_impl {
   };
   route route_of(std::uint32_t slot, pgno_t pgno) const noexcept;
 
+  /// Walks bucket b's chain without its latch for (slot, p): the frame, with
+  /// the state word read before its key (P4), or no_frame. Keys and links are
+  /// hints; the caller validates with the state word.
+  std::uint32_t find_unlatched(region& rg, bucket& b, std::uint32_t slot, pgno_t p,
+                               frame_state::word& s, std::uint32_t& steps) noexcept;
+
   // frames
   std::error_code alloc_frame(std::uint32_t r, std::uint32_t& f) noexcept;
   std::error_code evict(std::uint32_t r, std::uint32_t f, frame_state::word s) noexcept;
@@ -256,7 +287,7 @@ class pool_impl {
   frame_state::word insert_loading(route rt, std::uint32_t f, std::uint32_t slot,
                                    pgno_t p) noexcept;
   /// L -> R: the page is readable; the loader keeps its pin.
-  static void publish(frame& fr, frame_state::word l, bool dirty) noexcept;
+  static void publish(frame& fr, frame_state::word l, bool dirty, bool to_write) noexcept;
 
   // write-back
  public:

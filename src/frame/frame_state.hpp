@@ -6,10 +6,12 @@
 //
 //   63             32 31   24 23   22   21   20   19   18  16 15             0
 //  +-----------------+-------+----+----+----+----+----+------+----------------+
-//  |     version     |  --   |disc|wrt |busy|vald|dirt|usage |      pins      |
+//  |     version     |writers|disc|wrt |busy|vald|dirt|usage |      pins      |
 //  +-----------------+-------+----+----+----+----+----+------+----------------+
 //
 //   pins     16 bits  pin count; pin_max pins at most (EAGAIN beyond).
+//   writers   8 bits  how many of the pins were taken to write (get with
+//                     dirty, edit or new_page); writers_max at most (EAGAIN).
 //   usage     3 bits  CLOCK usage count 0..7, set from the priority at the
 //                     final unpin, decremented by the hand; 0 = evictable.
 //   dirty             the page differs from the file.
@@ -20,7 +22,10 @@
 //   wrt               a copy of the page is being written; pins are allowed,
 //                     eviction is not (the file is not yet up to date).
 //   disc              DISCARD was set while pinned: the final unpin sets usage 0.
-//   version  32 bits  changes each time the frame changes identity.
+//   version  32 bits  changes each time the frame changes identity, and at
+//                     every pin taken to write (get with dirty or edit), so
+//                     that an optimistic reader (pool_impl::optimistic_begin)
+//                     sees any writer that came and went.
 //
 // States (F = free, L = loading, R = resident, E = evicting/snapshotting,
 // W = resident with a write in flight) and every legal transition, with the
@@ -33,7 +38,8 @@
 //   L --CAS: clear busy, set valid (+dirty if created)  [release]---> R
 //   L --read/pgin failed: unlink, store F, push free list------------> F
 //   R --CAS pins+1 (valid, !busy, pins<max)             [acquire]---> R
-//   R --CAS pins-1, usage/dirty/clean per put           [release]---> R
+//        (a pin to write also sets dirty, adds a writer and version_one)
+//   R --CAS pins-1 (writers-1), usage/dirty/clean per put [release]-> R
 //   R --CAS busy (pins=0, !busy, !wrt)                  [acquire]---> E
 //        (evictor; or sync/trickle, which also clears dirty)
 //   E --evictor: written if dirty, unlinked, store E' version+1------> E'
@@ -66,9 +72,15 @@ struct frame_state {
   static constexpr word busy = 1ull << 21;
   static constexpr word wrt = 1ull << 22;
   static constexpr word discard = 1ull << 23;
+  static constexpr unsigned writers_shift = 24;
+  static constexpr word writer_one = 1ull << writers_shift;
+  static constexpr word writers_mask = 0xFFull << writers_shift;
+  static constexpr word writers_max = 0xFF;
   static constexpr unsigned version_shift = 32;
+  static constexpr word version_one = 1ull << version_shift;
 
   static constexpr word pins(word s) noexcept { return s & pins_mask; }
+  static constexpr word writers(word s) noexcept { return (s & writers_mask) >> writers_shift; }
   static constexpr word usage(word s) noexcept { return (s & usage_mask) >> usage_shift; }
   static constexpr word with_usage(word s, word u) noexcept {
     return (s & ~usage_mask) | (u << usage_shift);
@@ -86,6 +98,25 @@ struct frame_state {
   }
   /// A frame may be pinned: it holds its page and nobody owns it.
   static constexpr bool pinnable(word s) noexcept { return (s & (valid | busy)) == valid; }
+  /// One more pin (to write) fits in the counts.
+  static constexpr bool pin_fits(word s, bool to_write) noexcept {
+    return pins(s) < pin_max && (!to_write || writers(s) < writers_max);
+  }
+  /// The pin CAS's new word: one more pin; a pin to write also counts a
+  /// writer, marks the page dirty and moves the version (wrapping within the
+  /// word's top half).
+  static constexpr word pinned(word s, bool to_write) noexcept {
+    return to_write ? (s + 1 + writer_one + version_one) | dirty : s + 1;
+  }
+  /// The unpin's new word, before usage and flags are applied.
+  static constexpr word unpinned(word s, bool to_write) noexcept {
+    return s - 1 - (to_write ? writer_one : 0);
+  }
+  /// An optimistic reader may read the frame's page: it holds a page, nobody
+  /// owns it, and no pin to write is running.
+  static constexpr bool optimistic_readable(word s) noexcept {
+    return pinnable(s) && writers(s) == 0;
+  }
   /// A frame may be claimed for eviction.
   static constexpr bool evictable(word s) noexcept {
     return (s & (valid | busy | wrt)) == valid && pins(s) == 0;

@@ -1,14 +1,14 @@
 // src/stats/stats.cpp: folding the sharded counters into snapshots.
 #include <algorithm>
+#include <iterator>
 
 #include "core/pool_impl.hpp"
 
 namespace pagepool::internal {
 
 namespace {
-constexpr counter file_counters::*file_fields[] = {&file_counters::hit,    &file_counters::miss,
-                                                   &file_counters::create, &file_counters::in,
-                                                   &file_counters::out,    &file_counters::map};
+constexpr auto& file_fields = file_counter_fields;
+constexpr int nfile_fields = static_cast<int>(std::size(file_fields));
 constexpr counter region_counters::*region_fields[] = {
     &region_counters::hash_searches, &region_counters::hash_examined, &region_counters::hash_nowait,
     &region_counters::hash_wait,     &region_counters::io_wait,       &region_counters::alloc,
@@ -58,12 +58,12 @@ pool_stats pool_impl::stats(bool clear) noexcept {
   st.page_clean = st.pages - st.page_dirty;
 
   registry_latch.lock();
-  std::uint64_t sums[6] = {};
-  for (int k = 0; k < 6; ++k) sums[k] = retired_.sum(file_fields[k]);
+  std::uint64_t sums[nfile_fields] = {};
+  for (int k = 0; k < nfile_fields; ++k) sums[k] = retired_.sum(file_fields[k]);
   for (std::uint32_t i = 0; i < max_files_; ++i) {
     file_shared& fs = files_[i];
     if (!fs.used.load(std::memory_order_relaxed)) continue;
-    for (int k = 0; k < 6; ++k) sums[k] += fs.counters.sum(file_fields[k]);
+    for (int k = 0; k < nfile_fields; ++k) sums[k] += fs.counters.sum(file_fields[k]);
     if (clear)
       for (auto f : file_fields) fs.counters.clear(f);
     file_local& fl = locals_[i];
@@ -80,6 +80,8 @@ pool_stats pool_impl::stats(bool clear) noexcept {
   st.page_in = sums[3];
   st.page_out = sums[4];
   st.map = sums[5];
+  st.optimistic_reads = sums[6];
+  st.optimistic_failures = sums[7];
   st.page_trickle = pool_counters_.sum<&pool_counters::page_trickle>();
   st.write_sleeps = pool_counters_.sum<&pool_counters::write_sleeps>();
   st.fd_closed = pool_counters_.sum<&pool_counters::fd_closed>();
@@ -107,6 +109,8 @@ std::vector<file_stats> pool_impl::file_statistics(bool clear) noexcept {
       f.page_in = fs.counters.sum<&file_counters::in>();
       f.page_out = fs.counters.sum<&file_counters::out>();
       f.map = fs.counters.sum<&file_counters::map>();
+      f.optimistic_reads = fs.counters.sum<&file_counters::opt_read>();
+      f.optimistic_failures = fs.counters.sum<&file_counters::opt_fail>();
       // Clearing a file's counters also clears its share of the pool's
       // totals, which are sums over the files (BDB's DB_STAT_CLEAR on FSTAT).
       if (clear)
