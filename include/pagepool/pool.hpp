@@ -70,6 +70,10 @@ struct pool_options {
   std::size_t max_files = 1024;
   /// Directory for the backing files of temporary files; "" means $TMPDIR or /tmp.
   std::string temp_dir;
+  /// If non-zero (1..100), create() starts the background writer with this
+  /// share of clean frames and background_period (see start_background_writer).
+  int background_clean_percent = 0;
+  std::chrono::milliseconds background_period{100};
 };
 
 /// The buffer pool. BDB: DB_ENV with DB_INIT_MPOOL.
@@ -110,6 +114,21 @@ class pool {
   /// EINVAL) of the frames are clean; no fsync. `written` gets the number of
   /// pages written. BDB: DB_ENV->memp_trickle.
   [[nodiscard]] std::error_code trickle(int percent, int* written) noexcept;
+
+  /// Starts a thread that keeps at least `clean_percent` (1..100) of the
+  /// frames clean: every `period` (> 0), and sooner when an application
+  /// thread had to write a dirty victim, it writes unpinned modified pages
+  /// (as trickle, with the write-ahead rule; no fsync) until the share is
+  /// clean. Called while it runs, it changes the settings. EINVAL for values
+  /// out of range or a closed pool; EAGAIN if no thread can be started.
+  /// close() stops it. pagepool's own: BDB applications call memp_trickle
+  /// from a thread of their own.
+  [[nodiscard]] std::error_code start_background_writer(
+      int clean_percent, std::chrono::milliseconds period = std::chrono::milliseconds(100)) noexcept;
+  /// Stops the background writer (waiting for a pass under way); a no-op if
+  /// it is not running.
+  void stop_background_writer() noexcept;
+  [[nodiscard]] bool background_writer_running() const noexcept;
 
   /// Statistics; with clear, the counters restart from zero afterwards.
   /// BDB: DB_ENV->memp_stat (DB_STAT_CLEAR).

@@ -64,6 +64,9 @@ struct pool_stats {
   std::uint64_t write_sleeps = 0;   ///< pagepool: sleeps taken for set_mp_max_write
   std::uint64_t fd_closed = 0;      ///< pagepool: descriptors closed for set_mp_max_openfd
   std::uint32_t open_fds = 0;       ///< pagepool: descriptors held by the pool now
+  std::uint64_t background_passes = 0;       ///< pagepool: passes of the background writer
+  std::uint64_t background_writes = 0;       ///< pagepool: pages it wrote
+  std::uint64_t background_write_errors = 0; ///< pagepool: its passes that met a write error
 };
 
 }  // namespace pagepool

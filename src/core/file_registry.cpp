@@ -364,6 +364,7 @@ void pool_impl::reap_locked() noexcept {
 std::error_code pool_impl::close() noexcept {
   if (closed.load(std::memory_order_relaxed)) return {};
   if (open_handles.load(std::memory_order_relaxed) != 0) return err(EBUSY);
+  stop_background_writer();
   if (auto ec = sync(std::nullopt, no_slot)) return ec;
   closed.store(true, std::memory_order_relaxed);
   registry_latch.lock();

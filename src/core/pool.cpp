@@ -14,6 +14,7 @@ pool::pool(std::shared_ptr<internal::pool_impl> impl) noexcept : impl_(std::move
 
 pool::~pool() {
   if (!impl_) return;
+  impl_->stop_background_writer();
   if (impl_->close()) {
     // Handles still open, or a write failed: write what can be written and
     // stop serving; the memory stays until the last handle lets go of it.
@@ -24,7 +25,14 @@ pool::~pool() {
 
 std::error_code pool::create(const pool_options& options, std::unique_ptr<pool>& out) noexcept {
   std::shared_ptr<internal::pool_impl> impl;
+  if (options.background_clean_percent < 0 || options.background_clean_percent > 100)
+    return err(EINVAL);
   if (auto ec = internal::pool_impl::create(options, impl)) return ec;
+  if (options.background_clean_percent > 0) {
+    if (auto ec = impl->start_background_writer(options.background_clean_percent,
+                                                options.background_period))
+      return ec;
+  }
   out.reset(new (std::nothrow) pool(std::move(impl)));
   return out ? std::error_code{} : err(ENOMEM);
 }
@@ -85,5 +93,14 @@ void pool::max_write(int* writes, std::chrono::microseconds* sleep) const noexce
 }
 
 std::error_code pool::close() noexcept { return impl_->close(); }
+
+std::error_code pool::start_background_writer(int clean_percent,
+                                              std::chrono::milliseconds period) noexcept {
+  return impl_->start_background_writer(clean_percent, period);
+}
+void pool::stop_background_writer() noexcept { impl_->stop_background_writer(); }
+bool pool::background_writer_running() const noexcept {
+  return impl_->background_writer_running();
+}
 
 }  // namespace pagepool

@@ -170,6 +170,7 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
 }
 
 pool_impl::~pool_impl() {
+  stop_background_writer();
   if (locals_) {
     for (std::size_t i = 0; i < max_files_; ++i)
       if (locals_[i].fd >= 0) ::close(locals_[i].fd);
@@ -744,6 +745,7 @@ std::error_code pool_impl::evict(std::uint32_t r, std::uint32_t f, frame_state::
   rg.unlink(rt.bucket, f);
   b.latch.unlock();
   rg.hdr().counters.add(dirty ? &region_counters::rw_evict : &region_counters::ro_evict);
+  if (dirty) nudge_background_writer();
   fs.frames.fetch_sub(1, std::memory_order_release);  // (F1)
   fr.state.store(frame_state::next_blank(s), std::memory_order_relaxed);  // E': still ours
   return {};

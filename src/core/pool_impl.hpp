@@ -7,6 +7,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -14,6 +16,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "pagepool/file.hpp"
@@ -310,8 +313,15 @@ class pool_impl {
 
   bucket_latch registry_latch;
   struct pool_counters {
-    counter page_trickle, write_sleeps, fd_closed;
+    counter page_trickle, write_sleeps, fd_closed, bg_passes, bg_writes, bg_errors;
   };
+
+  // --- background writer (flush/background_writer.cpp)
+  std::error_code start_background_writer(int percent, std::chrono::milliseconds period) noexcept;
+  void stop_background_writer() noexcept;
+  bool background_writer_running() noexcept;
+  /// An application thread wrote a dirty victim: wake the writer early.
+  void nudge_background_writer() noexcept;
   sharded<pool_counters> pool_counters_;
   sharded<file_counters> retired_;  // counters of freed file states (BDB folds them too)
 
@@ -336,6 +346,16 @@ class pool_impl {
   std::mutex io_mu_;
   std::shared_ptr<const page_io> page_io_[128];
   std::shared_ptr<const log_flush_fn> log_flush_;
+
+  void background_loop() noexcept;
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  std::thread bg_thread_;
+  bool bg_stop_ = false;
+  int bg_percent_ = 0;
+  std::chrono::milliseconds bg_period_{100};
+  std::atomic<bool> bg_running_{false};  // relaxed: a hint for nudges
+  std::atomic<bool> bg_nudged_{false};   // relaxed: see nudge_background_writer
 
 };
 

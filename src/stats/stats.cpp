@@ -85,7 +85,13 @@ pool_stats pool_impl::stats(bool clear) noexcept {
   st.page_trickle = pool_counters_.sum<&pool_counters::page_trickle>();
   st.write_sleeps = pool_counters_.sum<&pool_counters::write_sleeps>();
   st.fd_closed = pool_counters_.sum<&pool_counters::fd_closed>();
+  st.background_passes = pool_counters_.sum<&pool_counters::bg_passes>();
+  st.background_writes = pool_counters_.sum<&pool_counters::bg_writes>();
+  st.background_write_errors = pool_counters_.sum<&pool_counters::bg_errors>();
   if (clear) {
+    pool_counters_.clear(&pool_counters::bg_passes);
+    pool_counters_.clear(&pool_counters::bg_writes);
+    pool_counters_.clear(&pool_counters::bg_errors);
     pool_counters_.clear(&pool_counters::page_trickle);
     pool_counters_.clear(&pool_counters::write_sleeps);
     pool_counters_.clear(&pool_counters::fd_closed);

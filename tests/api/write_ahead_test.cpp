@@ -1,5 +1,8 @@
 // tests/api/write_ahead_test.cpp: the write-ahead-log rule: a page of a file
 // with an lsn_offset is written only after the log is flushed up to its LSN.
+#include <chrono>
+#include <thread>
+
 #include "api_util.hpp"
 
 namespace pagepool::apitest {
@@ -124,6 +127,23 @@ TEST_F(WriteAhead, PageNotOnDiskWhenFlushRuns) {
   auto v = read_disk_page(path, 1, kPs);
   ASSERT_FALSE(v.empty());
   EXPECT_EQ(read_lsn(v.data()), (lsn{7, 70}));
+}
+
+// spec: pool.hpp set_log_flush and start_background_writer: the rule also holds for the background writer
+TEST_F(WriteAhead, BackgroundWriterFlushesLogBeforeWritingPage) {
+  setup(8, 4);
+  dirty(0, 2, lsn{5, 50});
+  dirty(3, 2, lsn{6, 60});
+  ASSERT_OK(p->start_background_writer(100, std::chrono::milliseconds(1)));
+  for (int i = 0; i < 5000 && p->stats().page_dirty != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  p->stop_background_writer();  // joins: its events are ours to read now
+  EXPECT_EQ(p->stats().page_dirty, 0u);
+  int outs = 0;
+  for (const event& e : events) outs += e.k == event::out;
+  EXPECT_EQ(outs, 2);
+  EXPECT_TRUE(flushed_before_each_write(events));
+  EXPECT_EQ(read_lsn(read_disk_page(path, 3, kPs).data()), (lsn{6, 60}));
 }
 
 // spec: pool.hpp set_log_flush: the rule also holds when a dirty page is written by eviction
