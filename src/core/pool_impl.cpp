@@ -16,6 +16,13 @@
 //        file state; the reaper's acquire load pairs with it.
 //   (P4) latch-free hit: state load [acquire] before the key, then the pin
 //        CAS from exactly that word (see fix()).
+//   (X1) a new page-in/out entry or log-flush function is published by an
+//        exchange [acq_rel: release publishes the new object's construction;
+//        acquire orders the old one's loads before its retirement]; pairs
+//        with (X2).
+//   (X2) a reader loads it [acquire] inside an epoch guard; the epoch domain
+//        (epoch/epoch_domain.hpp) frees a retired one only after every guard
+//        that could have loaded it has ended.
 #include "core/pool_impl.hpp"
 
 #include <sys/mman.h>
@@ -171,6 +178,9 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
 
 pool_impl::~pool_impl() {
   stop_background_writer();
+  // No reader is left: the current functions go now, retired ones with epoch_.
+  for (auto& e : page_io_) delete e.load(std::memory_order_relaxed);
+  delete log_flush_.load(std::memory_order_relaxed);
   if (locals_) {
     for (std::size_t i = 0; i < max_files_; ++i)
       if (locals_[i].fd >= 0) ::close(locals_[i].fd);
@@ -191,42 +201,45 @@ pool_impl::route pool_impl::route_of(std::uint32_t slot, pgno_t pgno) const noex
 
 std::error_code pool_impl::register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout) noexcept {
   if (ftype < 1 || ftype > 127) return err(EINVAL);
-  try {
-    auto e = std::make_shared<const page_io>(page_io{std::move(pgin), std::move(pgout)});
+  // Moving a std::function does not throw: only the allocation can fail.
+  const page_io* e = new (std::nothrow) page_io{std::move(pgin), std::move(pgout)};
+  if (e == nullptr) return err(ENOMEM);
+  const page_io* old;
+  {
     std::lock_guard g(io_mu_);
-    page_io_[ftype] = std::move(e);
-  } catch (...) {
-    return err(ENOMEM);
+    old = page_io_[ftype].exchange(e, std::memory_order_acq_rel);  // (X1)
   }
+  epoch_.retire(old);  // freed after every reader that may hold it
   return {};
 }
 
 void pool_impl::set_log_flush(log_flush_fn fn) noexcept {
-  std::shared_ptr<const log_flush_fn> p;
-  try {
-    if (fn) p = std::make_shared<const log_flush_fn>(std::move(fn));
-  } catch (...) {
-    return;  // out of memory: the previous function stays
+  const log_flush_fn* p = nullptr;
+  if (fn) {
+    p = new (std::nothrow) log_flush_fn(std::move(fn));  // the move does not throw
+    if (p == nullptr) return;  // out of memory: the previous function stays
   }
-  std::lock_guard g(io_mu_);
-  log_flush_ = std::move(p);
+  const log_flush_fn* old;
+  {
+    std::lock_guard g(io_mu_);
+    old = log_flush_.exchange(p, std::memory_order_acq_rel);  // (X1)
+  }
+  epoch_.retire(old);
 }
 
 bool pool_impl::has_pgin(int ftype) noexcept {
   if (ftype < 1 || ftype > 127) return false;
-  std::lock_guard g(io_mu_);
-  return page_io_[ftype] && page_io_[ftype]->pgin;
+  auto g = epoch_.enter();
+  const page_io* e = page_io_[ftype].load(std::memory_order_acquire);  // (X2)
+  return e != nullptr && e->pgin;
 }
 
 std::error_code pool_impl::call_page_io(std::uint32_t slot, bool in, pgno_t pgno, void* page) noexcept {
   const int ftype = files_[slot].ftype;
   if (ftype < 1 || ftype > 127) return {};
-  std::shared_ptr<const page_io> e;
-  {
-    std::lock_guard g(io_mu_);
-    e = page_io_[ftype];
-  }
-  if (!e) return {};
+  auto g = epoch_.enter();  // e stays alive while the function runs
+  const page_io* e = page_io_[ftype].load(std::memory_order_acquire);  // (X2)
+  if (e == nullptr) return {};
   const page_io_fn& fn = in ? e->pgin : e->pgout;
   if (!fn) return {};
   const auto& c = locals_[slot].cookie;

@@ -21,6 +21,7 @@
 
 #include "pagepool/file.hpp"
 #include "pagepool/pool.hpp"
+#include "epoch/epoch_domain.hpp"
 #include "region/region.hpp"
 #include "stats/sharded_counter.hpp"
 #include "table/bucket_latch.hpp"
@@ -343,9 +344,14 @@ class pool_impl {
   struct page_io {
     page_io_fn pgin, pgout;
   };
-  std::mutex io_mu_;
-  std::shared_ptr<const page_io> page_io_[128];
-  std::shared_ptr<const log_flush_fn> log_flush_;
+  // The page-in/out functions and the log flush may be replaced at any time
+  // while I/O runs: readers load them under a guard of epoch_ (X2), a
+  // replacement publishes the new one (X1) and retires the old one, which is
+  // freed once every guard that might have loaded it has ended.
+  std::mutex io_mu_;  // serialises replacements
+  std::atomic<const page_io*> page_io_[128] = {};
+  std::atomic<const log_flush_fn*> log_flush_{nullptr};
+  epoch_domain epoch_;
 
   void background_loop() noexcept;
   std::mutex bg_mu_;

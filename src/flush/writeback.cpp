@@ -75,12 +75,9 @@ std::error_code pool_impl::write_page(std::uint32_t slot, pgno_t pgno, std::byte
   const std::size_t ps = fs.page_size;
   // Write-ahead rule: the log is durable up to this page's LSN first.
   if (fs.lsn_offset >= 0) {
-    std::shared_ptr<const log_flush_fn> flush;
-    {
-      std::lock_guard g(io_mu_);
-      flush = log_flush_;
-    }
-    if (flush) {
+    auto g = epoch_.enter();  // flush stays alive while it runs
+    const log_flush_fn* flush = log_flush_.load(std::memory_order_acquire);  // (X2)
+    if (flush != nullptr) {
       lsn l;
       std::memcpy(&l.file, copy + fs.lsn_offset, sizeof l.file);
       std::memcpy(&l.offset, copy + fs.lsn_offset + sizeof l.file, sizeof l.offset);
