@@ -146,7 +146,7 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   p->opts_ = o;
   p->frame_size_ = fs;
   p->total_frames_.store(frames, std::memory_order_relaxed);
-  p->max_frames_ = cap * o.regions;
+  p->max_frames_ = max_frames;  // regions round their share up; the pool never exceeds the maximum
   p->mmap_size.store(o.mmap_size, std::memory_order_relaxed);
   p->max_open_fd.store(o.max_open_fd, std::memory_order_relaxed);
   p->max_write.store(o.max_write, std::memory_order_relaxed);
@@ -717,7 +717,7 @@ std::error_code pool_impl::resize(std::size_t frames) noexcept {
   for (std::uint32_t r = 0; r < nreg; ++r) {
     region& rg = *regions_[r];
     const auto n = static_cast<std::uint32_t>(frames / nreg + (r < frames % nreg ? 1 : 0));
-    if (n > rg.cap()) return err(EINVAL);  // cannot happen: max_frames_ = cap * nreg
+    if (n > rg.cap()) return err(EINVAL);  // cannot happen: cap = ceil(max_frames_ / nreg)
   }
   for (std::uint32_t r = 0; r < nreg; ++r) {
     region& rg = *regions_[r];

@@ -91,11 +91,17 @@ std::error_code pool_impl::write_page(std::uint32_t slot, pgno_t pgno, std::byte
     }
   }
   if (auto ec = call_page_io(slot, false, pgno, copy)) return ec;
-  if (auto ec = ensure_fd(slot, true)) return ec;
-  {
+  // ensure_fd opens the descriptor under fd_mu and lets go of it; before the
+  // write takes it again, set_mp_max_openfd's reaping may close a descriptor
+  // of a file no handle has open. Open it again then (the page's frame is
+  // still ours, so the file state cannot be freed meanwhile).
+  for (;;) {
+    if (auto ec = ensure_fd(slot, true)) return ec;
     std::shared_lock lk(fl.fd_mu);
+    if (fl.fd < 0 || !fl.fd_writable) continue;  // closed in between: again
     if (auto ec = io::write_at(fl.fd, copy, ps, static_cast<off_t>(pgno) * static_cast<off_t>(ps)))
       return ec;
+    break;
   }
   fs.write_gen.fetch_add(1, std::memory_order_release);  // (G1)
   fs.counters.add<&file_counters::out>();

@@ -138,5 +138,20 @@ TEST(Resize, BadSizesAreEinvalAndChangeNothing) {  // EINVAL, nothing changes
   EXPECT_EQ(p->frames(), 16u);
 }
 
+TEST(Resize, TheMaximumIsExactWhenRegionsDoNotDivideIt) {  // set_cache_max is a bound
+  pool_options o;
+  o.cache_frames = 30;
+  o.frame_size = kPage;
+  o.regions = 3;
+  o.cache_max_bytes = 92 * kPage;  // not a multiple of 3 frames
+  std::unique_ptr<pool> p;
+  ASSERT_OK(pool::create(o, p));
+  EXPECT_EQ(p->max_frames(), 92u);
+  EXPECT_ERR(p->resize(93), std::errc::invalid_argument);
+  EXPECT_EQ(p->frames(), 30u);
+  ASSERT_OK(p->resize(92));
+  EXPECT_EQ(p->stats().cache_bytes, 92u * kPage);
+}
+
 }  // namespace
 }  // namespace pagepool::apitest
