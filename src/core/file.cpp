@@ -36,7 +36,7 @@ std::error_code file::get(pgno_t* pgno, get_flags flags, void** page) noexcept {
   if (auto ec = pool_->fix(*st_, pgno, flags, r)) return ec;
   st_->pins.add(r.ref, r.write);
   *page = r.page;
-  return {};
+  return internal::no_error;
 }
 
 std::error_code file::get(pgno_t& pgno, get_flags flags, page_handle& out) noexcept {
@@ -50,7 +50,7 @@ std::error_code file::get(pgno_t& pgno, get_flags flags, page_handle& out) noexc
   out.pgno_ = r.pgno;
   out.frame_ = r.ref;
   out.write_ = r.write;
-  return {};
+  return internal::no_error;
 }
 
 file::optimistic file::optimistic_begin(pgno_t pgno, optimistic_ticket& t) noexcept {
@@ -72,7 +72,7 @@ std::error_code file::put(void* page, priority prio, put_flags flags) noexcept {
     st_->pins.add(ref, k == kind::write);
     return ec;
   }
-  return {};
+  return internal::no_error;
 }
 
 std::error_code file::set(void* page, put_flags flags) noexcept {
@@ -88,7 +88,7 @@ std::error_code file::put_frame(std::uint64_t ref, bool write, priority prio,
   if (auto ec = internal::pool_impl::check_put(*st_, prio, flags)) return ec;
   if (auto ec = pool_->unfix(*st_, ref, prio, flags, false, write)) return ec;
   st_->handle_pins.add<&file_handle_state::pin_count::n>(~0ull);  // -1
-  return {};
+  return internal::no_error;
 }
 
 std::error_code file::set_frame(std::uint64_t ref, put_flags flags) noexcept {
@@ -101,7 +101,7 @@ std::error_code file::sync() noexcept {
   const auto& fs = pool_->shared(st_->slot);
   if (st_->rdonly || fs.temp.load(std::memory_order_relaxed) ||
       fs.nofile.load(std::memory_order_relaxed))
-    return {};  // BDB: a no-op for these
+    return internal::no_error;  // BDB: a no-op for these
   return pool_->sync(std::nullopt, st_->slot);
 }
 
@@ -120,7 +120,7 @@ std::error_code file::set_flags(file_flags flags, bool on) noexcept {
     st_->unlink.store(on, std::memory_order_relaxed);
     if (st_->open) pool_->shared(st_->slot).unlink.store(on, std::memory_order_relaxed);
   }
-  return {};
+  return internal::no_error;
 }
 
 file_flags file::get_file_flags() const noexcept {
@@ -136,7 +136,7 @@ std::error_code file::set_clear_len(std::uint32_t len) noexcept {
   if (st_->open) return err(EINVAL);
   st_->clear_len = len;
   st_->clear_set = true;
-  return {};
+  return internal::no_error;
 }
 std::uint32_t file::clear_len() const noexcept { return st_->clear_len; }
 
@@ -144,12 +144,12 @@ std::error_code file::set_fileid(const file_id& id) noexcept {
   if (st_->open) return err(EINVAL);
   st_->id = id;
   st_->id_set = true;
-  return {};
+  return internal::no_error;
 }
 std::error_code file::get_fileid(file_id& id) const noexcept {
   if (!st_->open && !st_->id_set) return err(EINVAL);
   id = st_->id;
-  return {};
+  return internal::no_error;
 }
 
 std::error_code file::set_ftype(int ftype) noexcept {
@@ -157,7 +157,7 @@ std::error_code file::set_ftype(int ftype) noexcept {
   if (ftype < 0 || ftype > 127) return err(EINVAL);
   st_->ftype = ftype;
   st_->ftype_set = true;
-  return {};
+  return internal::no_error;
 }
 int file::ftype() const noexcept { return st_->ftype; }
 
@@ -166,7 +166,7 @@ std::error_code file::set_lsn_offset(std::int32_t offset) noexcept {
   if (offset < -1) return err(EINVAL);
   st_->lsn_offset = offset;
   st_->lsn_set = true;
-  return {};
+  return internal::no_error;
 }
 std::int32_t file::lsn_offset() const noexcept { return st_->lsn_offset; }
 
@@ -177,7 +177,7 @@ std::error_code file::set_pgcookie(std::span<const std::byte> cookie) noexcept {
   } catch (...) {
     return err(ENOMEM);
   }
-  return {};
+  return internal::no_error;
 }
 std::vector<std::byte> file::pgcookie() const {
   if (st_->open) return pool_->local(st_->slot).cookie;
@@ -188,7 +188,7 @@ std::error_code file::set_priority(priority prio) noexcept {
   const int v = static_cast<int>(prio);
   if (v < 1 || v > 5) return err(EINVAL);
   st_->prio.store(v, std::memory_order_relaxed);
-  return {};
+  return internal::no_error;
 }
 priority file::get_priority() const noexcept {
   return static_cast<priority>(st_->prio.load(std::memory_order_relaxed));
@@ -200,7 +200,7 @@ std::error_code file::set_maxsize(std::uint64_t bytes) noexcept {
   if (st_->open)
     pool_->shared(st_->slot).maxpages.store(bytes == 0 ? internal::no_limit : bytes / st_->page_size,
                                             std::memory_order_relaxed);
-  return {};
+  return internal::no_error;
 }
 std::uint64_t file::maxsize() const noexcept {
   if (st_->open) {
@@ -214,7 +214,7 @@ std::error_code file::get_last_pgno(pgno_t* pgno) const noexcept {
   if (!st_->open || pgno == nullptr) return err(EINVAL);
   const std::uint32_t n = pool_->shared(st_->slot).npages.load(std::memory_order_relaxed);  // a count
   *pgno = n == 0 ? 0 : n - 1;
-  return {};
+  return internal::no_error;
 }
 
 open_flags file::flags() const noexcept { return st_->flags; }
@@ -237,7 +237,7 @@ std::error_code page_handle::release(priority prio, put_flags flags) noexcept {
   if (auto ec = file_->put_frame(frame_, write_, prio, flags)) return ec;
   data_ = nullptr;
   file_ = nullptr;
-  return {};
+  return internal::no_error;
 }
 
 }  // namespace pagepool

@@ -191,7 +191,7 @@ pool_impl::~pool_impl() {
   }
 }
 
-pool_impl::route pool_impl::route_of(std::uint32_t slot, pgno_t pgno) const noexcept {
+inline pool_impl::route pool_impl::route_of(std::uint32_t slot, pgno_t pgno) const noexcept {
   const std::uint64_t h = mix64((std::uint64_t{slot} << 32) | pgno);
   const auto r = static_cast<std::uint32_t>(((h >> 32) * regions_.size()) >> 32);
   return {r, static_cast<std::uint32_t>(h) & bucket_masks_[r]};
@@ -346,6 +346,7 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
     frame_state::word s = 0;
     const std::uint32_t f = find_unlatched(rg, b, slot, p, s, steps);
     if (f != no_frame && frame_state::pinnable(s) && frame_state::pin_fits(s, want_dirty)) {
+      __builtin_prefetch(rg.page(f));  // the caller reads the page next: overlap that miss
       frame& fr = rg.frame_at(f);
       if (fr.state.compare_exchange_strong(s, frame_state::pinned(s, want_dirty),
                                            std::memory_order_acquire)) {  // (P1)
@@ -355,7 +356,7 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
         fs.counters.add<&file_counters::hit>();
         if (last) *pgno = p;
         out = {make_ref(rt.region, f), rg.page(f), p, want_dirty};
-        return {};
+        return no_error;
       }
     }
   }
@@ -431,7 +432,7 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
   }
 }
 
-std::uint32_t pool_impl::find_unlatched(region& rg, bucket& b, std::uint32_t slot, pgno_t p,
+inline std::uint32_t pool_impl::find_unlatched(region& rg, bucket& b, std::uint32_t slot, pgno_t p,
                                         frame_state::word& s, std::uint32_t& steps) noexcept {
   std::uint32_t f = b.head.load(std::memory_order_relaxed);
   for (steps = 1; f != no_frame && steps <= 32; ++steps) {
@@ -774,7 +775,7 @@ std::error_code pool_impl::locate(file_handle_state& h, const void* page, frame_
     if (a >= m && a < m + h.map_len) {
       if ((a - m) % h.page_size != 0) return err(EINVAL);
       ref = make_ref(no_frame, static_cast<std::uint32_t>((a - m) / h.page_size));
-      return {};
+      return no_error;
     }
   }
   for (std::uint32_t r = 0; r < regions_.size(); ++r) {
@@ -785,7 +786,7 @@ std::error_code pool_impl::locate(file_handle_state& h, const void* page, frame_
     // other frame the answer is EINVAL whatever is read.
     if (rg.frame_at(f).file.load(std::memory_order_relaxed) != h.slot) return err(EINVAL);
     ref = make_ref(r, f);
-    return {};
+    return no_error;
   }
   return err(EINVAL);
 }
@@ -800,14 +801,14 @@ std::error_code pool_impl::check_put(const file_handle_state& h, priority prio,
   const int pv = static_cast<int>(prio);
   if (pv < 0 || pv > 5) return err(EINVAL);
   if (any(flags, pf::dirty) && h.rdonly) return err(EACCES);
-  return {};
+  return no_error;
 }
 
 std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority prio,
                                  put_flags flags, bool set_only, bool to_write) noexcept {
   using pf = put_flags;
   PAGEPOOL_ASSERT(!check_put(h, prio, flags), "unfix: arguments not checked");
-  if (ref_region(ref) == no_frame) return {};  // mapped page: nothing to unpin
+  if (ref_region(ref) == no_frame) return no_error;  // mapped page: nothing to unpin
   frame& fr = regions_[ref_region(ref)]->frame_at(ref_frame(ref));
   const priority eff =
       prio == priority::unchanged ? static_cast<priority>(h.prio.load(std::memory_order_relaxed)) : prio;
@@ -836,7 +837,7 @@ std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority p
       if (frame_state::pins(ns) == 0 && !set_only &&
           ref_frame(ref) >= regions_[ref_region(ref)]->nframes())
         retire_one(ref_region(ref), ref_frame(ref));
-      return {};
+      return no_error;
     }
   }
 }

@@ -271,13 +271,14 @@ class pool_impl {
   struct route {
     std::uint32_t region, bucket;
   };
-  route route_of(std::uint32_t slot, pgno_t pgno) const noexcept;
+  [[gnu::always_inline]] route route_of(std::uint32_t slot, pgno_t pgno) const noexcept;
 
   /// Walks bucket b's chain without its latch for (slot, p): the frame, with
   /// the state word read before its key (P4), or no_frame. Keys and links are
   /// hints; the caller validates with the state word.
-  std::uint32_t find_unlatched(region& rg, bucket& b, std::uint32_t slot, pgno_t p,
-                               frame_state::word& s, std::uint32_t& steps) noexcept;
+  [[gnu::always_inline]] std::uint32_t find_unlatched(region& rg, bucket& b, std::uint32_t slot,
+                                                      pgno_t p, frame_state::word& s,
+                                                      std::uint32_t& steps) noexcept;
 
   // frames
   std::error_code alloc_frame(std::uint32_t r, std::uint32_t& f) noexcept;
@@ -364,6 +365,11 @@ class pool_impl {
   std::atomic<bool> bg_nudged_{false};   // relaxed: see nudge_background_writer
 
 };
+
+/// The success value, built once: a default-constructed std::error_code calls
+/// std::system_category() out of line, which the get/put path would pay for
+/// at every return.
+inline const std::error_code no_error{};
 
 /// Scratch page buffer per thread, 4 KiB-aligned (O_DIRECT).
 std::byte* scratch_page(std::size_t size) noexcept;

@@ -52,7 +52,9 @@
 //
 // A frame's key (file, pgno) and chain link change only in E'/L, while it is
 // busy and under its bucket's exclusive latch; readers read them under the
-// bucket's shared latch, or after winning a CAS to busy.
+// bucket's shared latch, after winning a CAS to busy, or, on the latch-free
+// hit and optimistic paths, as hints checked against the state word read
+// before them (edges P4, O1 and O2 in core/pool_impl.cpp).
 #pragma once
 
 #include <cstdint>

@@ -68,9 +68,9 @@ std::uint32_t region::frame_of(const void* p) const noexcept {
   const auto* b = static_cast<const std::byte*>(p);
   if (b < pages_) return no_frame;
   const std::size_t off = static_cast<std::size_t>(b - pages_);
-  const std::size_t fs = frame_size();
-  if (off % fs != 0 || off / fs >= scan_end()) return no_frame;
-  return static_cast<std::uint32_t>(off / fs);
+  const unsigned shift = static_cast<unsigned>(std::countr_zero(frame_size()));  // a power of two
+  if ((off & ((std::size_t{1} << shift) - 1)) != 0 || (off >> shift) >= scan_end()) return no_frame;
+  return static_cast<std::uint32_t>(off >> shift);
 }
 
 std::uint32_t region::find(std::uint32_t b, std::uint32_t file, std::uint32_t pgno) noexcept {
