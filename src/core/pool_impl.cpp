@@ -179,6 +179,8 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
 pool_impl::~pool_impl() {
   stop_background_writer();
   // No reader is left: the current functions go now, retired ones with epoch_.
+  // relaxed: every other thread's last use of the pool happens-before its
+  // destruction (the last shared_ptr's release).
   for (auto& e : page_io_) delete e.load(std::memory_order_relaxed);
   delete log_flush_.load(std::memory_order_relaxed);
   if (locals_) {

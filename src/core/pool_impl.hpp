@@ -227,6 +227,9 @@ class pool_impl {
   // --- write-back (flush/writeback.cpp)
   std::error_code sync(std::optional<lsn> upto, std::uint32_t only_slot) noexcept;
   std::error_code trickle(int percent, int* written) noexcept;
+  /// trickle's engine, shared with the background writer: writes unpinned
+  /// dirty pages until `percent` of the frames are clean; `written` counts them.
+  std::error_code clean_to(int percent, std::int64_t& written) noexcept;
 
   // --- registry of page-in/out functions and the log flush
   std::error_code register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout) noexcept;

@@ -88,19 +88,10 @@ void pool_impl::background_loop() noexcept {
     bg_nudged_.store(false, std::memory_order_relaxed);
     const int percent = bg_percent_;
     lk.unlock();
-    std::int64_t dirty = 0;
-    for (auto& rg : regions_)
-      for (std::uint32_t i = 0; i < rg->scan_end(); ++i) {
-        const auto s = rg->frame_at(i).state.load(std::memory_order_relaxed);
-        if ((s & frame_state::valid) && (s & frame_state::dirty)) ++dirty;
-      }
-    const auto total = static_cast<std::int64_t>(frames());
-    const std::int64_t target = (total * percent + 99) / 100;
     pool_counters_.add<&pool_counters::bg_passes>();
-    if (target > total - dirty && !closed.load(std::memory_order_relaxed)) {
+    if (!closed.load(std::memory_order_relaxed)) {
       std::int64_t n = 0;
-      if (write_back(pass_kind::trickle, std::nullopt, no_slot, target - (total - dirty), n))
-        pool_counters_.add<&pool_counters::bg_errors>();
+      if (clean_to(percent, n)) pool_counters_.add<&pool_counters::bg_errors>();
       pool_counters_.add<&pool_counters::bg_writes>(static_cast<std::uint64_t>(n));
     }
     lk.lock();

@@ -252,22 +252,27 @@ std::error_code pool_impl::sync(std::optional<lsn> upto, std::uint32_t only_slot
   return write_back(pass_kind::sync, upto, only_slot, INT64_MAX, n);
 }
 
-std::error_code pool_impl::trickle(int percent, int* written) noexcept {
-  if (percent < 1 || percent > 100) return err(EINVAL);
-  if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
+std::error_code pool_impl::clean_to(int percent, std::int64_t& written) noexcept {
+  written = 0;
   std::int64_t dirty = 0;
   for (auto& rg : regions_)
     for (std::uint32_t i = 0; i < rg->scan_end(); ++i) {
+      // relaxed: a count to aim at; the writes themselves claim each frame.
       const auto s = rg->frame_at(i).state.load(std::memory_order_relaxed);
       if ((s & frame_state::valid) && (s & frame_state::dirty)) ++dirty;
     }
   const auto total = static_cast<std::int64_t>(frames());
   const std::int64_t clean = total - dirty;
   const std::int64_t target = (total * percent + 99) / 100;
+  if (target <= clean) return {};
+  return write_back(pass_kind::trickle, std::nullopt, no_slot, target - clean, written);
+}
+
+std::error_code pool_impl::trickle(int percent, int* written) noexcept {
+  if (percent < 1 || percent > 100) return err(EINVAL);
+  if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
   std::int64_t n = 0;
-  std::error_code ec;
-  if (target > clean) ec = write_back(pass_kind::trickle, std::nullopt, no_slot,
-                                      target - clean, n);
+  const std::error_code ec = clean_to(percent, n);
   pool_counters_.add<&pool_counters::page_trickle>(static_cast<std::uint64_t>(n));
   if (written != nullptr) *written = static_cast<int>(n);
   return ec;

@@ -278,6 +278,27 @@ static inline int ct_mpf_open(DB_ENV *env, DB_MPOOLFILE **mpfp, const char *path
   return 0;
 }
 
+/* The fixture several tests share: a file of `npages` pages of `pagesize`
+ * bytes (filled from `seed`, as ct_make_file does), an environment of `frames`
+ * frames with its error output off, and one handle on the file. */
+static inline int ct_fixture_open(DB_ENV **envp, DB_MPOOLFILE **mpfp, const char *path,
+                                  u_int32_t npages, u_int32_t pagesize, int seed,
+                                  u_int32_t frames) {
+  if (ct_make_file(path, npages, pagesize, seed) != 0) return -1;
+  if (ct_env_open(envp, frames * pagesize, pagesize) != 0) return -1;
+  (*envp)->set_errfile(*envp, NULL);
+  return ct_mpf_open(*envp, mpfp, path, 0, pagesize);
+}
+
+/* Closes what ct_fixture_open opened, checking that each close succeeds. */
+#define CT_FIXTURE_CLOSE(envp, mpfp)                          \
+  do {                                                        \
+    if (*(mpfp) != NULL) CHECK_OK((*(mpfp))->close(*(mpfp), 0)); \
+    if (*(envp) != NULL) CHECK_OK((*(envp))->close(*(envp), 0)); \
+    *(mpfp) = NULL;                                           \
+    *(envp) = NULL;                                           \
+  } while (0)
+
 /* Global statistics (memp_stat with flags 0, no per-file array) copied into
  * *out. Returns memp_stat's result. */
 static inline int ct_stat(DB_ENV *env, DB_MPOOL_STAT *out) {

@@ -19,18 +19,10 @@ static const char *path;
 
 static int setup(void) {
   path = ct_path("get.db");
-  if (ct_make_file(path, NPAGES, PS, 0x10) != 0) return -1;
-  if (ct_env_open(&env, FRAMES * PS, PS) != 0) return -1;
-  env->set_errfile(env, NULL);
-  return ct_mpf_open(env, &mpf, path, 0, PS);
+  return ct_fixture_open(&env, &mpf, path, NPAGES, PS, 0x10, FRAMES);
 }
 
-static void teardown(void) {
-  if (mpf != NULL) CHECK_OK(mpf->close(mpf, 0));
-  if (env != NULL) CHECK_OK(env->close(env, 0));
-  mpf = NULL;
-  env = NULL;
-}
+static void teardown(void) { CT_FIXTURE_CLOSE(&env, &mpf); }
 
 static void test_get_existing_and_missing(void) {
   REQUIRE(setup() == 0);

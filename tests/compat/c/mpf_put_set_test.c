@@ -18,18 +18,10 @@ static const char *path;
 
 static int setup(void) {
   path = ct_path("putset.db");
-  if (ct_make_file(path, NPAGES, PS, 0) != 0) return -1;
-  if (ct_env_open(&env, FRAMES * PS, PS) != 0) return -1;
-  env->set_errfile(env, NULL);
-  return ct_mpf_open(env, &mpf, path, 0, PS);
+  return ct_fixture_open(&env, &mpf, path, NPAGES, PS, 0, FRAMES);
 }
 
-static void teardown(void) {
-  if (mpf != NULL) CHECK_OK(mpf->close(mpf, 0));
-  if (env != NULL) CHECK_OK(env->close(env, 0));
-  mpf = NULL;
-  env = NULL;
-}
+static void teardown(void) { CT_FIXTURE_CLOSE(&env, &mpf); }
 
 static void *get(db_pgno_t pg, u_int32_t flags) {
   void *p = NULL;
