@@ -53,37 +53,31 @@ static void test_open_create_and_enoent(void) {
   CHECK_OK(env->close(env, 0));
 }
 
+/* Creates `name` through a new handle opened with DB_CREATE and `mode`, closes
+ * it, and returns the permission bits the file got (or -1). */
+static int created_mode(DB_ENV *env, const char *name, int mode) {
+  const char *p = ct_path(name);
+  DB_MPOOLFILE *mpf = NULL;
+  CHECK_OK(env->memp_fcreate(env, &mpf, 0));
+  if (mpf != NULL) {
+    CHECK_OK(mpf->open(mpf, p, DB_CREATE, mode, PS));
+    CHECK_OK(mpf->close(mpf, 0));
+  }
+  struct stat st;
+  return stat(p, &st) == 0 ? (int)(st.st_mode & 0777) : -1;
+}
+
 static void test_open_mode(void) {
   DB_ENV *env = open_env();
   REQUIRE(env != NULL);
   mode_t old = umask(022);
-  DB_MPOOLFILE *mpf = NULL;
-  struct stat st;
   /* DB_MPOOLFILE->open mode: "files created by DB_MPOOLFILE->open() are
    * created with mode mode ... and modified by the process' umask value". */
-  const char *p1 = ct_path("mode-0604.db");
-  CHECK_OK(env->memp_fcreate(env, &mpf, 0));
-  if (mpf != NULL) {
-    CHECK_OK(mpf->open(mpf, p1, DB_CREATE, 0604, PS));
-    CHECK_OK(mpf->close(mpf, 0));
-  }
-  CHECK(stat(p1, &st) == 0 && (st.st_mode & 0777) == 0604);
-  const char *p2 = ct_path("mode-0666.db");
-  CHECK_OK(env->memp_fcreate(env, &mpf, 0));
-  if (mpf != NULL) {
-    CHECK_OK(mpf->open(mpf, p2, DB_CREATE, 0666, PS));
-    CHECK_OK(mpf->close(mpf, 0));
-  }
-  CHECK(stat(p2, &st) == 0 && (st.st_mode & 0777) == 0644);
+  CHECK(created_mode(env, "mode-0604.db", 0604) == 0604);
+  CHECK(created_mode(env, "mode-0666.db", 0666) == 0644);
   /* "If mode is 0, DB_MPOOLFILE->open() will use a default mode of readable
    * and writable by both owner and group" (0660, less the umask's 022). */
-  const char *p3 = ct_path("mode-0.db");
-  CHECK_OK(env->memp_fcreate(env, &mpf, 0));
-  if (mpf != NULL) {
-    CHECK_OK(mpf->open(mpf, p3, DB_CREATE, 0, PS));
-    CHECK_OK(mpf->close(mpf, 0));
-  }
-  CHECK(stat(p3, &st) == 0 && (st.st_mode & 0777) == 0640);
+  CHECK(created_mode(env, "mode-0.db", 0) == 0640);
   umask(old);
   CHECK_OK(env->close(env, 0));
 }

@@ -35,11 +35,9 @@ static void test_no_files_gives_null_fsp(void) {
 
 static void test_counters_and_file_stats(void) {
   const char *path = ct_path("stat.db");
-  REQUIRE(ct_make_file(path, 4, PS, 0) == 0);
   DB_ENV *env = NULL;
-  REQUIRE_OK(ct_env_open(&env, FRAMES * PS, PS));
   DB_MPOOLFILE *mpf = NULL;
-  REQUIRE_OK(ct_mpf_open(env, &mpf, path, 0, PS));
+  REQUIRE(ct_fixture_open(&env, &mpf, path, 4, PS, 0, FRAMES) == 0);
 
   /* Four reads (misses), four hits, one page made by DB_MPOOL_NEW. */
   for (db_pgno_t i = 0; i < 4; ++i) CHECK_OK(touch(mpf, i));
@@ -128,11 +126,9 @@ static void test_counters_and_file_stats(void) {
 
 static void test_stat_clear(void) {
   const char *path = ct_path("clear.db");
-  REQUIRE(ct_make_file(path, 4, PS, 0) == 0);
   DB_ENV *env = NULL;
-  REQUIRE_OK(ct_env_open(&env, FRAMES * PS, PS));
   DB_MPOOLFILE *mpf = NULL;
-  REQUIRE_OK(ct_mpf_open(env, &mpf, path, 0, PS));
+  REQUIRE(ct_fixture_open(&env, &mpf, path, 4, PS, 0, FRAMES) == 0);
   for (db_pgno_t i = 0; i < 4; ++i) CHECK_OK(touch(mpf, i));
   CHECK_OK(touch(mpf, 0));
   CHECK_OK(touch(mpf, 1));
