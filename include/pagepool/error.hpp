@@ -25,6 +25,10 @@ enum class errc : int {
   /// sync could not write some modified pages because they were pinned; the
   /// others were written. BDB: DB_INCOMPLETE (old API).
   incomplete = 2,
+  /// A page read from the file failed its checksum (pagepool/checksum.hpp);
+  /// the get changed nothing. BDB: a checksum error in its page-in, which
+  /// returns DB_RUNRECOVERY (the C layer returns that too).
+  page_corrupt = 3,
 };
 
 /// The category of pagepool::errc values; its name() is "pagepool".

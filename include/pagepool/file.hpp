@@ -14,6 +14,22 @@
 // not come from this handle's get, or a second put of one pin, is EINVAL. The
 // page_handle form cannot put twice. Page contents are the caller's to
 // synchronise: a pin keeps the page in memory, it does not latch it.
+//
+// Durability. sync() (and pool::sync) ends with an fsync of every file it
+// wrote or that was written since its last fsync (eviction and trickle write
+// without fsync). A file the pool created (open with create of a path that
+// did not exist) also has its directory fsync'd, after the file, before the
+// first sync covering it reports success. A failed fsync (of the file or of
+// that directory) is reported, and marks the file: every later sync of it
+// returns the same error, without trying an fsync again, because after a
+// failed fsync Linux may have dropped the dirty pages and cleared the error,
+// so that a later success would claim a durability that cannot be given
+// ("fsyncgate"). Pages are still written. The mark lives with the file's
+// shared state: it is never cleared while any handle has the file open, nor
+// while a page of it is cached; once every handle is closed and its last
+// page has left the cache, the state is freed, and the next open starts
+// clean (the application is expected to recover the file first, e.g. from
+// its log). pool::close reports the mark and closes all the same.
 #pragma once
 
 #include <atomic>
@@ -71,8 +87,19 @@ class file {
   /// Errors: EINVAL (unknown flag, bad page size, rdonly with no path, a
   /// directory, a length that is not a multiple of the page size without
   /// oddfilesize, a setting that differs from another handle on the file,
-  /// already open), ENOENT (missing without create), ENOMEM (file table full),
-  /// or the errno of open(2). BDB: DB_MPOOLFILE->open.
+  /// already open, with direct a page size below the file system's direct-I/O
+  /// alignment: then a file this open created is removed again), ENOENT
+  /// (missing without create), ENOMEM (file table full), or the errno of
+  /// open(2). BDB: DB_MPOOLFILE->open.
+  ///
+  /// open_flags::direct (DB_DIRECT: "if set and supported by the system"):
+  /// the file is opened with O_DIRECT and every page moves whole, at
+  /// pgno * page_size, from a buffer aligned as O_DIRECT needs (frames and
+  /// the write-back copy; src/io/direct_io.hpp). A file system that refuses
+  /// O_DIRECT at open gets buffered I/O instead, counted in
+  /// pool_stats::direct_fallbacks; file_stats::direct_io tells which a file
+  /// has. A direct file is never served by mmap. Ignored for temporary and
+  /// in-memory files.
   [[nodiscard]] std::error_code open(const std::optional<std::string>& path, open_flags flags,
                                      int mode, std::size_t page_size) noexcept;
 
@@ -87,7 +114,8 @@ class file {
   /// than one of create/last/new_page, new_page or create of a missing page
   /// on a read-only handle, not open), errc::page_not_found, EACCES (dirty or
   /// edit on a read-only handle), ENOSPC (past maxsize), ENOMEM (every frame
-  /// pinned), EAGAIN (pin count overflow), or an I/O or page-in error.
+  /// pinned), EAGAIN (pin count overflow), errc::page_corrupt (the page read
+  /// failed its checksum, checksum.hpp), or an I/O or page-in error.
   /// Nothing changes on error. BDB: DB_MPOOLFILE->get.
   [[nodiscard]] std::error_code get(pgno_t* pgno, get_flags flags, void** page) noexcept;
   /// The same, handing the pin to a page_handle.
@@ -167,9 +195,12 @@ class file {
     return (t.state->load(std::memory_order_relaxed) >> 32) == (t.word >> 32);
   }
 
-  /// Writes this file's modified pages and fsyncs it; pinned modified pages
-  /// are left and the result is errc::incomplete. A no-op on read-only and
-  /// temporary files. BDB: DB_MPOOLFILE->sync.
+  /// Writes this file's modified pages and fsyncs it (and, once, the
+  /// directory of a file the pool created); pinned modified pages are left
+  /// and the result is errc::incomplete. A write error leaves its page dirty
+  /// for a later sync. A failed fsync returns its errno and marks the file:
+  /// every later sync returns it too (see "Durability" above). A no-op on
+  /// read-only and temporary files. BDB: DB_MPOOLFILE->sync.
   [[nodiscard]] std::error_code sync() noexcept;
 
   // --- Configuration (before open unless said otherwise). EINVAL after open

@@ -28,8 +28,10 @@
 // What "lock-free" covers: see pool.hpp and papers/ for the state of each path.
 #pragma once
 
+#include "pagepool/checksum.hpp"
 #include "pagepool/error.hpp"
 #include "pagepool/file.hpp"
+#include "pagepool/io.hpp"
 #include "pagepool/page_handle.hpp"
 #include "pagepool/pool.hpp"
 #include "pagepool/stats.hpp"

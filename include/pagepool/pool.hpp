@@ -9,12 +9,22 @@
 // up to frame_size bytes; a file whose page size is larger is refused with
 // EINVAL at open, one whose page size is smaller uses a whole frame per page.
 //
-// Priorities. CLOCK keeps a usage count (0..7) per frame. A get raises it to at
-// least 1; the final put sets it from the page's priority: very_low -> 0 (next
-// victim), low -> 1, normal -> 2, high -> 4, very_high -> 7; put or set with
-// discard -> 0. The hand decrements the count on each pass and evicts at 0, so
-// a very_high page survives seven sweeps more than a very_low one. A priority
-// is advisory: a page only the hand can reach is still evicted.
+// Eviction. Each region runs its own instance of the pool's eviction policy
+// (policy.hpp: CLOCK by default, or exact LRU, FIFO, SIEVE, S3-FIFO, ARC),
+// chosen by pool_options::policy and changeable on a live pool (set_policy).
+//
+// Priorities. Every frame carries 3 usage bits (0..7). A page is loaded with
+// 0; a hit changes them by the policy's rule (CLOCK and SIEVE: at least 1;
+// S3-FIFO: +1 up to 3; LRU, FIFO, ARC: unchanged). The final put then applies
+// the page's priority: very_low and low -> 0 (this reference earns nothing),
+// normal -> as the hit left them, high -> at least 3, very_high -> 7; put or
+// set with discard -> 0. very_low and discard also move the page to the end a
+// list policy evicts first (LRU's oldest, FIFO's head, ARC's LRU end). CLOCK,
+// SIEVE and S3-FIFO spend the bits as their own counts (one per pass of the
+// hand or one reinsertion each); LRU, FIFO and ARC spend them as credits: a
+// candidate victim with credit loses one and moves to the protected end. So
+// a very_high page outlives up to seven passes that evict normal pages. A
+// priority is advisory: nothing is pinned by it.
 //
 // Thread safety: every method may be called from any thread at any time.
 #pragma once
@@ -29,6 +39,8 @@
 #include <vector>
 
 #include "pagepool/error.hpp"
+#include "pagepool/io.hpp"
+#include "pagepool/policy.hpp"
 #include "pagepool/stats.hpp"
 #include "pagepool/types.hpp"
 
@@ -74,6 +86,14 @@ struct pool_options {
   /// share of clean frames and background_period (see start_background_writer).
   int background_clean_percent = 0;
   std::chrono::milliseconds background_period{100};
+  /// The eviction policy every region starts with (policy.hpp); set_policy
+  /// changes it on a live pool.
+  policy_kind policy = policy_kind::clock;
+  /// Where every file operation of the pool goes (io.hpp): opens, creates,
+  /// reads, writes, fsyncs (of files and directories), size queries and
+  /// unlinks. nullptr means posix_io(). Read-only files are mapped
+  /// (mmap_size) only when the backend is mappable(), i.e. POSIX.
+  std::shared_ptr<io_backend> io;
 };
 
 /// The buffer pool. BDB: DB_ENV with DB_INIT_MPOOL.
@@ -104,10 +124,13 @@ class pool {
   void set_log_flush(log_flush_fn fn) noexcept;
 
   /// Writes every modified page of every file (temporary files excepted), then
-  /// fsyncs each file written. Pinned modified pages are not written and the
-  /// result is errc::incomplete. With `upto`, only pages whose LSN is below it
-  /// are required (pages of files without an lsn_offset are always written).
-  /// BDB: DB_ENV->memp_sync.
+  /// fsyncs each file written since its last fsync (and, once, the directory
+  /// of each file the pool created). Pinned modified pages are not written and
+  /// the result is errc::incomplete. With `upto`, only pages whose LSN is below
+  /// it are required (pages of files without an lsn_offset are always
+  /// written). The first error is returned: a page whose write failed stays
+  /// dirty; a file whose fsync failed is marked and fails every later sync
+  /// (file.hpp, "Durability"). BDB: DB_ENV->memp_sync.
   [[nodiscard]] std::error_code sync(std::optional<lsn> upto = std::nullopt) noexcept;
 
   /// Writes modified, unpinned pages until at least `percent` (1..100, else
@@ -148,6 +171,17 @@ class pool {
   /// The most frames resize() accepts.
   [[nodiscard]] std::size_t max_frames() const noexcept;
 
+  /// Replaces the eviction policy of every region while threads keep using
+  /// the pool. The new policy starts from the pages resident now (in frame
+  /// order, keeping their usage bits); pages keep their frames, nothing is
+  /// written or evicted by the swap. Decisions the old policy was making
+  /// while the swap ran may still land; the new one absorbs them (its
+  /// contract, point 6). EINVAL for an unknown kind or a closed pool; ENOMEM
+  /// if the new policy's state cannot be allocated (the old one stays).
+  [[nodiscard]] std::error_code set_policy(policy_kind kind) noexcept;
+  /// The policy in force.
+  [[nodiscard]] policy_kind policy() const noexcept;
+
   /// The number of frames in service (resident page capacity).
   [[nodiscard]] std::size_t frames() const noexcept;
   /// Bytes of page memory per frame.
@@ -167,8 +201,12 @@ class pool {
 
   /// Writes every modified page (temporary files' pages are dropped) and
   /// releases the pool. EBUSY, changing nothing, while a file handle is open.
-  /// Called by the destructor, which also closes what was left open.
-  /// BDB: DB_ENV->close.
+  /// If a page cannot be written, its error is returned and the pool stays
+  /// open (the page dirty), so that close may be called again. If every page
+  /// was written but an fsync failed, or a file carries a failed-fsync mark,
+  /// the pool closes all the same and returns that error: no retry could
+  /// make those pages durable. Called by the destructor, which also closes
+  /// what was left open. BDB: DB_ENV->close.
   [[nodiscard]] std::error_code close() noexcept;
 
   /// For tests and tools: the implementation behind this pool.

@@ -24,6 +24,8 @@ struct file_stats {
   std::uint64_t page_out = 0;   ///< st_page_out: pages written to the file
   std::uint64_t optimistic_reads = 0;    ///< pagepool: optimistic reads begun on a resident page
   std::uint64_t optimistic_failures = 0; ///< pagepool: of those, reads a writer or eviction invalidated
+  std::uint64_t checksum_failures = 0;   ///< pagepool: pages read that failed their checksum (checksum.hpp)
+  bool direct_io = false;       ///< pagepool: the file's I/O bypasses the OS cache (DB_DIRECT granted)
 };
 
 /// The whole pool. BDB: DB_MPOOL_STAT (fields that apply to pagepool).
@@ -47,6 +49,7 @@ struct pool_stats {
   std::uint64_t page_out = 0;       ///< st_page_out
   std::uint64_t optimistic_reads = 0;    ///< pagepool: optimistic reads begun on a resident page
   std::uint64_t optimistic_failures = 0; ///< pagepool: of those, reads a writer or eviction invalidated
+  std::uint64_t checksum_failures = 0;   ///< pagepool: pages read that failed their checksum (checksum.hpp)
   std::uint64_t ro_evict = 0;       ///< st_ro_evict: clean pages evicted
   std::uint64_t rw_evict = 0;       ///< st_rw_evict: dirty pages evicted (written first)
   std::uint64_t page_trickle = 0;   ///< st_page_trickle: pages written by trickle
@@ -67,6 +70,7 @@ struct pool_stats {
   std::uint64_t background_passes = 0;       ///< pagepool: passes of the background writer
   std::uint64_t background_writes = 0;       ///< pagepool: pages it wrote
   std::uint64_t background_write_errors = 0; ///< pagepool: its passes that met a write error
+  std::uint64_t direct_fallbacks = 0;  ///< pagepool: opens with DB_DIRECT whose file system refused O_DIRECT (buffered I/O instead)
 };
 
 }  // namespace pagepool

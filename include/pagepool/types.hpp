@@ -30,7 +30,7 @@ struct lsn {
 };
 
 /// Cache priority of a page when it is unpinned. BDB: DB_CACHE_PRIORITY.
-/// How the CLOCK policy applies it is in pool.hpp ("Priorities").
+/// How each eviction policy applies it is in pool.hpp ("Priorities").
 enum class priority : int {
   unchanged = 0,  ///< use the file's priority. BDB: DB_PRIORITY_UNCHANGED
   very_low = 1,   ///< evicted first. BDB: DB_PRIORITY_VERY_LOW
@@ -46,7 +46,7 @@ enum class open_flags : std::uint32_t {
   none = 0,
   create = 0x1,         ///< create the file if missing. BDB: DB_CREATE
   nommap = 0x10,        ///< never serve this file by mmap. BDB: DB_NOMMAP
-  direct = 0x20,        ///< O_DIRECT where supported. BDB: DB_DIRECT
+  direct = 0x20,        ///< O_DIRECT where supported (file.hpp, open). BDB: DB_DIRECT
   oddfilesize = 0x80,   ///< ignore a trailing partial page. BDB: DB_ODDFILESIZE
   rdonly = 0x400,       ///< read-only. BDB: DB_RDONLY
 };

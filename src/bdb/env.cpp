@@ -821,6 +821,9 @@ int to_int(std::error_code ec) noexcept {
     switch (static_cast<pagepool::errc>(ec.value())) {
       case pagepool::errc::page_not_found: return DB_PAGE_NOTFOUND;
       case pagepool::errc::incomplete: return DB_PP_INCOMPLETE;
+      // Berkeley DB's page-in returns DB_RUNRECOVERY for a checksum error
+      // (and panics the environment; pagepool does not: see checksum.hpp).
+      case pagepool::errc::page_corrupt: return DB_RUNRECOVERY;
     }
     return EINVAL;
   }

@@ -13,6 +13,7 @@ class category_impl final : public std::error_category {
     switch (static_cast<errc>(ev)) {
       case errc::page_not_found: return "page not found (DB_PAGE_NOTFOUND)";
       case errc::incomplete: return "pinned modified pages were not written (DB_INCOMPLETE)";
+      case errc::page_corrupt: return "page checksum mismatch: the page on disk is corrupt";
     }
     return "unknown pagepool error";
   }

@@ -12,12 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <functional>
 #include <utility>
 
 #include "core/pool_impl.hpp"
+#include "io/direct_io.hpp"
+#include "io/posix_io.hpp"
 #include "port/backoff.hpp"
 
 namespace pagepool::internal {
@@ -26,9 +29,9 @@ namespace {
 
 std::error_code err(int e) { return {e, std::generic_category()}; }
 
-file_id derive_id(const struct stat& st) {
+file_id derive_id(const io_file_info& st) {
   file_id id{};
-  const std::uint64_t ino = st.st_ino, dev = st.st_dev;
+  const std::uint64_t ino = st.ino, dev = st.dev;
   std::memcpy(id.data(), &ino, 8);
   std::memcpy(id.data() + 8, &dev, 8);
   return id;
@@ -36,9 +39,10 @@ file_id derive_id(const struct stat& st) {
 
 /// RAII for a descriptor during open.
 struct fd_guard {
+  io_backend& io;
   int fd = -1;
   ~fd_guard() {
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0) (void)io.close(fd);
   }
   int release() { return std::exchange(fd, -1); }
 };
@@ -63,8 +67,10 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   if (path && path->empty()) return err(EINVAL);
   if (mode < 0 || mode > 07777) return err(EINVAL);
 
-  fd_guard fd;
+  fd_guard fd{*io_};
   bool direct = false;
+  bool direct_refused = false;  // DB_DIRECT asked, the file system said no
+  bool created_new = false;  // this open made the file: its directory is owed an fsync
   std::uint32_t npages = 0;
   std::size_t fsize = 0;
   file_id id = h.id;
@@ -81,20 +87,66 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   if (nofile) {
     // nothing to open
   } else if (path) {
-    int oflags = (rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | (any(flags, of::create) ? O_CREAT : 0);
-    // O_DIRECT needs page-sized, page-aligned transfers: only for page sizes
-    // that are multiples of 4 KiB (frames are then 4 KiB-aligned too).
-    const bool want_direct = any(flags, of::direct) && page_size % 4096 == 0;
-    fd.fd = ::open(path->c_str(), oflags | (want_direct ? O_DIRECT : 0), mode ? mode : 0660);
-    if (fd.fd < 0 && want_direct && errno == EINVAL)  // not supported here (tmpfs)
-      fd.fd = ::open(path->c_str(), oflags, mode ? mode : 0660);
-    else
-      direct = want_direct;
-    if (fd.fd < 0) return err(errno == EISDIR ? EINVAL : errno);
-    struct stat st;
-    if (::fstat(fd.fd, &st) != 0) return err(errno);
-    if (S_ISDIR(st.st_mode)) return err(EINVAL);
-    fsize = static_cast<std::size_t>(st.st_size);
+    const int oflags = (rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+    // DB_DIRECT (io/direct_io.hpp): O_DIRECT "if supported by the system"
+    // (spec 003). A file system that refuses it at open (EINVAL) gets
+    // buffered I/O, counted in pool_stats::direct_fallbacks. One that takes
+    // it must be able to move whole pages: see the alignment check below.
+    const bool want_direct = any(flags, of::direct);
+    const int fmode = mode ? mode : 0660;
+    auto open_one = [&](int extra) {
+      int r = io_->open(*path, oflags | extra | (want_direct ? O_DIRECT : 0), fmode);
+      if (r == -EINVAL && want_direct) {  // O_DIRECT not supported here (tmpfs)
+        r = io_->open(*path, oflags | extra, fmode);
+        direct = false;
+        direct_refused = r >= 0;
+      } else {
+        direct = want_direct && r >= 0;
+      }
+      return r;
+    };
+    int r = -ENOENT;
+    if (any(flags, of::create)) {
+      // Tell a new file from an existing one (only a new one owes its
+      // directory an fsync): O_EXCL first, then a plain open of what exists.
+      // A file removed between the two is created on the next round.
+      for (int round = 0; round < 8 && r == -ENOENT; ++round) {
+        r = open_one(O_CREAT | O_EXCL);
+        if (r >= 0) {
+          created_new = true;
+          break;
+        }
+        if (r == -EEXIST) r = open_one(0);
+      }
+      if (r == -ENOENT) {
+        // Still neither: a dangling symlink (O_EXCL refuses it, a plain open
+        // finds no target). O_CREAT creates the target, as open(2) would;
+        // count it as new, since it may be.
+        r = open_one(O_CREAT);
+        created_new = r >= 0;
+      }
+    } else {
+      r = open_one(0);
+    }
+    if (r < 0) return err(r == -EISDIR ? EINVAL : -r);
+    fd.fd = r;
+    io_file_info st;
+    if (const int rc = io_->fstat(fd.fd, st); rc != 0) return err(-rc);
+    if (st.directory) return err(EINVAL);
+    if (direct && io_->mappable()) {
+      // Kernel descriptors: O_DIRECT moves whole pages at pgno * page_size,
+      // so a page size below the file's alignment is EINVAL (and a file this
+      // open made is removed again); so is a memory alignment above what
+      // frames and the scratch copy have.
+      const direct_io_alignment a = direct_io_alignment_of(fd.fd);
+      const std::size_t need = a.offset != 0 ? a.offset : 4096;
+      if (page_size < need || page_size % need != 0 ||
+          a.memory > std::min<std::size_t>(frame_size_, 4096)) {
+        if (created_new) (void)io_->unlink(*path);
+        return err(EINVAL);
+      }
+    }
+    fsize = static_cast<std::size_t>(st.size);
     if (fsize % page_size != 0 && !any(flags, of::oddfilesize)) return err(EINVAL);
     if (fsize / page_size >= no_frame) return err(EINVAL);
     npages = static_cast<std::uint32_t>(fsize / page_size);
@@ -141,7 +193,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     {
       std::unique_lock lk(fl.fd_mu);
       if (fl.fd < 0 || (!fl.fd_writable && !rdonly)) {
-        if (fl.fd >= 0) ::close(fl.fd);
+        if (fl.fd >= 0) (void)io_->close(fl.fd);
         fl.fd = fd.release();
         fl.fd_writable = !rdonly;
         fl.direct = direct;
@@ -180,6 +232,8 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     fs.can_mmap.store(true, std::memory_order_relaxed);
     fs.write_gen.store(0, std::memory_order_relaxed);
     fs.synced_gen.store(0, std::memory_order_relaxed);
+    fs.sync_error.store(0, std::memory_order_relaxed);  // a fresh state: no failed fsync
+    fs.dir_unsynced.store(false, std::memory_order_relaxed);
     for (auto f : file_counter_fields) fs.counters.clear(f);
     file_local& fl = locals_[slot];
     {
@@ -191,7 +245,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
         fl.path = path ? *path : std::string();
         fl.cookie = h.cookie;
       } catch (...) {
-        if (fl.fd >= 0) ::close(fl.fd);
+        if (fl.fd >= 0) (void)io_->close(fl.fd);
         fl.fd = -1;
         registry_latch.unlock();
         return err(ENOMEM);
@@ -201,6 +255,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   }
   file_shared& fs = files_[slot];
   fs.handles.fetch_add(1, std::memory_order_relaxed);
+  if (created_new) fs.dir_unsynced.store(true, std::memory_order_relaxed);
   if (h.unlink.load(std::memory_order_relaxed)) fs.unlink.store(true, std::memory_order_relaxed);
   if (!rdonly) {
     fs.writers.fetch_add(1, std::memory_order_relaxed);
@@ -210,7 +265,9 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     fs.maxpages.store(h.maxsize == 0 ? no_limit : h.maxsize / page_size, std::memory_order_relaxed);
   // Serve small read-only files by mmap (BDB: mp_mmapsize), unless pages of
   // the file are cached or a writer has it open: then the cache is the truth.
-  const bool can_map = rdonly && !any(flags, of::nommap) && npages > 0 &&
+  // Nor a DB_DIRECT one: a mapping is the OS cache it asked to bypass.
+  const bool can_map = rdonly && io_->mappable() && !any(flags, of::nommap | of::direct) &&
+                       npages > 0 &&
                        fsize <= mmap_size.load(std::memory_order_relaxed) && !has_pgin(fs.ftype) &&
                        fs.can_mmap.load(std::memory_order_relaxed) &&
                        fs.frames.load(std::memory_order_acquire) == 0;  // (F1)
@@ -230,6 +287,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     return err(ENOMEM);
   }
   h.open = true;
+  if (direct_refused) pool_counters_.add<&pool_counters::direct_fallback>();
   h.slot = slot;
   h.page_size = page_size;
   h.flags = flags;
@@ -280,7 +338,7 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
     const bool unl = fs.unlink.load(std::memory_order_relaxed);
     if (fs.temp.load(std::memory_order_relaxed) || unl) discard_file_frames(slot);
     if (unl && !fs.temp.load(std::memory_order_relaxed) && !fs.nofile.load(std::memory_order_relaxed))
-      (void)::unlink(locals_[slot].path.c_str());
+      (void)io_->unlink(locals_[slot].path);
     fs.unlink.store(false, std::memory_order_relaxed);
   }
   reap_locked();
@@ -330,7 +388,7 @@ void pool_impl::reap_locked() noexcept {
       // Fold its counters into the pool's, as BDB does, then free it.
       for (auto f : file_counter_fields) retired_.add(f, fs.counters.sum(f));
       std::unique_lock lk(fl.fd_mu);
-      if (fl.fd >= 0) ::close(fl.fd);
+      if (fl.fd >= 0) (void)io_->close(fl.fd);
       fl.fd = -1;
       fl.fd_writable = false;
       fl.path.clear();
@@ -353,7 +411,7 @@ void pool_impl::reap_locked() noexcept {
     file_local& fl = locals_[i];
     std::unique_lock lk(fl.fd_mu);
     if (fl.fd < 0) continue;
-    ::close(fl.fd);
+    (void)io_->close(fl.fd);
     fl.fd = -1;
     fl.fd_writable = false;
     --lingering_fds;
@@ -365,18 +423,36 @@ std::error_code pool_impl::close() noexcept {
   if (closed.load(std::memory_order_relaxed)) return {};
   if (open_handles.load(std::memory_order_relaxed) != 0) return err(EBUSY);
   stop_background_writer();
-  if (auto ec = sync(std::nullopt, no_slot)) return ec;
+  const std::error_code ec = sync(std::nullopt, no_slot);
+  if (ec) {
+    // A page whose write failed is still dirty: stay open, so that a later
+    // close (once the cause is gone) writes it. If every page was written
+    // and only an fsync failed (now or before: the sticky mark), no retry
+    // can make the data durable: close, and report the error.
+    for (auto& rg : regions_)
+      for (std::uint32_t i = 0; i < rg->scan_end(); ++i) {
+        const frame& fr = rg->frame_at(i);
+        // relaxed: no handle is open and sync has finished; a hint that only
+        // decides which error path to take.
+        const auto st = fr.state.load(std::memory_order_relaxed);
+        if (!(st & frame_state::valid) || !(st & frame_state::dirty)) continue;
+        const std::uint32_t slot = fr.file.load(std::memory_order_relaxed);
+        if (slot < max_files_ && !files_[slot].temp.load(std::memory_order_relaxed) &&
+            !files_[slot].nofile.load(std::memory_order_relaxed))
+          return ec;
+      }
+  }
   closed.store(true, std::memory_order_relaxed);
   registry_latch.lock();
   reap_locked();
   for (std::uint32_t i = 0; i < max_files_; ++i) {
     file_local& fl = locals_[i];
     std::unique_lock lk(fl.fd_mu);
-    if (fl.fd >= 0) ::close(fl.fd);
+    if (fl.fd >= 0) (void)io_->close(fl.fd);
     fl.fd = -1;
   }
   registry_latch.unlock();
-  return {};
+  return ec;
 }
 
 }  // namespace pagepool::internal

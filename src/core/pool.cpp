@@ -64,6 +64,8 @@ std::vector<file_stats> pool::file_statistics(bool clear) noexcept {
 }
 
 std::size_t pool::frames() const noexcept { return impl_->frames(); }
+std::error_code pool::set_policy(policy_kind kind) noexcept { return impl_->set_policy(kind); }
+policy_kind pool::policy() const noexcept { return impl_->policy(); }
 std::error_code pool::resize(std::size_t frames) noexcept { return impl_->resize(frames); }
 std::size_t pool::max_frames() const noexcept { return impl_->max_frames(); }
 std::size_t pool::frame_size() const noexcept { return impl_->frame_size(); }

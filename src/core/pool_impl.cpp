@@ -6,8 +6,8 @@
 //        (P3) or the unpin CAS (P2) of an earlier holder: the pinner sees the
 //        page bytes as last written.
 //   (P2) unpin CAS [release]: the holder's writes to the page happen-before
-//        the evictor's or writer's claim (E1 in alloc_frame, W1 in
-//        flush/writeback.cpp).
+//        the evictor's or writer's claim (E1 in pool_frames::claim and
+//        retire_one, W1 in flush/writeback.cpp).
 //   (P3) publish after load: store of valid [release], read by (P1) of waiters.
 //   (E1) evictor's claim CAS to busy [acquire], pairs with (P2).
 //   (E2) evictor gives a frame back after a failed write: store [release],
@@ -35,6 +35,7 @@
 #include <cstring>
 #include <new>
 
+#include "io/checksum.hpp"
 #include "io/posix_io.hpp"
 #include "port/assert.hpp"
 #include "port/backoff.hpp"
@@ -45,14 +46,16 @@ namespace {
 
 std::error_code err(int e) { return {e, std::generic_category()}; }
 
-/// CLOCK usage count given to a page at its final unpin (see pool.hpp).
-frame_state::word usage_for(priority p) noexcept {
+/// The usage bits a page keeps at its final unpin (pool.hpp, "Priorities"):
+/// the hit already set them by the policy's rule; a priority other than
+/// normal overrides that.
+frame_state::word usage_at_put(frame_state::word u, priority p) noexcept {
   switch (p) {
-    case priority::very_low: return 0;
-    case priority::low: return 1;
-    case priority::high: return 4;
-    case priority::very_high: return 7;
-    default: return 2;
+    case priority::very_low:
+    case priority::low: return 0;
+    case priority::high: return u < 3 ? 3 : u;
+    case priority::very_high: return frame_state::usage_max;
+    default: return u;
   }
 }
 
@@ -144,6 +147,7 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   std::shared_ptr<pool_impl> p(new (std::nothrow) pool_impl());
   if (!p) return err(ENOMEM);
   p->opts_ = o;
+  p->io_ = o.io ? o.io : posix_io();
   p->frame_size_ = fs;
   p->total_frames_.store(frames, std::memory_order_relaxed);
   p->max_frames_ = max_frames;  // regions round their share up; the pool never exceeds the maximum
@@ -172,6 +176,7 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   } catch (const std::bad_alloc&) {
     return err(ENOMEM);
   }
+  if (auto ec = p->init_policy(o.policy)) return ec;
   out = std::move(p);
   return {};
 }
@@ -185,7 +190,7 @@ pool_impl::~pool_impl() {
   delete log_flush_.load(std::memory_order_relaxed);
   if (locals_) {
     for (std::size_t i = 0; i < max_files_; ++i)
-      if (locals_[i].fd >= 0) ::close(locals_[i].fd);
+      if (locals_[i].fd >= 0) (void)io_->close(locals_[i].fd);
   }
   if (files_ != nullptr) {
     for (std::size_t i = 0; i < max_files_; ++i) files_[i].~file_shared();
@@ -201,10 +206,12 @@ inline pool_impl::route pool_impl::route_of(std::uint32_t slot, pgno_t pgno) con
 
 // ------------------------------------------------------------- page-io registry
 
-std::error_code pool_impl::register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout) noexcept {
+std::error_code pool_impl::register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout,
+                                            const checksum_options* sum) noexcept {
   if (ftype < 1 || ftype > 127) return err(EINVAL);
   // Moving a std::function does not throw: only the allocation can fail.
-  const page_io* e = new (std::nothrow) page_io{std::move(pgin), std::move(pgout)};
+  const page_io* e = new (std::nothrow)
+      page_io{std::move(pgin), std::move(pgout), sum != nullptr, sum ? *sum : checksum_options{}};
   if (e == nullptr) return err(ENOMEM);
   const page_io* old;
   {
@@ -233,25 +240,46 @@ bool pool_impl::has_pgin(int ftype) noexcept {
   if (ftype < 1 || ftype > 127) return false;
   auto g = epoch_.enter();
   const page_io* e = page_io_[ftype].load(std::memory_order_acquire);  // (X2)
-  return e != nullptr && e->pgin;
+  return e != nullptr && (e->pgin || e->checksum);  // a checksum must be verified too
 }
 
-std::error_code pool_impl::call_page_io(std::uint32_t slot, bool in, pgno_t pgno, void* page) noexcept {
-  const int ftype = files_[slot].ftype;
+std::error_code pool_impl::call_page_io(std::uint32_t slot, bool in, pgno_t pgno, void* page,
+                                        bool from_disk) noexcept {
+  file_shared& fs = files_[slot];
+  const int ftype = fs.ftype;
   if (ftype < 1 || ftype > 127) return {};
   auto g = epoch_.enter();  // e stays alive while the function runs
   const page_io* e = page_io_[ftype].load(std::memory_order_acquire);  // (X2)
   if (e == nullptr) return {};
-  const page_io_fn& fn = in ? e->pgin : e->pgout;
-  if (!fn) return {};
-  const auto& c = locals_[slot].cookie;
-  int rc;
-  try {
-    rc = fn(pgno, page, std::span<const std::byte>(c.data(), c.size()));
-  } catch (...) {
-    rc = EIO;  // a callback must not throw; the read or write fails instead
+  // The checksum wraps the application's pair: verify before its pgin,
+  // stamp after its pgout, so that it covers the bytes on disk.
+  std::ptrdiff_t field = -1;
+  if (e->checksum) {
+    field = checksum_field(e->sum, fs.page_size);
+    if (field < 0) return err(EINVAL);  // the field does not fit this file's pages
+    if (in && from_disk) {
+      const auto v = verify_checksum(static_cast<const std::byte*>(page), fs.page_size,
+                                     static_cast<std::size_t>(field));
+      if (v == checksum_verdict::corrupt) {
+        fs.counters.add<&file_counters::sum_fail>();
+        return errc::page_corrupt;
+      }
+    }
   }
-  return rc == 0 ? std::error_code{} : err(rc);
+  const page_io_fn& fn = in ? e->pgin : e->pgout;
+  if (fn) {
+    const auto& c = locals_[slot].cookie;
+    int rc;
+    try {
+      rc = fn(pgno, page, std::span<const std::byte>(c.data(), c.size()));
+    } catch (...) {
+      rc = EIO;  // a callback must not throw; the read or write fails instead
+    }
+    if (rc != 0) return err(rc);
+  }
+  if (!in && field >= 0)
+    stamp_checksum(static_cast<std::byte*>(page), fs.page_size, static_cast<std::size_t>(field));
+  return {};
 }
 
 // ------------------------------------------------------------------ get (fix)
@@ -301,7 +329,7 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
       const route rt = route_of(slot, n);
       region& rg = *regions_[rt.region];
       std::uint32_t f;
-      if (auto ec = alloc_frame(rt.region, f)) return ec;
+      if (auto ec = alloc_frame(rt.region, policy::page_key::of(slot, n), f)) return ec;
       std::uint32_t expect = n;
       if (!fs.npages.compare_exchange_strong(expect, n + 1, std::memory_order_relaxed)) {
         release_frame(rt.region, f);
@@ -312,6 +340,7 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
         release_frame(rt.region, f);
         continue;
       }
+      policy_inserted(rt.region, f, policy::page_key::of(slot, n));
       std::byte* page = rg.page(f);
       const std::size_t clear = fs.clear_len == 0 ? ps : std::min<std::size_t>(fs.clear_len, ps);
       std::memset(page, 0, clear);
@@ -350,8 +379,11 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
     if (f != no_frame && frame_state::pinnable(s) && frame_state::pin_fits(s, want_dirty)) {
       __builtin_prefetch(rg.page(f));  // the caller reads the page next: overlap that miss
       frame& fr = rg.frame_at(f);
-      if (fr.state.compare_exchange_strong(s, frame_state::pinned(s, want_dirty),
+      // The policy's hit rule changes the usage bits in the same CAS.
+      const std::uint32_t rule = hit_rule_.load(std::memory_order_relaxed);
+      if (fr.state.compare_exchange_strong(s, hit_rule::apply(rule, frame_state::pinned(s, want_dirty)),
                                            std::memory_order_acquire)) {  // (P1)
+        if (rule & hit_rule::record) queue_touch(rt.region, f, policy::page_key::of(slot, p), false);
         auto& rc = rg.hdr().counters;
         rc.add<&region_counters::hash_searches>();
         rc.add<&region_counters::hash_examined>(steps);
@@ -375,10 +407,12 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
           b.latch.unlock_shared();
           return err(EAGAIN);
         }
-        const frame_state::word ns = frame_state::pinned(s, want_dirty);
+        const std::uint32_t rule = hit_rule_.load(std::memory_order_relaxed);
+        const frame_state::word ns = hit_rule::apply(rule, frame_state::pinned(s, want_dirty));
         if (fr.state.compare_exchange_weak(s, ns, std::memory_order_acquire,  // (P1)
                                            std::memory_order_relaxed)) {
           b.latch.unlock_shared();
+          if (rule & hit_rule::record) queue_touch(rt.region, f, policy::page_key::of(slot, p), false);
           fs.counters.add<&file_counters::hit>();
           if (last) *pgno = p;
           out = {make_ref(rt.region, f), rg.page(f), p, want_dirty};
@@ -404,12 +438,13 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
       const std::uint64_t maxp = fs.maxpages.load(std::memory_order_relaxed);
       if (p == no_frame || p >= maxp) return err(ENOSPC);
     }
-    if (auto ec = alloc_frame(rt.region, f)) return ec;
+    if (auto ec = alloc_frame(rt.region, policy::page_key::of(slot, p), f)) return ec;
     const frame_state::word l = insert_loading(rt, f, slot, p);
     if (l == 0) {  // another thread read it in first: pin theirs
       release_frame(rt.region, f);
       continue;
     }
+    policy_inserted(rt.region, f, policy::page_key::of(slot, p));
 
     bool created = false;
     if (auto ec = load_page(h, rt.region, f, p, exists, create, false, created)) {
@@ -531,9 +566,11 @@ frame_state::word pool_impl::insert_loading(route rt, std::uint32_t f, std::uint
 void pool_impl::publish(frame& fr, frame_state::word l, bool dirty, bool to_write) noexcept {
   // (P3) L -> R: release, read by waiters' pin CAS (P1).
   if (to_write) l += frame_state::writer_one;
-  fr.state.store((l & ~frame_state::busy) | frame_state::valid |
-                     (dirty ? frame_state::dirty : 0) |
-                     (frame_state::word{1} << frame_state::usage_shift),
+  // A page starts with usage 0 (the contract's point 3): textbook CLOCK loads
+  // with the reference bit clear.
+  fr.state.store(frame_state::with_usage((l & ~frame_state::busy) | frame_state::valid |
+                                             (dirty ? frame_state::dirty : 0),
+                                         0),
                  std::memory_order_release);
 }
 
@@ -552,7 +589,7 @@ std::error_code pool_impl::load_page(file_handle_state& h, std::uint32_t r, std:
     if (auto ec = ensure_fd(slot, false); ec && !fs.temp.load(std::memory_order_relaxed)) return ec;
     std::shared_lock lk(fl.fd_mu);
     if (fl.fd >= 0) {
-      if (auto ec = io::read_at(fl.fd, page, ps, static_cast<off_t>(pgno) * static_cast<off_t>(ps), &got))
+      if (auto ec = io::read_at(*io_, fl.fd, page, ps, std::uint64_t{pgno} * ps, &got))
         return ec;
     }
     if (got < ps) {
@@ -565,7 +602,7 @@ std::error_code pool_impl::load_page(file_handle_state& h, std::uint32_t r, std:
     std::memset(page, 0, clear);
   }
   if (!is_new) {
-    if (auto ec = call_page_io(slot, true, pgno, page)) return ec;
+    if (auto ec = call_page_io(slot, true, pgno, page, !created)) return ec;
   }
   return {};
 }
@@ -579,6 +616,7 @@ void pool_impl::unlink_and_free(std::uint32_t r, std::uint32_t f) noexcept {
   b.latch.lock();
   rg.unlink(rt.bucket, f);
   b.latch.unlock();
+  policy_removed(r, f);
   files_[slot].frames.fetch_sub(1, std::memory_order_release);  // (F1)
   rg.push_free(f);
 }
@@ -587,7 +625,7 @@ void pool_impl::release_frame(std::uint32_t r, std::uint32_t f) noexcept { regio
 
 // ------------------------------------------------------------ frame allocation
 
-std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noexcept {
+std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std::uint32_t& out) noexcept {
   region& rg = *regions_[r];
   region_header& hd = rg.hdr();
   auto& rc = hd.counters;
@@ -607,52 +645,32 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noex
       return {};
     }
   }
-  const std::uint32_t n = rg.nframes();
-  constexpr std::uint32_t batch = 8;
-  const auto deadline = std::chrono::steady_clock::now() + opts_.alloc_timeout;
+  // The deadline is read from the clock only once a first attempt failed:
+  // the common miss evicts at the first try and pays no clock_gettime.
+  std::chrono::steady_clock::time_point deadline{};
+  bool timed = false;
   std::error_code write_err;
   std::uint64_t visits = 0;
   backoff bo;
-  for (unsigned pass = 0;; ++pass) {
-    std::uint32_t candidates = 0;
-    for (std::uint32_t done = 0; done < n; done += batch) {
-      // relaxed: the hand is a hint; two threads sweeping the same slot is harmless.
-      const std::uint64_t start = hd.hand.fetch_add(batch, std::memory_order_relaxed);
-      for (std::uint32_t j = 0; j < batch; ++j) {
-        const auto i = static_cast<std::uint32_t>((start + j) % n);
-        ++visits;
-        frame& fr = rg.frame_at(i);
-        frame_state::word s = fr.state.load(std::memory_order_relaxed);
-        if (!frame_state::evictable(s) || unevictable(r, i)) continue;
-        ++candidates;
-        if (const auto u = frame_state::usage(s); u > 0) {
-          // relaxed: aging is a hint; a lost race leaves the count as it was.
-          fr.state.compare_exchange_strong(s, frame_state::with_usage(s, u - 1),
-                                           std::memory_order_relaxed);
-          continue;
-        }
-        if (!fr.state.compare_exchange_strong(s, s | frame_state::busy,
-                                              std::memory_order_acquire))  // (E1)
-          continue;
-        if (unevictable(r, i)) {  // the key changed before the claim: give it back
-          fr.state.store(s, std::memory_order_release);  // (E2)
-          continue;
-        }
-        if (auto ec = evict(r, i, s | frame_state::busy)) {
-          write_err = ec;
-          continue;
-        }
-        // Give back the part of the batch not looked at, if the hand has not
-        // moved on, so that a lone thread runs exact CLOCK: the hand stops
-        // just past its victim. relaxed: the hand is a hint.
-        std::uint64_t expect = start + batch;
-        hd.hand.compare_exchange_strong(expect, start + j + 1, std::memory_order_relaxed);
+  for (;;) {
+    // The policy picks and claims a victim (policy_host.hpp); a bounded
+    // search that finds every candidate pinned gives no_frame.
+    pool_frames view(*this, r, rg);
+    const std::uint32_t v = choose_victim(r, k, view);
+    visits += view.visits();
+    if (v != no_frame) {
+      if (auto ec = evict(r, v, view.claimed_word())) {
+        write_err = ec;  // still dirty and resident: the policy tracks it again
+        policy_inserted(r, v, key_of(r, v));
+      } else if (v >= rg.nframes()) {
+        rg.push_free(v);  // a frame a shrink took out of service: retire it
+      } else {
         rc.add<&region_counters::alloc_pages>(visits);
         std::uint64_t cur = hd.alloc_max_pages.load(std::memory_order_relaxed);
         while (visits > cur &&
                !hd.alloc_max_pages.compare_exchange_weak(cur, visits, std::memory_order_relaxed)) {
         }
-        out = i;
+        out = v;
         return {};
       }
     }
@@ -661,15 +679,18 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, std::uint32_t& out) noex
       out = f;
       return {};
     }
-    // Nothing evictable in a whole pass (all pinned or busy), or every count
-    // already aged through: give up at the deadline, never sleep for long.
-    if (candidates == 0 || pass > frame_state::usage_max + 1) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        rc.add<&region_counters::alloc_pages>(visits);
-        return write_err ? write_err : err(ENOMEM);
-      }
-      bo.pause();
+    // Everything pinned or busy, or writes failing: give up at the
+    // deadline, never sleep for long.
+    const auto now = std::chrono::steady_clock::now();
+    if (!timed) {
+      deadline = now + opts_.alloc_timeout;
+      timed = true;
     }
+    if (now >= deadline) {
+      rc.add<&region_counters::alloc_pages>(visits);
+      return write_err ? write_err : err(ENOMEM);
+    }
+    if (v == no_frame) bo.pause();
   }
 }
 
@@ -709,6 +730,7 @@ void pool_impl::retire_one(std::uint32_t r, std::uint32_t i) noexcept {
     return;
   }
   if (evict(r, i, s | frame_state::busy)) return;  // write failed: still dirty, retried later
+  policy_removed(r, i);
   rg.push_free(i);  // past the limit: retires it and returns its memory
 }
 
@@ -731,6 +753,7 @@ std::error_code pool_impl::resize(std::size_t frames) noexcept {
       rg.shrink(n);
       drain_excess(r, true);
     }
+    policy_resized(r);
   }
   total_frames_.store(frames, std::memory_order_relaxed);
   return {};
@@ -815,6 +838,8 @@ std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority p
   const priority eff =
       prio == priority::unchanged ? static_cast<priority>(h.prio.load(std::memory_order_relaxed)) : prio;
   frame_state::word s = fr.state.load(std::memory_order_relaxed);
+  bool demote = false;
+  policy::page_key pk;
   for (;;) {
     if (frame_state::pins(s) == 0 || !(s & frame_state::valid)) return err(EINVAL);
     if (to_write && !set_only && frame_state::writers(s) == 0) return err(EINVAL);
@@ -827,13 +852,19 @@ std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority p
       ns = frame_state::unpinned(ns, to_write);
       if (frame_state::pins(ns) == 0) {
         const bool disc = any(flags, pf::discard) || (s & frame_state::discard);
-        ns = frame_state::with_usage(ns, disc ? 0 : usage_for(eff)) & ~frame_state::discard;
+        demote = disc || eff == priority::very_low;
+        if (demote) pk = key_of(ref_region(ref), ref_frame(ref));  // still pinned: stable
+        ns = frame_state::with_usage(ns, disc ? 0 : usage_at_put(frame_state::usage(ns), eff)) &
+             ~frame_state::discard;
       } else if (any(flags, pf::discard)) {
         ns |= frame_state::discard;
       }
     }
     if (fr.state.compare_exchange_weak(s, ns, std::memory_order_release,  // (P2)
                                        std::memory_order_relaxed)) {
+      // The policy also learns of a discarded or very_low page: list
+      // policies move it to their eviction end, CLOCK hints it to the hand.
+      if (demote) policy_demoted(ref_region(ref), ref_frame(ref), pk);
       // The last pin of a frame that a shrink took out of service: the page
       // leaves now (written first if dirty) and the frame's memory goes back.
       if (frame_state::pins(ns) == 0 && !set_only &&

@@ -19,8 +19,10 @@
 #include <thread>
 #include <vector>
 
+#include "pagepool/checksum.hpp"
 #include "pagepool/file.hpp"
 #include "pagepool/pool.hpp"
+#include "core/policy_host.hpp"
 #include "epoch/epoch_domain.hpp"
 #include "region/region.hpp"
 #include "stats/sharded_counter.hpp"
@@ -38,12 +40,13 @@ constexpr std::uint32_t ref_region(frame_ref x) { return static_cast<std::uint32
 constexpr std::uint32_t ref_frame(frame_ref x) { return static_cast<std::uint32_t>(x); }
 
 struct file_counters {
-  counter hit, miss, create, in, out, map, opt_read, opt_fail;
+  counter hit, miss, create, in, out, map, opt_read, opt_fail, sum_fail;
 };
 /// Every field of file_counters, for folding, clearing and snapshots.
 inline constexpr counter file_counters::*file_counter_fields[] = {
     &file_counters::hit, &file_counters::miss, &file_counters::create,   &file_counters::in,
-    &file_counters::out, &file_counters::map,  &file_counters::opt_read, &file_counters::opt_fail};
+    &file_counters::out, &file_counters::map,  &file_counters::opt_read, &file_counters::opt_fail,
+    &file_counters::sum_fail};
 
 /// Per physical file, shared by every handle on it (BDB: MPOOLFILE). Lives in
 /// the file table mapping; index = slot.
@@ -70,12 +73,23 @@ struct file_shared {
   std::atomic<bool> can_mmap{true};        // false once a writer has joined
   std::atomic<std::uint64_t> write_gen{0};  // pages written so far
   std::atomic<std::uint64_t> synced_gen{0}; // write_gen covered by a finished fsync
+  // Durability marks (flush/writeback.cpp, fsync_file). relaxed (both):
+  // changed under the registry latch (open) or the file's sync_mu
+  // (fsync_file), and read there; sync's unlatched peeks only decide whether
+  // to visit the file, and fsync_file reads them again under sync_mu.
+  // sync_error: the errno of the first failed fsync of the file or of its
+  // directory, sticky until the state is freed (file.hpp, "Durability").
+  std::atomic<int> sync_error{0};
+  // dir_unsynced: the pool created the file (open with create, new path) and
+  // its directory has not been fsync'd since; the next sync does it.
+  std::atomic<bool> dir_unsynced{false};
   sharded<file_counters> counters;
 };
 
 /// Per physical file, per process: the descriptor and what reopens it.
 struct file_local {
   std::shared_mutex fd_mu;  // I/O holds it shared; open/close/upgrade exclusive
+  std::mutex sync_mu;  // one fsync_file of the file at a time (taken before fd_mu)
   int fd = -1;
   bool fd_writable = false;
   bool direct = false;
@@ -205,6 +219,8 @@ class pool_impl {
   std::error_code close_file(file_handle_state& h, bool force = false) noexcept;
   file_shared& shared(std::uint32_t slot) noexcept { return files_[slot]; }
   file_local& local(std::uint32_t slot) noexcept { return locals_[slot]; }
+  /// The backend every file operation goes through (pool_options::io).
+  io_backend& io() noexcept { return *io_; }
 
   // --- pages (core/pool_impl.cpp)
   std::error_code fix(file_handle_state& h, pgno_t* pgno, get_flags flags, fix_result& out) noexcept;
@@ -232,7 +248,10 @@ class pool_impl {
   std::error_code clean_to(int percent, std::int64_t& written) noexcept;
 
   // --- registry of page-in/out functions and the log flush
-  std::error_code register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout) noexcept;
+  /// With `sum`, the entry also stamps and verifies a CRC32C around pgin /
+  /// pgout (io/checksum.hpp; pagepool/checksum.hpp says how they compose).
+  std::error_code register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout,
+                                   const checksum_options* sum = nullptr) noexcept;
   void set_log_flush(log_flush_fn fn) noexcept;
 
   // --- statistics (stats/stats.cpp)
@@ -255,6 +274,18 @@ class pool_impl {
   /// is in memory only). The caller owns the frame or reads a hint.
   bool unevictable(std::uint32_t r, std::uint32_t f) noexcept;
   std::size_t frame_size() const noexcept { return frame_size_; }
+
+  // --- eviction policy (core/policy_host.cpp)
+  std::error_code set_policy(policy_kind kind) noexcept;
+  policy_kind policy() const noexcept {
+    return static_cast<policy_kind>(kind_.load(std::memory_order_relaxed));
+  }
+  /// The key of the page frame f of region r holds (the caller pins or owns it).
+  policy::page_key key_of(std::uint32_t r, std::uint32_t f) noexcept {
+    const frame& fr = regions_[r]->frame_at(f);
+    return policy::page_key::of(fr.file.load(std::memory_order_relaxed),
+                                fr.pgno.load(std::memory_order_relaxed));
+  }
   unsigned nregions() const noexcept { return static_cast<unsigned>(regions_.size()); }
   region& region_at(std::uint32_t r) noexcept { return *regions_[r]; }
 
@@ -284,7 +315,9 @@ class pool_impl {
                                                       std::uint32_t& steps) noexcept;
 
   // frames
-  std::error_code alloc_frame(std::uint32_t r, std::uint32_t& f) noexcept;
+  /// A blank frame (E') of region r for page k: a free one, or the policy's
+  /// victim, evicted. ENOMEM when every frame stays pinned past alloc_timeout.
+  std::error_code alloc_frame(std::uint32_t r, policy::page_key k, std::uint32_t& f) noexcept;
   std::error_code evict(std::uint32_t r, std::uint32_t f, frame_state::word s) noexcept;
   void release_frame(std::uint32_t r, std::uint32_t f) noexcept;
   std::error_code load_page(file_handle_state& h, std::uint32_t r, std::uint32_t f, pgno_t pgno,
@@ -304,7 +337,12 @@ class pool_impl {
   /// written.
   std::error_code write_page(std::uint32_t slot, pgno_t pgno, std::byte* copy) noexcept;
   std::error_code ensure_fd(std::uint32_t slot, bool for_write) noexcept;
-  std::error_code call_page_io(std::uint32_t slot, bool in, pgno_t pgno, void* page) noexcept;
+  /// Runs the type's page-in (in) or page-out on `page`. A page-in of a page
+  /// read from the file (from_disk) first verifies its checksum, if the type
+  /// has one: errc::page_corrupt, counted, when it fails. A page-out stamps
+  /// the checksum after the application's pgout.
+  std::error_code call_page_io(std::uint32_t slot, bool in, pgno_t pgno, void* page,
+                               bool from_disk = true) noexcept;
   bool has_pgin(int ftype) noexcept;
   /// Discards every frame of a file (its pages are dropped, not written).
   void discard_file_frames(std::uint32_t slot) noexcept;
@@ -319,6 +357,7 @@ class pool_impl {
   bucket_latch registry_latch;
   struct pool_counters {
     counter page_trickle, write_sleeps, fd_closed, bg_passes, bg_writes, bg_errors;
+    counter direct_fallback;  // opens with DB_DIRECT that the file system refused
   };
 
   // --- background writer (flush/background_writer.cpp)
@@ -338,6 +377,7 @@ class pool_impl {
   std::vector<std::unique_ptr<region>> regions_;
   std::vector<std::uint32_t> bucket_masks_;  // nbuckets - 1 per region, for route_of
   pool_options opts_;
+  std::shared_ptr<io_backend> io_;  // opts_.io, or posix_io()
   // File table: a mapping of max_files file_shared, plus the local side.
   file_shared* files_ = nullptr;
   std::size_t files_len_ = 0;
@@ -347,6 +387,8 @@ class pool_impl {
 
   struct page_io {
     page_io_fn pgin, pgout;
+    bool checksum = false;  // register_checksum's entry: `sum` says where
+    checksum_options sum;
   };
   // The page-in/out functions and the log flush may be replaced at any time
   // while I/O runs: readers load them under a guard of epoch_ (X2), a
@@ -356,6 +398,33 @@ class pool_impl {
   std::atomic<const page_io*> page_io_[128] = {};
   std::atomic<const log_flush_fn*> log_flush_{nullptr};
   epoch_domain epoch_;
+
+  // eviction policy (core/policy_host.cpp; see policy_host.hpp)
+  std::error_code init_policy(policy_kind kind) noexcept;
+  /// Asks region r's policy for a victim for k, claimed (view.claimed_word).
+  std::uint32_t choose_victim(std::uint32_t r, policy::page_key k, pool_frames& view) noexcept;
+  /// Frame f of region r now holds k / its page left other than by the
+  /// policy's own evict. No-ops for the lock-free CLOCK.
+  void policy_inserted(std::uint32_t r, std::uint32_t f, policy::page_key k) noexcept;
+  void policy_removed(std::uint32_t r, std::uint32_t f) noexcept;
+  /// Region r's frames in service changed (resize).
+  void policy_resized(std::uint32_t r) noexcept;
+  /// A put demoted frame f (very_low or discard): queued for a latched
+  /// policy, told at once to a lock-free one.
+  void policy_demoted(std::uint32_t r, std::uint32_t f, policy::page_key k) noexcept;
+  /// Queues a hit (on_hit) or a demote (on_demote) of frame f for this thread.
+  void queue_touch(std::uint32_t r, std::uint32_t f, policy::page_key k, bool demote) noexcept;
+  /// Applies this thread's queued touches (no policy latch held).
+  void apply_queued() noexcept;
+  /// Tracks every resident frame of region r that p does not (latch held).
+  void reconcile_locked(std::uint32_t r, region_policy& p) noexcept;
+  std::unique_ptr<policy_slot[]> pslots_;
+  // relaxed (both): the rule and kind select how hits and misses talk to the
+  // policy; a thread that reads a stale one during a swap makes a decision
+  // the contract's points 4 and 6 absorb (see policy_host.hpp).
+  std::atomic<std::uint32_t> hit_rule_{0};
+  std::atomic<int> kind_{0};
+  std::uint64_t serial_ = 0;  // this pool's number, for the per-thread touch queues
 
   void background_loop() noexcept;
   std::mutex bg_mu_;

@@ -8,7 +8,10 @@
 //      evictions);
 //   b. Zipf-skewed reads (theta 0.99) from --threads threads for --seconds
 //      (hits and misses; the hit ratio); b2. the same reads without pins
-//      (file::read_optimistic: validated by the frame's version);
+//      (file::read_optimistic: validated by the frame's version); b3. the
+//      eviction policies swapped on the live pool (pool::set_policy), each
+//      given the same stream (Zipf reads mixed with a sequential scan), with
+//      its hit ratio;
 //   c. updates: threads get pages with get_flags::dirty and write a new version
 //      (dirty evictions write pages back before their frames are reused),
 //      while the background writer keeps half the frames clean;
@@ -363,6 +366,7 @@ class demo {
     gets += phase_scan();
     gets += phase_zipf_reads();
     gets += phase_optimistic_reads();
+    gets += phase_policies();
     gets += phase_updates();
     phase_sync_and_verify("d. sync, then every page read back with pread(2)");
     gets += phase_trickle();
@@ -515,6 +519,49 @@ class demo {
     print_delta(d);
     check(d.hit + d.miss == total, "Zipf reads: hits + misses == gets");
     check(d.rw_evict == 0, "Zipf reads: no dirty evictions (nothing was modified)");
+    std::printf("\n");
+    return total;
+  }
+
+  // b3. Every eviction policy on the live pool: set_policy swaps it (the
+  // resident pages stay), then one thread replays one fixed stream, the same
+  // for every policy: Zipf reads (theta 0.99) with every fourth request taken
+  // from a sequential scan of the whole file, which a scan-resistant policy
+  // keeps from flushing the hot pages. Every page is checked as elsewhere.
+  // Returns the gets made.
+  std::uint64_t phase_policies() {
+    using pagepool::policy_kind;
+    const std::uint64_t per_policy = std::min<std::uint64_t>(200000, opt_.pages * 16);
+    std::printf("b3. eviction policies, swapped on the live pool: %" PRIu64
+                " requests each (Zipf 0.99 reads, every 4th a sequential scan), 1 thread\n",
+                per_policy);
+    std::printf("    %-8s %10s %10s %11s %12s\n", "policy", "hits", "misses", "hit ratio",
+                "gets/s");
+    const zipf_generator zipf(opt_.pages, 0.99);
+    std::uint64_t total = 0;
+    for (policy_kind k : {policy_kind::lru, policy_kind::fifo, policy_kind::sieve,
+                          policy_kind::s3fifo, policy_kind::arc, policy_kind::clock}) {
+      if (auto ec = pool_->set_policy(k)) {
+        fail("set_policy(" + std::string(pagepool::policy_name(k)) + "): " + ec.message());
+        return total;
+      }
+      check(pool_->policy() == k, "set_policy: the policy in force is the one set");
+      std::mt19937_64 rng(opt_.seed * 1000 + 300);  // the same stream for every policy
+      std::uint64_t scan = 0;
+      const counters before = counters::of(pool_->stats());
+      const auto t0 = clock_type::now();
+      for (std::uint64_t i = 0; i < per_policy; ++i) {
+        const std::uint64_t p = (i % 4 == 3) ? scan++ % opt_.pages : zipf(rng);
+        read_and_check(static_cast<pgno_t>(p));
+      }
+      const double secs = seconds_since(t0);
+      const counters d = counters::of(pool_->stats()) - before;
+      std::printf("    %-8s %10" PRIu64 " %10" PRIu64 " %10.1f%% %12.0f\n",
+                  std::string(pagepool::policy_name(k)).c_str(), d.hit, d.miss,
+                  ratio(d.hit, d.hit + d.miss), static_cast<double>(per_policy) / secs);
+      check(d.hit + d.miss == per_policy, "policies: hits + misses == gets");
+      total += per_policy;
+    }
     std::printf("\n");
     return total;
   }

@@ -1,5 +1,7 @@
 // src/flush/writeback.cpp: writing pages back: the page writer (write-ahead
-// rule, page-out, pwrite), sync, trickle, and descriptors.
+// rule, page-out, pwrite), sync, trickle, descriptors, and durability (the
+// fsync of each written file, of a new file's directory, and the sticky mark
+// of a failed fsync: fsync_file). All I/O goes through the pool's io_backend.
 //
 // Synchronization edges (see frame/frame_state.hpp for the states):
 //   (W1) sync/trickle claim CAS to busy [acquire], pairs with the unpin (P2)
@@ -15,8 +17,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <new>
 #include <thread>
 #include <vector>
@@ -48,20 +53,38 @@ std::error_code pool_impl::ensure_fd(std::uint32_t slot, bool for_write) noexcep
       const char* t = std::getenv("TMPDIR");
       dir = t && *t ? t : "/tmp";
     }
-    std::string tmpl = dir + "/pagepool-temp-XXXXXX";
-    fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
-    if (fd < 0) return err(errno);
-    ::unlink(tmpl.c_str());  // gone from the directory; freed with its last descriptor
+    // A name nobody has (O_EXCL), made through the backend as mkostemp
+    // would: pid, a serial, this pool and the clock; a clash tries again.
+    static std::atomic<std::uint64_t> serial{0};
+    std::string name;
+    for (int round = 0; round < 64; ++round) {
+      char tail[96];
+      // relaxed: a counter that only has to differ between calls.
+      const std::uint64_t n = serial.fetch_add(1, std::memory_order_relaxed);
+      const auto t = static_cast<std::uint64_t>(
+          std::chrono::steady_clock::now().time_since_epoch().count());
+      std::snprintf(tail, sizeof tail, "/pagepool-temp-%ld-%llx-%llx", static_cast<long>(::getpid()),
+                    static_cast<unsigned long long>(n),
+                    static_cast<unsigned long long>(t ^ reinterpret_cast<std::uintptr_t>(this)));
+      name = dir + tail;
+      fd = io_->open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd != -EEXIST) break;
+    }
+    if (fd < 0) return err(-fd);
+    // Gone from the directory at once; freed with its last descriptor. Its
+    // directory is owed no fsync: the file is never synced and dies with
+    // the pool's descriptor.
+    (void)io_->unlink(name);
   } else {
     int of = (for_write || fl.fd_writable || fs.writers.load(std::memory_order_relaxed) > 0)
                  ? O_RDWR
                  : O_RDONLY;
     if (fl.direct) of |= O_DIRECT;
-    fd = ::open(fl.path.c_str(), of | O_CLOEXEC);
-    if (fd < 0) return err(errno);
+    fd = io_->open(fl.path, of | O_CLOEXEC, 0);
+    if (fd < 0) return err(-fd);
     for_write = (of & O_ACCMODE) == O_RDWR;
   }
-  if (fl.fd >= 0) ::close(fl.fd);  // exclusive: no I/O uses it now
+  if (fl.fd >= 0) (void)io_->close(fl.fd);  // exclusive: no I/O uses it now
   fl.fd = fd;
   fl.fd_writable = for_write || fs.temp.load(std::memory_order_relaxed);
   return {};
@@ -99,7 +122,7 @@ std::error_code pool_impl::write_page(std::uint32_t slot, pgno_t pgno, std::byte
     if (auto ec = ensure_fd(slot, true)) return ec;
     std::shared_lock lk(fl.fd_mu);
     if (fl.fd < 0 || !fl.fd_writable) continue;  // closed in between: again
-    if (auto ec = io::write_at(fl.fd, copy, ps, static_cast<off_t>(pgno) * static_cast<off_t>(ps)))
+    if (auto ec = io::write_at(*io_, fl.fd, copy, ps, std::uint64_t{pgno} * ps))
       return ec;
     break;
   }
@@ -108,11 +131,55 @@ std::error_code pool_impl::write_page(std::uint32_t slot, pgno_t pgno, std::byte
   return {};
 }
 
+// Durability of one file: the states of file_shared::sync_error.
+//
+//   clean     --fsync_file: fsync ok (and the directory's, if owed)--> clean
+//   clean     --fsync_file: fsync or directory fsync fails, errno e--> marked(e)
+//   marked(e) --fsync_file: returns e, calls nothing-----------------> marked(e)
+//   marked(e) --state freed (no handle, frame or sync: reap_locked)--> gone
+//   gone      --open of the file again: a new state----------------> clean
+//
+// A marked file is never fsync'd again while its state lives: after a failed
+// fsync Linux may have dropped the dirty pages (and cleared the error), so a
+// later success would claim what cannot be given (fsyncgate). Every
+// transition happens under the file's sync_mu.
 std::error_code pool_impl::fsync_file(std::uint32_t slot) noexcept {
+  file_shared& fs = files_[slot];
   file_local& fl = locals_[slot];
-  std::shared_lock lk(fl.fd_mu);
-  if (fl.fd < 0) return {};
-  return io::sync_fd(fl.fd);
+  // One at a time per file: with two fsyncs racing, the kernel reports a
+  // write-back error to one of them only; the other must not succeed after
+  // the first has seen the failure. Under sync_mu, a sync that comes second
+  // finds the mark.
+  std::lock_guard serial(fl.sync_mu);
+  if (const int e = fs.sync_error.load(std::memory_order_relaxed); e != 0) return err(e);
+  int rc = 0;
+  for (;;) {
+    // A descriptor set_mp_max_openfd closed leaves the written pages in the
+    // kernel's cache, still to be made durable: reopen to fsync them.
+    if (auto ec = ensure_fd(slot, false)) return ec;  // not an fsync failure: no mark
+    std::shared_lock lk(fl.fd_mu);
+    if (fl.fd < 0) continue;  // closed in between: again
+    const std::error_code ec = io::sync_fd(*io_, fl.fd);
+    rc = ec.value();
+    if (rc == 0 && fs.dir_unsynced.load(std::memory_order_relaxed)) {
+      // The file was created by the pool: its name is durable once its
+      // directory is fsync'd (after the file's own fsync).
+      std::string dir;
+      try {
+        dir = std::filesystem::path(fl.path).parent_path().string();
+      } catch (...) {
+        return err(ENOMEM);
+      }
+      if (dir.empty()) dir = ".";
+      rc = -io_->fsync_dir(dir);
+      if (rc == 0) fs.dir_unsynced.store(false, std::memory_order_relaxed);
+    }
+    break;
+  }
+  if (rc == 0) return {};
+  int none = 0;  // the first error seen stays the one reported
+  fs.sync_error.compare_exchange_strong(none, rc, std::memory_order_relaxed);
+  return err(fs.sync_error.load(std::memory_order_relaxed));
 }
 
 // The common engine of sync and trickle: visit every frame, write the dirty,
@@ -218,7 +285,11 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
         continue;
       if (only_slot != no_slot && slot != only_slot) continue;
       const std::uint64_t g = fs.write_gen.load(std::memory_order_acquire);  // (G2)
-      if (touched[slot] || g > fs.synced_gen.load(std::memory_order_acquire)) {
+      // A marked file, or one whose directory is owed an fsync, is always
+      // visited: fsync_file reports the mark, or makes the name durable.
+      if (touched[slot] || g > fs.synced_gen.load(std::memory_order_acquire) ||
+          fs.sync_error.load(std::memory_order_relaxed) != 0 ||
+          fs.dir_unsynced.load(std::memory_order_relaxed)) {
         fs.io_refs.fetch_add(1, std::memory_order_relaxed);  // registry latch orders it
         owed.emplace_back(slot, g);
       }

@@ -185,8 +185,11 @@ void region::grow(std::uint32_t n) noexcept {
     fr.next.store(h.free_head, std::memory_order_relaxed);
     h.free_head = i;
   }
-  h.high.store(high, std::memory_order_relaxed);
-  h.limit.store(std::max(limit, n), std::memory_order_relaxed);
+  // release (RG1): pairs with nframes() / scan_end() [acquire]: a thread that
+  // sees the new bound also sees the frames constructed above (the CLOCK
+  // hand and the scans read frames below the bound without this latch).
+  h.high.store(high, std::memory_order_release);
+  h.limit.store(std::max(limit, n), std::memory_order_release);
   h.free_latch.unlock();
 }
 

@@ -80,10 +80,11 @@ struct region_header {
   std::uint32_t frame_size = 0;
   std::uint64_t buckets_off = 0, frames_off = 0, pages_off = 0, total_size = 0;
   alignas(cache_line) std::atomic<std::uint64_t> hand{0};  // CLOCK hand (relaxed: a hint)
-  // relaxed: limit and high change under free_latch; readers outside it (the
-  // hand, scans) use them as bounds only: every frame below `high` is
-  // constructed for good, and a stale limit at worst sends the hand to a frame
-  // past the new limit, which it then drains instead of reusing.
+  // limit and high change under free_latch; readers outside it (the hand,
+  // scans) use them as bounds only, loaded with acquire against grow's
+  // release (RG1), so every frame below them is constructed; a stale limit at
+  // worst sends the hand to a frame past the new limit, which it then drains
+  // instead of reusing.
   alignas(cache_line) std::atomic<std::uint32_t> limit{0};  // frames in service
   std::atomic<std::uint32_t> high{0};    // frames ever constructed (scan bound)
   std::atomic<std::uint32_t> excess{0};  // frames past limit still holding a page (a hint)
@@ -110,9 +111,11 @@ class region {
   region_header& hdr() noexcept { return *reinterpret_cast<region_header*>(base_); }
   const region_header& hdr() const noexcept { return *reinterpret_cast<const region_header*>(base_); }
   /// Frames in service (the CLOCK hand's range).
-  std::uint32_t nframes() const noexcept { return hdr().limit.load(std::memory_order_relaxed); }
+  /// acquire (both): pairs with grow's stores (RG1), so every frame below the
+  /// bound read is constructed (a plain load on x86).
+  std::uint32_t nframes() const noexcept { return hdr().limit.load(std::memory_order_acquire); }
   /// Every frame that may hold a page is below this (scans use it).
-  std::uint32_t scan_end() const noexcept { return hdr().high.load(std::memory_order_relaxed); }
+  std::uint32_t scan_end() const noexcept { return hdr().high.load(std::memory_order_acquire); }
   std::uint32_t cap() const noexcept { return hdr().cap; }
   std::uint32_t nbuckets() const noexcept { return hdr().nbuckets; }
   std::uint32_t frame_size() const noexcept { return hdr().frame_size; }

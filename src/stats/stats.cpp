@@ -82,12 +82,14 @@ pool_stats pool_impl::stats(bool clear) noexcept {
   st.map = sums[5];
   st.optimistic_reads = sums[6];
   st.optimistic_failures = sums[7];
+  st.checksum_failures = sums[8];
   st.page_trickle = pool_counters_.sum<&pool_counters::page_trickle>();
   st.write_sleeps = pool_counters_.sum<&pool_counters::write_sleeps>();
   st.fd_closed = pool_counters_.sum<&pool_counters::fd_closed>();
   st.background_passes = pool_counters_.sum<&pool_counters::bg_passes>();
   st.background_writes = pool_counters_.sum<&pool_counters::bg_writes>();
   st.background_write_errors = pool_counters_.sum<&pool_counters::bg_errors>();
+  st.direct_fallbacks = pool_counters_.sum<&pool_counters::direct_fallback>();
   if (clear) {
     pool_counters_.clear(&pool_counters::bg_passes);
     pool_counters_.clear(&pool_counters::bg_writes);
@@ -95,6 +97,7 @@ pool_stats pool_impl::stats(bool clear) noexcept {
     pool_counters_.clear(&pool_counters::page_trickle);
     pool_counters_.clear(&pool_counters::write_sleeps);
     pool_counters_.clear(&pool_counters::fd_closed);
+    pool_counters_.clear(&pool_counters::direct_fallback);
   }
   return st;
 }
@@ -117,6 +120,12 @@ std::vector<file_stats> pool_impl::file_statistics(bool clear) noexcept {
       f.map = fs.counters.sum<&file_counters::map>();
       f.optimistic_reads = fs.counters.sum<&file_counters::opt_read>();
       f.optimistic_failures = fs.counters.sum<&file_counters::opt_fail>();
+      f.checksum_failures = fs.counters.sum<&file_counters::sum_fail>();
+      {
+        file_local& fl = locals_[i];
+        std::shared_lock lk(fl.fd_mu);
+        f.direct_io = fl.direct;
+      }
       // Clearing a file's counters also clears its share of the pool's
       // totals, which are sums over the files (BDB's DB_STAT_CLEAR on FSTAT).
       if (clear)

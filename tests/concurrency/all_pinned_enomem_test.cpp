@@ -8,12 +8,20 @@
 // page (a get may see ENOMEM on the way, when the region its page hashes to is
 // already full; that page is skipped). Then, with every frame pinned:
 //   * a get of any page not cached (plain, CREATE past the end, NEW) fails
-//     with std::errc::not_enough_memory, each within a loose bound (2 s);
+//     with std::errc::not_enough_memory;
 //   * the failed CREATE / NEW change nothing (the last page number stays);
 //   * a get of a pinned page is a hit and succeeds, at the same address.
 // The pinned pages hold distinct frames (count == frames, distinct addresses)
 // and the file's contents. After every pin is put, gets of any page succeed
 // again, concurrently, with the right contents.
+//
+// "Fails fast" without a clock: no test here asserts wall time (timings vary
+// with the machine and are never asserted in tests). The failing gets return
+// (the ctest timeout catches a hang), and the test
+// ZeroAllocTimeoutGivesUpAfterABoundedSearch bounds the effort with the pool's
+// own count of frames examined (st_alloc_pages) when alloc_timeout is 0. The
+// latency itself is measured by pagepool-stress --workload all-pinned, which
+// reports the worst one.
 
 #include <gtest/gtest.h>
 
@@ -39,7 +47,6 @@ constexpr std::size_t kPages = 256;
 constexpr std::size_t kPageSize = 1024;
 constexpr std::size_t kFrames = 16;
 constexpr std::uint64_t kDiskVersion = 5;
-constexpr auto kEnomemBound = std::chrono::seconds(2);
 
 void run_all_pinned(unsigned regions) {
   const std::uint32_t seed = test_seed();
@@ -99,8 +106,6 @@ void run_all_pinned(unsigned regions) {
       std::error_code ec = timed_get(&pg, get_flags::none, &page, &ms);
       if (ec == std::errc::not_enough_memory) {
         fill_enomem.fetch_add(1, std::memory_order_relaxed);
-        if (ms > std::chrono::duration_cast<std::chrono::milliseconds>(kEnomemBound).count())
-          log.fail(fail_msg() << "ENOMEM for page " << i << " took " << ms << " ms");
         continue;
       }
       if (ec) {
@@ -130,7 +135,6 @@ void run_all_pinned(unsigned regions) {
     phase.arrive_and_wait();
 
     if (!log.failed()) {
-      const auto bound = std::chrono::duration_cast<std::chrono::milliseconds>(kEnomemBound).count();
       // Uncached pages: plain get, CREATE past the end, NEW.
       for (int k = 0; k < 4; ++k) {
         const std::size_t i = next_page.fetch_add(1) % kPages;
@@ -144,8 +148,6 @@ void run_all_pinned(unsigned regions) {
         if (ec != std::errc::not_enough_memory)
           log.fail(fail_msg() << "all frames pinned: get of uncached page " << i << " returned "
                               << describe(ec) << ", expected ENOMEM");
-        else if (ms > bound)
-          log.fail(fail_msg() << "all frames pinned: ENOMEM took " << ms << " ms");
         if (!ec) (void)f->put(page);
       }
       {
@@ -155,8 +157,6 @@ void run_all_pinned(unsigned regions) {
         if (ec != std::errc::not_enough_memory)
           log.fail(fail_msg() << "all frames pinned: CREATE of page " << (kPages + 3 * tid + 1)
                               << " returned " << describe(ec) << ", expected ENOMEM");
-        else if (ms > bound)
-          log.fail(fail_msg() << "all frames pinned: ENOMEM (CREATE) took " << ms << " ms");
         if (!ec) (void)f->put(page);
       }
       {
@@ -166,8 +166,6 @@ void run_all_pinned(unsigned regions) {
         if (ec != std::errc::not_enough_memory)
           log.fail(fail_msg() << "all frames pinned: NEW returned " << describe(ec)
                               << ", expected ENOMEM");
-        else if (ms > bound)
-          log.fail(fail_msg() << "all frames pinned: ENOMEM (NEW) took " << ms << " ms");
         if (!ec) (void)f->put(page);
       }
       // A pinned page is a hit: no frame needed.
@@ -243,6 +241,76 @@ void run_all_pinned(unsigned regions) {
 TEST(AllPinned, EnomemWhenEveryFrameIsPinnedOneRegion) { run_all_pinned(1); }
 
 TEST(AllPinned, EnomemWhenEveryFrameIsPinnedTwoRegions) { run_all_pinned(2); }
+
+// pool.hpp: alloc_timeout is "how long a get may look for a frame when every
+// frame is pinned before it fails with ENOMEM"; DESIGN.md: "a bounded effort,
+// never a sleep loop". With alloc_timeout 0 the get may not look again once
+// its search found every frame pinned: it fails with ENOMEM after at most a
+// few sweeps of its region (kMaxSweeps: room for a policy that ages usage
+// bits on the way), counted by st_alloc_pages, changing nothing.
+TEST(AllPinned, ZeroAllocTimeoutGivesUpAfterABoundedSearch) {
+  constexpr std::uint64_t kMaxSweeps = 16;
+  temp_dir dir;
+  const std::string path = dir.file("pinned0.db");
+  write_stamp_file(path, kPages, kPageSize, kDiskVersion);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  pool_options o;
+  o.cache_frames = kFrames;
+  o.frame_size = kPageSize;
+  o.regions = 1;
+  o.alloc_timeout = std::chrono::milliseconds(0);
+  std::unique_ptr<pool> pool;
+  ASSERT_FALSE(pool::create(o, pool));
+  auto f = open_rw(*pool, path, kPageSize);
+  ASSERT_NE(f, nullptr);
+
+  std::vector<void*> pinned;
+  for (pgno_t pg = 0; pg < kFrames; ++pg) {
+    pgno_t n = pg;
+    void* page = nullptr;
+    ASSERT_FALSE(f->get(&n, get_flags::none, &page)) << "pinning page " << pg << " of " << kFrames;
+    pinned.push_back(page);
+  }
+  const pool_stats before = pool->stats();
+  std::uint64_t failed_gets = 0;
+  auto expect_enomem = [&](pgno_t pg, get_flags flags, const char* what) {
+    void* page = nullptr;
+    const std::error_code ec = f->get(&pg, flags, &page);
+    EXPECT_EQ(ec, std::errc::not_enough_memory) << what << ": " << describe(ec);
+    if (!ec) (void)f->put(page);
+    ++failed_gets;
+  };
+  for (pgno_t pg = kFrames; pg < kFrames + 4; ++pg)
+    expect_enomem(pg, get_flags::none, "get of an uncached page");
+  expect_enomem(static_cast<pgno_t>(kPages + 1), get_flags::create, "CREATE past the end");
+  expect_enomem(0, get_flags::new_page, "NEW");
+  const pool_stats after = pool->stats();
+  // A quiescent snapshot is exact (stats.hpp).
+  EXPECT_GE(after.alloc - before.alloc, failed_gets) << "each failed get looked for a frame";
+  EXPECT_LE(after.alloc_pages - before.alloc_pages, failed_gets * kMaxSweeps * kFrames)
+      << "frames examined by " << failed_gets
+      << " gets that failed with alloc_timeout 0, in a region of " << kFrames << " frames";
+  RecordProperty("alloc_pages_per_failed_get",
+                 std::to_string((after.alloc_pages - before.alloc_pages) / failed_gets));
+
+  // Nothing changed: the end of the file, the pinned pages and their contents.
+  pgno_t last = 0;
+  EXPECT_FALSE(f->get_last_pgno(&last));
+  EXPECT_EQ(last, kPages - 1);
+  std::vector<std::uint8_t> scratch;
+  for (pgno_t pg = 0; pg < kFrames; ++pg) {
+    pgno_t n = pg;
+    void* again = nullptr;
+    ASSERT_FALSE(f->get(&n, get_flags::none, &again)) << "a pinned page is a hit";
+    EXPECT_EQ(again, pinned[pg]);
+    EXPECT_EQ(stamp_mismatch(again, kPageSize, pg, kDiskVersion, scratch), "");
+    EXPECT_FALSE(f->put(again));
+    EXPECT_FALSE(f->put(pinned[pg]));
+  }
+  EXPECT_FALSE(f->close());
+  f.reset();
+  EXPECT_FALSE(pool->close());
+}
 
 }  // namespace
 }  // namespace pagepool::conctest

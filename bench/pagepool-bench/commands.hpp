@@ -1,0 +1,89 @@
+// bench/pagepool-bench/commands.hpp: the three subcommands of pagepool-bench,
+// each a function of its parsed options returning the process's exit status
+// (0 success, 1 failure: an unreadable trace, a pool error; a bad command
+// line never gets here: CLI11 reports it and main exits with 2).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rig.hpp"
+#include "workloads.hpp"
+
+namespace pagepool::bench {
+
+/// A policy name of the command line: a pool policy, or OPT (offline).
+struct policy_choice {
+  bool opt = false;
+  policy_kind kind = policy_kind::clock;
+  [[nodiscard]] std::string name() const;
+};
+/// Parses "clock", "lru", "fifo", "sieve", "s3fifo", "arc" or "opt".
+[[nodiscard]] bool parse_policy_choice(const std::string& s, policy_choice& out);
+/// Every pool policy, in policy_kind order.
+[[nodiscard]] std::vector<policy_choice> all_pool_policies();
+
+/// A cache size of the command line: pages, or a percentage of the trace's
+/// unique pages ("10%").
+struct size_choice {
+  bool percent = false;
+  double value = 0;
+  [[nodiscard]] std::string label() const;
+  [[nodiscard]] std::size_t pages(std::uint64_t unique) const;
+};
+[[nodiscard]] bool parse_size_choice(const std::string& s, size_choice& out);
+
+struct replay_options {
+  std::string trace;
+  policy_choice policy;
+  size_choice cache;
+  unsigned regions = 1;
+  unsigned threads = 1;
+  backing back = backing::memory;
+  std::size_t page_size = 512;
+  std::size_t max_skew = 256;
+  std::string json;
+};
+int run_replay_command(const replay_options& o);
+
+struct compare_options {
+  std::string trace;
+  std::vector<size_choice> sizes;
+  std::vector<policy_choice> policies;  // OPT is always computed
+  unsigned regions = 1;
+  unsigned threads = 1;
+  backing back = backing::memory;
+  std::size_t page_size = 512;
+  std::size_t max_skew = 256;
+  std::string json;
+  std::string plot;
+};
+int run_compare_command(const compare_options& o);
+
+struct run_options {
+  std::string workload = "zipf";
+  workload_spec spec;
+  std::vector<unsigned> threads{1, 2};
+  std::vector<policy_choice> policies;
+  double seconds = 2.0;
+  double warmup_seconds = 0.5;
+  std::size_t cache_pages = 0;  // 0: pages / 10 (hit: pages)
+  unsigned regions = 1;
+  backing back = backing::memory;
+  std::size_t page_size = 512;
+  std::uint64_t seed = 1;
+  std::string json;
+  std::string plot;
+};
+int run_run_command(const run_options& o);
+
+/// Reads a trace (text or .gz) through the trace library; false with a
+/// message in err.
+[[nodiscard]] bool load_trace(const std::string& path, std::vector<std::uint32_t>& out, std::string& err);
+
+/// Writes j (pretty) to path; false with a message.
+[[nodiscard]] bool write_json_file(const std::string& path, const std::string& text, std::string& err);
+
+}  // namespace pagepool::bench

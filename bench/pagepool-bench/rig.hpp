@@ -1,0 +1,80 @@
+// bench/pagepool-bench/rig.hpp: a pool with one data file, as every
+// pagepool-bench measurement uses it.
+//
+// The pool has exactly `frames` frames (pool_options::cache_frames), frames
+// of page_size bytes, `regions` regions and the chosen policy; the data file
+// has `pages` pages, all of which exist before the first get (the file is
+// extended once with ftruncate, so every page reads as zeros and a get never
+// creates a page: a miss is always a read, and pages stay clean unless a
+// workload writes). The file lives in memory (make_memory_io(), the default:
+// no disk in the measurement) or in a scratch directory under $TMPDIR (the
+// POSIX backend), removed with the rig.
+//
+// Each thread gets its own handle on the file (handles share the pages; a
+// handle's pin table is its own, so threads do not share its cache lines).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pagepool/io.hpp"
+#include "pagepool/pagepool.hpp"
+
+namespace pagepool::bench {
+
+enum class backing { memory, file };
+
+[[nodiscard]] inline std::string_view backing_name(backing b) noexcept {
+  return b == backing::memory ? "memory" : "file";
+}
+
+struct rig_config {
+  policy_kind policy = policy_kind::clock;
+  std::size_t frames = 1024;
+  unsigned regions = 1;
+  std::size_t page_size = 512;
+  backing back = backing::memory;
+  std::uint32_t pages = 1;  ///< pages of the data file
+  unsigned handles = 1;     ///< handles on the file (one per thread)
+};
+
+/// Counters of a run, from the pool's statistics.
+struct rig_counts {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;  ///< cache_miss + page_create
+  std::uint64_t page_out = 0;
+};
+
+class pool_rig {
+ public:
+  /// Builds the pool and the file; false with a message in `err` if the
+  /// pool refuses the configuration or the file cannot be made.
+  [[nodiscard]] static bool make(const rig_config& cfg, std::unique_ptr<pool_rig>& out, std::string& err);
+  ~pool_rig();
+  pool_rig(const pool_rig&) = delete;
+  pool_rig& operator=(const pool_rig&) = delete;
+
+  [[nodiscard]] pool& the_pool() noexcept { return *pool_; }
+  [[nodiscard]] file& handle(unsigned i) noexcept { return *handles_[i]; }
+  [[nodiscard]] const rig_config& config() const noexcept { return cfg_; }
+  /// The pool's counters (exact when no thread is using the pool); with
+  /// clear, they restart from zero.
+  [[nodiscard]] rig_counts counts(bool clear = false) noexcept;
+
+ private:
+  pool_rig() = default;
+  rig_config cfg_;
+  std::filesystem::path scratch_;  // file backing: the directory to remove
+  std::unique_ptr<pool> pool_;
+  std::vector<std::unique_ptr<file>> handles_;
+};
+
+/// "category:value (message)".
+[[nodiscard]] std::string describe(const std::error_code& ec);
+
+}  // namespace pagepool::bench

@@ -1,0 +1,143 @@
+// The policy contract (include/pagepool/policy.hpp) checked against every
+// built-in policy with one body each (typed tests): pinned frames, the bound
+// on evict, credits, removal, and re-insertion of a tracked frame.
+#include <cstdint>
+#include <random>
+#include <set>
+#include <type_traits>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "policy/arc.hpp"
+#include "policy/clock.hpp"
+#include "policy/fifo.hpp"
+#include "policy/lru.hpp"
+#include "policy/s3fifo.hpp"
+#include "policy/sieve.hpp"
+#include "policy_test_support.hpp"
+
+namespace pagepool::policy {
+namespace {
+
+using test::stepper;
+
+template <class P>
+class Contract : public ::testing::Test {};
+using all_policies =
+    ::testing::Types<clock_policy, fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy>;
+TYPED_TEST_SUITE(Contract, all_policies);
+
+// Point 4: a pinned frame is never the victim, whatever the requests; the
+// other frames keep being replaced; unpinned, it can go again.
+TYPED_TEST(Contract, APinnedFrameIsNeverChosen) {
+  constexpr std::uint32_t c = 8;
+  stepper<TypeParam> s(c);
+  std::mt19937 rng(11);
+  for (std::uint32_t pg = 0; pg < c; ++pg) s.access(pg);
+  const frame_id pinned = s.frame_of(0);
+  s.view.pin(pinned, true);
+  std::set<frame_id> victims;
+  for (int i = 0; i < 2000; ++i) {
+    const auto r = s.access(static_cast<std::uint32_t>(rng() % 40));
+    ASSERT_NE(r.victim, pinned) << "request " << i;
+    if (!r.hit) {
+      ASSERT_NE(r.victim, no_frame) << "seven frames were free to take";
+    }
+    if (r.victim != no_frame) victims.insert(r.victim);
+  }
+  EXPECT_EQ(victims.size(), c - 1);
+  EXPECT_EQ(s.frame_of(0), pinned) << "the pinned page is still resident";
+  // Unpinned, it is a candidate again: draining the policy takes every frame.
+  s.view.pin(pinned, false);
+  std::set<frame_id> drained;
+  for (std::uint32_t i = 0; i < c; ++i) {
+    const frame_id f = s.p.evict(page_key::of(0, 5000 + i), s.view);
+    drained.insert(f);
+    if (f != no_frame) s.view.pin(f, true);  // claimed: busy, as in the pool
+  }
+  EXPECT_EQ(drained.size(), c);
+  EXPECT_EQ(drained.count(pinned), 1u);
+  EXPECT_EQ(drained.count(no_frame), 0u);
+}
+
+// Point 4: with every frame pinned, evict gives up (bounded) and returns
+// no_frame; the policy still tracks every frame; one unpin is found.
+TYPED_TEST(Contract, AllPinnedGivesNoFrameAndKeepsEveryFrame) {
+  constexpr std::uint32_t c = 5;
+  stepper<TypeParam> s(c);
+  for (std::uint32_t pg = 0; pg < c; ++pg) s.access(pg);
+  s.access(2);
+  s.access(3);
+  const std::size_t tracked = s.p.size();
+  for (frame_id f = 0; f < c; ++f) s.view.pin(f, true);
+  EXPECT_EQ(s.p.evict(page_key::of(0, 99), s.view), no_frame);
+  EXPECT_EQ(s.p.evict(page_key::of(0, 99), s.view), no_frame);
+  EXPECT_EQ(s.p.size(), tracked);
+  s.view.pin(3, false);
+  EXPECT_EQ(s.p.evict(page_key::of(0, 99), s.view), 3u);
+}
+
+// Point 3: a frame with the highest credit outlives c - 1 evictions of
+// frames without credit.
+TYPED_TEST(Contract, AFrameWithFullCreditOutlivesTheOthers) {
+  constexpr std::uint32_t c = 10;
+  stepper<TypeParam> s(c);
+  for (std::uint32_t pg = 0; pg < c; ++pg) s.access(pg);
+  const frame_id f = s.frame_of(0);  // the first candidate of every policy
+  s.view.hit(f, usage_max);
+  for (std::uint32_t pg = 100; pg < 100 + c - 1; ++pg) {
+    const auto r = s.access(pg);
+    ASSERT_NE(r.victim, no_frame);
+    ASSERT_NE(r.victim, f) << "page " << pg;
+  }
+}
+
+// The policies that track frames (all but CLOCK, which relies on the
+// pool's view to refuse frames that hold no page).
+template <class P>
+class TrackingContract : public ::testing::Test {};
+using tracking_policies = ::testing::Types<fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy>;
+TYPED_TEST_SUITE(TrackingContract, tracking_policies);
+
+// Points 1 and 6: on_remove untracks (and is a no-op twice or for a frame
+// never inserted); a removed frame is never a victim; on_insert of a tracked
+// frame does not track it twice.
+TYPED_TEST(TrackingContract, RemoveAndReinsertKeepTheBookkeepingRight) {
+  constexpr std::uint32_t c = 6;
+  TypeParam p(c);
+  basic_frames v(c);
+  for (frame_id f = 0; f < c; ++f) p.on_insert(f, page_key{f});
+  p.on_insert(2, page_key{20});
+  p.on_insert(2, page_key{21});
+  EXPECT_EQ(p.size(), c);
+  p.on_remove(4);
+  p.on_remove(4);
+  p.on_remove(1);
+  EXPECT_EQ(p.size(), c - 2);
+  std::set<frame_id> got;
+  for (;;) {
+    const frame_id f = p.evict(page_key{100}, v);
+    if (f == no_frame) break;
+    ASSERT_TRUE(got.insert(f).second) << "frame " << f << " returned twice";
+  }
+  EXPECT_EQ(got, (std::set<frame_id>{0, 2, 3, 5}));
+  EXPECT_EQ(p.size(), 0u);
+}
+
+TYPED_TEST(Contract, EveryMissOfAReplayFindsAVictim) {
+  constexpr std::uint32_t c = 7;
+  stepper<TypeParam> s(c);
+  std::mt19937 rng(5);
+  for (int i = 0; i < 5000; ++i) {
+    const auto r = s.access(static_cast<std::uint32_t>(rng() % 30));
+    ASSERT_TRUE(r.hit || r.frame != no_frame);
+    ASSERT_LT(r.frame, c);
+  }
+  if constexpr (!std::is_same_v<TypeParam, clock_policy>) {
+    EXPECT_EQ(s.p.size(), c);
+  }
+}
+
+}  // namespace
+}  // namespace pagepool::policy
