@@ -242,6 +242,36 @@ inline void write_stamp_file(const std::string& path, std::size_t pages, std::si
   ASSERT_EQ(::close(fd), 0);
 }
 
+/// One step of a writer that owns the pages pg with pg % threads == tid: gets
+/// a random one of them to write, checks that it holds the version this
+/// writer last stamped (over its first `stamped` bytes; `mine` is the
+/// writer's oracle), stamps the next version and puts it. Returns false, with
+/// the failure logged, if a call failed or the page was not as expected.
+inline bool owned_stamp_step(file& f, std::size_t tid, std::size_t threads, std::size_t pages,
+                             std::size_t stamped, std::vector<std::uint64_t>& mine,
+                             std::mt19937& rng, std::vector<std::uint8_t>& scratch,
+                             failure_log& log) {
+  const auto pg = static_cast<pgno_t>((rng() % (pages / threads)) * threads + tid);
+  pgno_t n = pg;
+  void* page = nullptr;
+  if (auto ec = f.get(&n, get_flags::dirty, &page)) {
+    log.fail(fail_msg() << "get " << pg << ": " << describe(ec));
+    return false;
+  }
+  const auto v = stamp_version(page, stamped, pg, scratch);
+  if (!v || *v != mine[pg]) {
+    log.fail(fail_msg() << "page " << pg << ": " << stamp_mismatch(page, stamped, pg, mine[pg], scratch));
+    (void)f.put(page);
+    return false;
+  }
+  fill_stamp(page, stamped, pg, ++mine[pg]);
+  if (auto ec = f.put(page)) {
+    log.fail(fail_msg() << "put " << pg << ": " << describe(ec));
+    return false;
+  }
+  return true;
+}
+
 inline std::uint64_t file_size(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return 0;

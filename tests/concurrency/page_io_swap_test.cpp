@@ -87,24 +87,7 @@ TEST(PageIoSwap, FunctionsReplacedWhileInUseAreNeverFreedUnderACaller) {
     std::vector<std::uint8_t> scratch;
     auto& mine = oracle[tid];
     while (!stop.load(std::memory_order_relaxed) && !log.failed()) {
-      const auto pg = static_cast<pgno_t>((rng() % (kPages / kThreads)) * kThreads + tid);
-      pgno_t n = pg;
-      void* page = nullptr;
-      if (auto ec = f->get(&n, get_flags::dirty, &page)) {
-        log.fail(fail_msg() << "get " << pg << ": " << describe(ec));
-        return;
-      }
-      const auto v = stamp_version(page, kPageSize, pg, scratch);
-      if (!v || *v != mine[pg]) {
-        log.fail(fail_msg() << "page " << pg << ": " << stamp_mismatch(page, kPageSize, pg, mine[pg], scratch));
-        (void)f->put(page);
-        return;
-      }
-      fill_stamp(page, kPageSize, pg, ++mine[pg]);
-      if (auto ec = f->put(page)) {
-        log.fail(fail_msg() << "put " << pg << ": " << describe(ec));
-        return;
-      }
+      if (!owned_stamp_step(*f, tid, kThreads, kPages, kPageSize, mine, rng, scratch, log)) return;
       ops.fetch_add(1, std::memory_order_relaxed);
     }
   };
