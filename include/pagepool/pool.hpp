@@ -1,8 +1,9 @@
 // pagepool/pool.hpp: the buffer pool. BDB: DB_ENV's memp_* methods.
 //
 // A pool owns a fixed amount of page memory, split into `regions` independent
-// regions (BDB's ncache). Each region has its own frames, page table, CLOCK
-// hand and counters; a page (file, pgno) lives in the region its hash selects.
+// regions (BDB's ncache). Each region has its own frames, page table,
+// eviction policy instance and counters; a page (file, pgno) lives in the
+// region its hash selects.
 //
 // Sizing is exact: cache_bytes / frame_size frames (or cache_frames), with no
 // hidden inflation (BDB adds 25% below 500 MB). Each frame holds one page of

@@ -20,7 +20,7 @@ bool pool_frames::set_usage(policy::frame_id f, std::uint32_t from, std::uint32_
   frame& fr = rg_.frame_at(f);
   frame_state::word s = fr.state.load(std::memory_order_relaxed);
   if (!frame_state::evictable(s) || frame_state::usage(s) != from) return false;
-  // relaxed: aging is a hint, as the hand's (R --hand--> R in frame_state.hpp);
+  // relaxed: aging is a hint (R --policy's aging--> R in frame_state.hpp);
   // a lost race leaves the count as it was.
   return fr.state.compare_exchange_strong(s, frame_state::with_usage(s, to), std::memory_order_relaxed);
 }

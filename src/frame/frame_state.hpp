@@ -12,8 +12,12 @@
 //   pins     16 bits  pin count; pin_max pins at most (EAGAIN beyond).
 //   writers   8 bits  how many of the pins were taken to write (get with
 //                     dirty, edit or new_page); writers_max at most (EAGAIN).
-//   usage     3 bits  CLOCK usage count 0..7, set from the priority at the
-//                     final unpin, decremented by the hand; 0 = evictable.
+//   usage     3 bits  0..7, the eviction policy's per-frame bits (policy.hpp,
+//                     point 3): 0 when a page is loaded, changed by the
+//                     policy's hit rule in the pin CAS and by the priority
+//                     at the final unpin, aged by the policy through its view
+//                     (CLOCK's count, SIEVE's visited bit, S3-FIFO's
+//                     frequency, the list policies' priority credits).
 //   dirty             the page differs from the file.
 //   valid             the frame holds the page its key names; readable.
 //   busy              one thread owns the frame exclusively: reading the page
@@ -48,7 +52,7 @@
 //   E --sync: page not to be written: CAS clear busy, restore dirty--> R
 //   W --CAS pins+1 / pins-1 as in R------------------------------------> W
 //   W --write done: CAS clear wrt (set dirty again if it failed)-----> R
-//   R --hand: CAS usage-1 (pins=0)                      [relaxed]---> R
+//   R --policy's aging (view.set_usage): CAS usage (pins=0) [relaxed]-> R
 //
 // A frame's key (file, pgno) and chain link change only in E'/L, while it is
 // busy and under its bucket's exclusive latch; readers read them under the

@@ -79,7 +79,6 @@ struct region_header {
   std::uint32_t nbuckets = 0;  // a power of two
   std::uint32_t frame_size = 0;
   std::uint64_t buckets_off = 0, frames_off = 0, pages_off = 0, total_size = 0;
-  alignas(cache_line) std::atomic<std::uint64_t> hand{0};  // CLOCK hand (relaxed: a hint)
   // limit and high change under free_latch; readers outside it (the hand,
   // scans) use them as bounds only, loaded with acquire against grow's
   // release (RG1), so every frame below them is constructed; a stale limit at
