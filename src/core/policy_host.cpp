@@ -194,7 +194,12 @@ std::error_code pool_impl::set_policy(policy_kind kind) noexcept {
   std::lock_guard g(resize_mu_);  // one swap or resize at a time
   const auto nreg = static_cast<std::uint32_t>(regions_.size());
   // Build every instance first, so that running out of memory changes nothing.
-  std::vector<std::unique_ptr<region_policy>> fresh(nreg);
+  std::vector<std::unique_ptr<region_policy>> fresh;
+  try {
+    fresh.resize(nreg);
+  } catch (...) {
+    return {ENOMEM, std::generic_category()};
+  }
   if (kind != policy_kind::clock) {
     for (std::uint32_t r = 0; r < nreg; ++r) {
       fresh[r] = make_region_policy(kind, regions_[r]->cap());
