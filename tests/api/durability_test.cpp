@@ -15,9 +15,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "api_util.hpp"
-#include "pagepool/io.hpp"
-#include "support/fault_io.hpp"
+#include "fault_fixture.hpp"
 
 namespace pagepool::apitest {
 namespace {
@@ -41,25 +39,15 @@ long count_of(const std::vector<event>& log, io_op op, const std::string& path) 
                        [&](const event& e) { return e.op == op && e.path == path; });
 }
 
-struct Durability : ::testing::Test {
-  std::shared_ptr<io_backend> mem = make_memory_io();
-  std::shared_ptr<fault_io> fio = std::make_shared<fault_io>(mem);
+struct Durability : fault_fixture {
   const std::string a = "/mem/d1/a", b = "/mem/d2/b";
 
-  std::unique_ptr<pool> make(std::size_t frames) {
-    pool_options o;
-    o.cache_frames = frames;
-    o.frame_size = 4096;
-    o.io = fio;
-    return make_pool(o);
-  }
   /// Makes `path` exist in the backend (so that opening it creates nothing).
   void touch(const std::string& path) {
     const int fd = mem->open(path, O_RDWR | O_CREAT, 0644);
     ASSERT_GE(fd, 0);
     ASSERT_EQ(mem->close(fd), 0);
   }
-  void TearDown() override { EXPECT_EQ(fio->open_fds(), 0u) << "a descriptor leaked"; }
 };
 
 // pool.hpp sync: "then fsyncs each file written"

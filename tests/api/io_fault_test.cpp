@@ -17,9 +17,7 @@
 #include <cerrno>
 #include <random>
 
-#include "api_util.hpp"
-#include "pagepool/io.hpp"
-#include "support/fault_io.hpp"
+#include "fault_fixture.hpp"
 
 namespace pagepool::apitest {
 namespace {
@@ -45,18 +43,9 @@ bool backend_has_pattern(io_backend& io, const std::string& path, pgno_t pgno, u
   return !v.empty() && page_has_pattern(v.data(), kPs, pgno, seed);
 }
 
-struct IoFault : ::testing::Test {
-  std::shared_ptr<io_backend> mem = make_memory_io();
-  std::shared_ptr<fault_io> fio = std::make_shared<fault_io>(mem);
+struct IoFault : fault_fixture {
   const std::string path = "/mem/data";
 
-  std::unique_ptr<pool> make(std::size_t frames) {
-    pool_options o;
-    o.cache_frames = frames;
-    o.frame_size = 4096;
-    o.io = fio;
-    return make_pool(o);
-  }
   /// Writes `pages` pages of pattern `seed` straight into the backend.
   void seed_file(std::size_t pages, unsigned seed) {
     const int fd = mem->open(path, O_RDWR | O_CREAT, 0644);
@@ -69,7 +58,6 @@ struct IoFault : ::testing::Test {
     }
     ASSERT_EQ(mem->close(fd), 0);
   }
-  void TearDown() override { EXPECT_EQ(fio->open_fds(), 0u) << "a descriptor leaked"; }
 };
 
 // spec: 001 get "returns the value of errno on failure"; nothing changes on error (file.hpp)
