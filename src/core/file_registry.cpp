@@ -273,11 +273,13 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
                        fs.frames.load(std::memory_order_acquire) == 0;  // (F1)
   registry_latch.unlock();
 
-  // Pin accounting for the raw API: every frame, and the mapped pages.
+  // Pin accounting for the raw API: every frame a region can ever put in
+  // service (its cap, not its share of max_frames rounded down: the regions
+  // round up, and a table narrower than a region made the last frames of one
+  // region share counts with the first of the next), and the mapped pages.
   std::uint32_t map_pages = 0;
   if (can_map) map_pages = npages;
-  if (!h.pins.init(static_cast<std::uint32_t>(regions_.size()),
-                   static_cast<std::uint32_t>(max_frames_ / regions_.size()), map_pages)) {
+  if (!h.pins.init(static_cast<std::uint32_t>(regions_.size()), region_cap(), map_pages)) {
     // Undo the join: as if open had not been called.
     registry_latch.lock();
     fs.handles.fetch_sub(1, std::memory_order_relaxed);

@@ -24,6 +24,7 @@
 #include "pagepool/pool.hpp"
 #include "core/policy_host.hpp"
 #include "epoch/epoch_domain.hpp"
+#include "port/assert.hpp"
 #include "region/region.hpp"
 #include "stats/sharded_counter.hpp"
 #include "table/bucket_latch.hpp"
@@ -151,7 +152,13 @@ class pin_table {
   static constexpr std::uint32_t write_one = 1u << 16;
   static constexpr std::uint32_t plain_mask = write_one - 1;
   std::atomic<std::uint32_t>& slot(frame_ref r) noexcept {
-    if (ref_region(r) == no_frame) return counts_[std::size_t{regions_} * cap_ + ref_frame(r)];
+    if (ref_region(r) == no_frame) {
+      PAGEPOOL_ASSERT(ref_frame(r) < mapped_, "pin_table: mapped page out of range");
+      return counts_[std::size_t{regions_} * cap_ + ref_frame(r)];
+    }
+    // Two frames must never share a count: a frame index past the table's
+    // width would alias the next region's first frames.
+    PAGEPOOL_ASSERT(ref_region(r) < regions_ && ref_frame(r) < cap_, "pin_table: frame out of range");
     return counts_[std::size_t{ref_region(r)} * cap_ + ref_frame(r)];
   }
   struct totals {
@@ -274,6 +281,9 @@ class pool_impl {
   /// is in memory only). The caller owns the frame or reads a hint.
   bool unevictable(std::uint32_t r, std::uint32_t f) noexcept;
   std::size_t frame_size() const noexcept { return frame_size_; }
+  /// Frames every region has room for (all regions share it): the range of
+  /// a frame_ref's frame index, whatever resize has done.
+  std::uint32_t region_cap() const noexcept { return regions_.front()->cap(); }
 
   // --- eviction policy (core/policy_host.cpp)
   std::error_code set_policy(policy_kind kind) noexcept;

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <string>
+#include <vector>
+
 #include "api/api_util.hpp"
 
 namespace pagepool::apitest {
@@ -151,6 +155,64 @@ TEST(Resize, TheMaximumIsExactWhenRegionsDoNotDivideIt) {  // set_cache_max is a
   EXPECT_EQ(p->frames(), 30u);
   ASSERT_OK(p->resize(92));
   EXPECT_EQ(p->stats().cache_bytes, 92u * kPage);
+}
+
+// Regression (stress seed 11, 3 regions): the raw API's pin records were laid
+// out max_frames / regions frames wide, rounded down, while each region has
+// room for that share rounded up. Grown to the maximum, the last frame of one
+// region then shared its pin record with the first frame of the next, and a
+// put found the other frame's kind of pin: a pin to write taken for a plain
+// one left the write pin behind, and the second put was refused with EINVAL,
+// its page pinned for ever and its last version never written.
+// With 3 regions and a maximum of 4 frames every region has room for 2 frames;
+// grown to 4, region 0 has 2 in service and regions 1 and 2 one each, and all
+// four are pinned here, in every combination of plain pins and pins to write.
+TEST(Resize, EveryFrameOfAGrownPoolIsPutWhateverItsRegion) {  // put after resize (issue 17)
+  temp_dir d;
+  for (unsigned mask = 0; mask < 16; ++mask) {
+    SCOPED_TRACE(::testing::Message() << "pins to write: mask " << mask);
+    pool_options o;
+    o.cache_frames = 3;
+    o.frame_size = kPage;
+    o.regions = 3;
+    o.cache_max_bytes = 4 * kPage;  // a region cap of 2, 4 / 3 rounded up
+    o.alloc_timeout = std::chrono::milliseconds(0);
+    auto p = make_pool(o);
+    ASSERT_TRUE(p);
+    ASSERT_OK(p->resize(4));
+    const std::string path = d.file("grown" + std::to_string(mask));
+    auto f = open_file(*p, path, open_flags::create, kPage);
+    ASSERT_TRUE(f);
+    // Pin pages until every frame is pinned: a get that finds its region's
+    // frames all pinned fails with ENOMEM at once and pins nothing.
+    struct held {
+      pgno_t pgno;
+      void* page;
+      bool write;
+    };
+    std::vector<held> pins;
+    for (pgno_t pg = 0; pins.size() < 4 && pg < 256; ++pg) {
+      const bool write = (mask >> pins.size()) & 1;
+      pgno_t n = pg;
+      void* page = nullptr;
+      const std::error_code ec =
+          f->get(&n, write ? get_flags::create | get_flags::dirty : get_flags::create, &page);
+      if (ec == std::errc::not_enough_memory) continue;
+      ASSERT_OK(ec) << "page " << pg;
+      fill_page(page, kPage, pg, 40 + mask);
+      pins.push_back({pg, page, write});
+    }
+    ASSERT_EQ(pins.size(), 4u) << "four frames in service, each pinned once";
+    EXPECT_EQ(p->stats().pages, 4u);
+    // Every put finds its own pin; the pages are dirty (create made them).
+    for (const held& h : pins) EXPECT_OK(f->put(h.page, priority::unchanged, put_flags::dirty)) << "page " << h.pgno;
+    // A second put of any of them is EINVAL and changes nothing.
+    for (const held& h : pins) EXPECT_ERR(f->put(h.page), std::errc::invalid_argument) << "page " << h.pgno;
+    ASSERT_OK(p->sync());  // nothing pinned: every page is written
+    EXPECT_EQ(p->stats().page_dirty, 0u);
+    ASSERT_OK(f->close());
+    for (const held& h : pins) EXPECT_TRUE(disk_page_has_pattern(path, h.pgno, kPage, 40 + mask)) << "page " << h.pgno;
+  }
 }
 
 }  // namespace
