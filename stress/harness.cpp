@@ -2,6 +2,8 @@
 
 #include "harness.hpp"
 
+#include "chaos.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,7 +46,16 @@ std::string config::command_line(std::string_view workload_name, double secs) co
   os << "pagepool-stress --seed " << seed << " --workload " << workload_name << " --threads " << threads
      << " --seconds " << secs << " --cache-pages " << cache_pages << " --file-pages " << file_pages
      << " --regions " << regions << " --page-size " << page_size;
-  if (enomem_bound_ms != config{}.enomem_bound_ms) os << " --enomem-bound-ms " << enomem_bound_ms;
+  const config d{};
+  if (enomem_bound_ms != d.enomem_bound_ms) os << " --enomem-bound-ms " << enomem_bound_ms;
+  if (frame_size != d.frame_size) os << " --frame-size " << frame_size;
+  if (policy != d.policy) os << " --policy " << policy;
+  if (policy_swaps) os << " --policy-swaps";
+  if (resize) os << " --resize";
+  if (bg_writer) os << " --background-writer";
+  if (max_open_fd != d.max_open_fd) os << " --max-open-fd " << max_open_fd;
+  if (max_write != d.max_write) os << " --max-write " << max_write;
+  if (checksums) os << " --checksums";
   return os.str();
 }
 
@@ -71,6 +82,8 @@ thread_tally& thread_tally::operator+=(const thread_tally& o) noexcept {
   writes += o.writes;
   in_flight += o.in_flight;
   enomem += o.enomem;
+  swaps += o.swaps;
+  resizes += o.resizes;
   return *this;
 }
 
@@ -112,6 +125,10 @@ thread_tally run_team(run_context& ctx, std::size_t threads, const std::function
       running.fetch_sub(1, std::memory_order_release);
     });
   }
+  // The chaos thread, while the team runs (it ends when the team has).
+  chaos_tally chaos;
+  std::thread chaos_thread;
+  if (wants_chaos(ctx)) chaos_thread = std::thread([&] { chaos = run_chaos(ctx, running); });
   // The watchdog: this thread, while the team runs.
   const auto hang_at = ctx.deadline() + hang_grace;
   while (running.load(std::memory_order_acquire) != 0) {
@@ -132,8 +149,12 @@ thread_tally run_team(run_context& ctx, std::size_t threads, const std::function
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   for (auto& t : team) t.join();
+  if (chaos_thread.joinable()) chaos_thread.join();
   thread_tally total;
   for (const auto& t : tallies) total += t;
+  total.swaps += chaos.swaps;
+  total.resizes += chaos.resizes;
+  total.ops += chaos.swaps + chaos.resizes;
   return total;
 }
 
@@ -157,14 +178,24 @@ pgno_t zipf::operator()(std::mt19937_64& rng) const {
 }
 
 pool_options pool_options_for(const run_context& ctx, std::size_t frames) {
+  const config& cfg = ctx.cfg;
   pool_options o;
   o.cache_frames = frames;
-  o.frame_size = ctx.cfg.page_size;
-  o.regions = ctx.cfg.regions;
+  o.frame_size = cfg.frame_bytes();
+  o.regions = cfg.regions;
   // Traffic never pins more than a fraction of the frames, so ENOMEM there is
   // a failure, whatever the machine's speed: give eviction time (a dirty
   // victim is written first, and sanitizers are slow).
   o.alloc_timeout = std::chrono::milliseconds(2000);
+  if (!parse_policy(cfg.policy, o.policy)) o.policy = policy_kind::clock;  // checked at parse time
+  o.max_open_fd = cfg.max_open_fd;
+  o.max_write = cfg.max_write;
+  if (cfg.bg_writer) {
+    o.background_clean_percent = 20;
+    o.background_period = std::chrono::milliseconds(10);
+  }
+  // Room for the chaos thread to double the pool.
+  if (ctx.chaos_may_resize()) o.cache_max_bytes = 2 * frames * o.frame_size;
   return o;
 }
 
@@ -175,6 +206,16 @@ std::unique_ptr<pool> make_pool(run_context& ctx, const pool_options& o) {
                        << o.regions << " regions): " << describe(ec));
     return nullptr;
   }
+  if (ctx.cfg.checksums) {
+    if (auto ec = register_checksum(*p, checksum_ftype, checksum_options{})) {
+      ctx.log.fail(msg() << "register_checksum: " << describe(ec));
+      return nullptr;
+    }
+  }
+  if (ctx.live == nullptr) {  // the workload's pool (the fresh pools of finish come later)
+    ctx.live = p.get();
+    ctx.live_frames = o.cache_frames;
+  }
   return p;
 }
 
@@ -183,6 +224,12 @@ std::unique_ptr<file> open_handle(run_context& ctx, pool& p, const std::string& 
   if (!f) {
     ctx.log.fail("file_create returned nullptr");
     return nullptr;
+  }
+  if (ctx.cfg.checksums) {
+    if (auto ec = f->set_ftype(checksum_ftype)) {
+      ctx.log.fail(msg() << "set_ftype: " << describe(ec));
+      return nullptr;
+    }
   }
   if (auto ec = f->open(path, flags, 0, ctx.cfg.page_size)) {
     ctx.log.fail(msg() << "open " << path << ": " << describe(ec));
@@ -205,7 +252,8 @@ std::vector<std::unique_ptr<data_file>> make_files(run_context& ctx, std::size_t
       return {};
     }
     for (std::size_t p = 0; initial != 0 && p < pages; ++p) {
-      fill_buffer(buf.data(), ps, df->file_no(), static_cast<pgno_t>(p), initial);
+      fill_buffer(buf.data(), ctx.cfg.stamp_bytes(), df->file_no(), static_cast<pgno_t>(p), initial);
+      if (ctx.cfg.checksums) stamp_trailer(buf.data(), ps);
       if (::pwrite(fd, buf.data(), ps, static_cast<off_t>(p * ps)) != static_cast<ssize_t>(ps)) {
         ctx.log.fail(msg() << "pwrite " << path << " page " << p << ": " << std::strerror(errno));
         break;
@@ -215,6 +263,22 @@ std::vector<std::unique_ptr<data_file>> make_files(run_context& ctx, std::size_t
     files.push_back(std::move(df));
   }
   return files;
+}
+
+void stamp_trailer(std::uint64_t* words, std::size_t page_size) noexcept {
+  auto* b = reinterpret_cast<unsigned char*>(words);
+  const std::uint32_t crc = crc32c(b, page_size - 4);
+  for (int i = 0; i < 4; ++i) b[page_size - 4 + i] = static_cast<unsigned char>(crc >> (8 * i));
+}
+
+bool trailer_ok(const std::uint64_t* words, std::size_t page_size) noexcept {
+  const auto* b = reinterpret_cast<const unsigned char*>(words);
+  std::uint32_t stored = 0;
+  for (int i = 0; i < 4; ++i) stored |= std::uint32_t{b[page_size - 4 + i]} << (8 * i);
+  if (stored == crc32c(b, page_size - 4)) return true;
+  for (std::size_t i = 0; i < page_size; ++i)
+    if (b[i] != 0) return false;
+  return true;  // a page of zeros (a hole) is valid
 }
 
 bool pread_page(int fd, pgno_t pgno, std::size_t page_size, std::vector<std::uint64_t>& out) {
@@ -263,7 +327,12 @@ void check_disk(run_context& ctx, const std::vector<std::unique_ptr<data_file>>&
         ctx.log.fail(msg() << "pread " << df->path() << " page " << p << ": " << std::strerror(errno));
         break;
       }
-      const stamp_scan s = scan_buffer(buf.data(), ps, df->file_no(), p);
+      const stamp_scan s = scan_buffer(buf.data(), ctx.cfg.stamp_bytes(), df->file_no(), p);
+      if (ctx.cfg.checksums && !trailer_ok(buf.data(), ps)) {
+        ++total.checks;
+        ctx.log.fail(msg() << "on disk after the final sync and close: file " << df->file_no() << " page "
+                           << p << ": the CRC32C trailer does not match the page");
+      }
       if (!s.is_exactly(c))
         ctx.log.fail(msg() << "on disk after the final sync and close: file " << df->file_no() << " page "
                            << p << ": expected exactly version " << c << " (the last committed), found "
@@ -308,7 +377,7 @@ void check_fresh_pool(run_context& ctx, const std::vector<std::unique_ptr<data_f
                            << ": " << describe(ec));
         continue;
       }
-      const stamp_scan s = scan_pool_page(page, ps, df->file_no(), pg);
+      const stamp_scan s = scan_pool_page(page, ctx.cfg.stamp_bytes(), df->file_no(), pg);
       if (!s.is_exactly(c))
         ctx.log.fail(msg() << "fresh pool (" << mode << "): file " << df->file_no() << " page " << pg
                            << ": expected exactly version " << c << ", found " << describe_scan(s, *df, pg));
@@ -325,6 +394,7 @@ void check_fresh_pool(run_context& ctx, const std::vector<std::unique_ptr<data_f
 void finish(run_context& ctx, std::unique_ptr<pool>& p, std::vector<std::unique_ptr<file>>& handles,
             const std::vector<std::unique_ptr<data_file>>& files, thread_tally& total,
             bool exact_get_stats) {
+  ctx.live = nullptr;  // the fresh pools below are not the workload's
   if (!p) return;
   ++total.ops;
   ++total.checks;

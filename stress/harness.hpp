@@ -42,10 +42,28 @@ struct config {
   std::size_t page_size = 4096;
   /// How long a get may take to fail with ENOMEM when every frame is pinned.
   unsigned enomem_bound_ms = 100;
+  // What the swarm also varies (swarm.hpp); the defaults are the fixed shape
+  // the workloads had before it.
+  std::size_t frame_size = 0;    ///< frame size of the pool; 0: the page size
+  std::string policy = "clock";  ///< the eviction policy every pool starts with
+  bool policy_swaps = false;     ///< the chaos thread swaps the policy of the live pool
+  bool resize = false;           ///< the chaos thread resizes the live pool (where the workload allows)
+  bool bg_writer = false;        ///< every pool runs the background writer
+  int max_open_fd = 0;           ///< pool_options::max_open_fd (0: no bound; a workload may set its own)
+  int max_write = 0;             ///< pool_options::max_write (0: no bound)
+  bool checksums = false;        ///< files of a checksummed type (CRC32C trailer: register_checksum)
 
+  /// The pool's frame size.
+  [[nodiscard]] std::size_t frame_bytes() const noexcept { return frame_size ? frame_size : page_size; }
+  /// The bytes of a page the stamps cover: all but the last word when the
+  /// checksum trailer owns the last four bytes.
+  [[nodiscard]] std::size_t stamp_bytes() const noexcept { return page_size - (checksums ? 8 : 0); }
   /// The command line that runs `workload` for `seconds` with this configuration.
   [[nodiscard]] std::string command_line(std::string_view workload_name, double secs) const;
 };
+
+/// The file type of every data file when checksums are on.
+inline constexpr int checksum_ftype = 1;
 
 /// An error_code as "category:value (message)".
 std::string describe(const std::error_code& ec);
@@ -89,6 +107,8 @@ struct thread_tally {
   std::uint64_t writes = 0;     // versions committed
   std::uint64_t in_flight = 0;  // reads checked while a writer was at the page (per-word check)
   std::uint64_t enomem = 0;     // gets that failed with ENOMEM where that was allowed
+  std::uint64_t swaps = 0;      // policy swaps by the chaos thread
+  std::uint64_t resizes = 0;    // resizes by the chaos thread
   thread_tally& operator+=(const thread_tally& o) noexcept;
 };
 
@@ -115,6 +135,12 @@ struct run_context {
   failure_log log;
   clock_type::time_point start;
   std::vector<std::unique_ptr<heartbeat>> beats;
+  /// The workload's pool while its team runs (make_pool sets it, finish
+  /// clears it): what the chaos thread (chaos.hpp) swaps and resizes.
+  pool* live = nullptr;
+  /// The frames the workload gave its pool: the chaos thread resizes between
+  /// this and pool::max_frames.
+  std::size_t live_frames = 0;
 
   /// The end of the timed part.
   [[nodiscard]] clock_type::time_point deadline() const noexcept;
@@ -125,6 +151,12 @@ struct run_context {
   }
   /// Prints the workload's header line (sizes and the replay command).
   void announce(const std::string& shape) const;
+  /// The chaos thread may resize this workload's pool: not where the
+  /// workload resizes it itself or checks its size (resize, sync-race,
+  /// all-pinned).
+  [[nodiscard]] bool chaos_may_resize() const noexcept {
+    return cfg.resize && name != "resize" && name != "sync-race" && name != "all-pinned";
+  }
 };
 
 /// The state of one worker thread.
@@ -144,8 +176,9 @@ struct worker {
   void fail(const std::string& m) { ctx.log.fail(msg() << "thread " << tid << ": " << m); }
 };
 
-/// Runs fn(worker&) on `threads` threads, joins them, and returns the summed
-/// tallies. A watchdog reports what each thread was doing and aborts if the
+/// Runs fn(worker&) on `threads` threads, and the chaos thread beside them
+/// where the configuration asks for one (chaos.hpp), joins them, and returns
+/// the summed tallies. A watchdog reports what each thread was doing and aborts if the
 /// team is still running long after the workload's deadline (a hang).
 thread_tally run_team(run_context& ctx, std::size_t threads, const std::function<void(worker&)>& fn);
 
@@ -162,9 +195,12 @@ class zipf {
   std::vector<pgno_t> perm_;
 };
 
-/// A pool with `frames` frames of cfg.page_size bytes in cfg.regions regions,
-/// and a long alloc_timeout (ENOMEM only when every frame really is pinned);
-/// the caller may change the options first.
+/// A pool with `frames` frames of cfg.frame_bytes() bytes in cfg.regions
+/// regions, and a long alloc_timeout (ENOMEM only when every frame really is
+/// pinned), with the policy, background writer, max_open_fd, max_write and
+/// (where the chaos thread resizes) cache_max_bytes the configuration asks
+/// for; the caller may change the options first. make_pool also registers the
+/// checksum type when the configuration has checksums.
 pool_options pool_options_for(const run_context& ctx, std::size_t frames);
 std::unique_ptr<pool> make_pool(run_context& ctx, const pool_options& o);
 
@@ -189,6 +225,12 @@ std::vector<std::unique_ptr<data_file>> make_files(run_context& ctx, std::size_t
 void finish(run_context& ctx, std::unique_ptr<pool>& p, std::vector<std::unique_ptr<file>>& handles,
             const std::vector<std::unique_ptr<data_file>>& files, thread_tally& total,
             bool exact_get_stats);
+
+/// Stamps the CRC32C trailer of a page buffer (little-endian, over all but
+/// its last 4 bytes), as the pool's checksum page-out does.
+void stamp_trailer(std::uint64_t* words, std::size_t page_size) noexcept;
+/// The trailer matches the page, or the page is all zeros (a hole).
+bool trailer_ok(const std::uint64_t* words, std::size_t page_size) noexcept;
 
 /// Reads page `pgno` of the file open as `fd` with pread into `out` (zeros
 /// past the end of the file); false on an I/O error.

@@ -42,7 +42,7 @@ op_status get_failed(worker& w, const std::error_code& ec, const char* what, con
 bool check_read(worker& w, const void* page, const data_file& df, pgno_t pgno, std::uint64_t floor,
                 const char* what) {
   ++w.tally.checks;
-  const pinned_check c = check_pinned(page, w.ctx.cfg.page_size, df, pgno, floor);
+  const pinned_check c = check_pinned(page, w.ctx.cfg.stamp_bytes(), df, pgno, floor);
   switch (c.result) {
     case pinned_check::kind::exact:
       return true;
@@ -124,7 +124,7 @@ op_status write_page(worker& w, file& f, const data_file& df, pgno_t pgno, get_f
   if (c + 1 >= max_version) return op_status::ok;  // 4 billion writes of one page: stop writing it
   const std::uint64_t next = c + 1;
   const unsigned style = static_cast<unsigned>(w.below(5));
-  const std::size_t ps = w.ctx.cfg.page_size;
+  const std::size_t ps = w.ctx.cfg.stamp_bytes();
 
   // The check before writing is exact: the mutex keeps other writers out.
   auto check_and_stamp = [&](void* page) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "swarm.hpp"
 
 namespace {
 
@@ -79,9 +80,12 @@ int run(const config& cfg) {
     run_context ctx(cfg, w->name, share, dir);
     workload_result r = w->run(ctx);
     const double took = std::chrono::duration<double>(clock_type::now() - ctx.start).count();
-    std::printf("%s: ops %llu, checks %llu, errors %llu | %s | %.2f s\n", w->name,
+    std::string chaos;
+    if (r.total.swaps + r.total.resizes != 0)
+      chaos = msg() << " | chaos: " << r.total.swaps << " policy swaps, " << r.total.resizes << " resizes";
+    std::printf("%s: ops %llu, checks %llu, errors %llu | %s%s | %.2f s\n", w->name,
                 static_cast<unsigned long long>(r.total.ops), static_cast<unsigned long long>(r.total.checks),
-                static_cast<unsigned long long>(ctx.log.count()), r.detail.c_str(), took);
+                static_cast<unsigned long long>(ctx.log.count()), r.detail.c_str(), chaos.c_str(), took);
     std::fflush(stdout);
     all += r.total;
     errors += ctx.log.count();
@@ -94,6 +98,27 @@ int run(const config& cfg) {
   for (const auto& line : failed) std::printf("replay: %s\n", line.c_str());
   std::fflush(stdout);
   return errors == 0 ? 0 : 1;
+}
+
+/// --swarm N: seeds seed, seed + 1, ..., each with the configuration it
+/// draws (swarm.hpp), each for --seconds. Ends with one line counting the
+/// configurations that failed, and the replay line of each.
+int run_swarm(const config& base, std::uint64_t count) {
+  std::vector<std::string> failed;
+  const auto start = clock_type::now();
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const config c = draw_config(base.seed + i, base);
+    std::printf("## swarm %llu/%llu\n", static_cast<unsigned long long>(i + 1),
+                static_cast<unsigned long long>(count));
+    if (run(c) != 0) failed.push_back(c.command_line(c.workload, c.seconds));
+  }
+  const double took = std::chrono::duration<double>(clock_type::now() - start).count();
+  std::printf("swarm: %llu configurations from seed %llu, %zu failed, %.1f s: %s\n",
+              static_cast<unsigned long long>(count), static_cast<unsigned long long>(base.seed),
+              failed.size(), took, failed.empty() ? "PASS" : "FAIL");
+  for (const auto& line : failed) std::printf("swarm replay: %s\n", line.c_str());
+  std::fflush(stdout);
+  return failed.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -132,6 +157,35 @@ int main(int argc, char** argv) {
                  "all-pinned: the longest a get may take to fail with ENOMEM")
       ->check(CLI::Range(1u, 600000u))
       ->capture_default_str();
+  app.add_option("--frame-size", cfg.frame_size, "frame size of the pool (at least the page size; 0: the page size)")
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            const unsigned long v = std::strtoul(s.c_str(), nullptr, 10);
+            if (v != 0 && (v < 512 || v > 65536 || (v & (v - 1)) != 0))
+              return "not 0 or a power of two from 512 to 65536: " + s;
+            return {};
+          },
+          "POW2", "power of two"))
+      ->capture_default_str();
+  app.add_option("--policy", cfg.policy, "eviction policy every pool starts with")
+      ->check(CLI::IsMember({"clock", "lru", "fifo", "sieve", "s3fifo", "arc"}))
+      ->capture_default_str();
+  app.add_flag("--policy-swaps", cfg.policy_swaps, "a chaos thread swaps the live pool's policy at random");
+  app.add_flag("--resize", cfg.resize,
+               "a chaos thread resizes the live pool (skew, small-cache and churn; resize has its own)");
+  app.add_flag("--background-writer", cfg.bg_writer, "every pool runs the background writer");
+  app.add_option("--max-open-fd", cfg.max_open_fd, "pool_options::max_open_fd (0: no bound)")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--max-write", cfg.max_write, "pool_options::max_write (0: no bound)")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
+  app.add_flag("--checksums", cfg.checksums, "data files of a type with CRC32C page checksums (trailer)");
+  std::uint64_t swarm = 0;
+  app.add_option("--swarm", swarm,
+                 "run N seeds from --seed, each drawing its whole configuration (all options but --seconds), "
+                 "each for --seconds")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -139,5 +193,11 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   if (seed->count() == 0) cfg.seed = std::random_device{}();
+  if (cfg.frame_size != 0 && cfg.frame_size < cfg.page_size) {
+    std::fprintf(stderr, "pagepool-stress: --frame-size %zu is smaller than --page-size %zu\n", cfg.frame_size,
+                 cfg.page_size);
+    return 2;
+  }
+  if (swarm != 0) return run_swarm(cfg, swarm);
   return run(cfg);
 }

@@ -214,6 +214,28 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
       registry_latch.unlock();
       return err(ENOMEM);  // BDB: the maximum number of open files was reached
     }
+    // The file's size is read again now that no state of it exists (the
+    // latch is held): the size read above, before the latch, may predate
+    // pages that another state of this file wrote out before it was freed
+    // meanwhile, and a page count taken from it would make those pages
+    // "past the end" and let a get with create make them again as zeros,
+    // over the written ones. With no state left, no write of the pool to
+    // this file is in flight (a state is freed only with no frame and no
+    // sync on it), so this size is exact.
+    if (path && !nofile) {
+      io_file_info now;
+      if (const int rc = io_->fstat(fd.fd, now); rc != 0) {
+        registry_latch.unlock();
+        return err(-rc);
+      }
+      const auto size_now = static_cast<std::size_t>(now.size);
+      if (size_now / page_size >= no_frame) {
+        registry_latch.unlock();
+        return err(EINVAL);
+      }
+      fsize = size_now;
+      npages = static_cast<std::uint32_t>(size_now / page_size);
+    }
     file_shared& fs = files_[slot];
     fs.page_size = static_cast<std::uint32_t>(page_size);
     fs.id = id;

@@ -429,10 +429,10 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
     }
     b.latch.unlock_shared();
 
-    // Miss.
-    const std::uint32_t n = fs.npages.load(std::memory_order_relaxed);
-    const bool exists = p < n;
-    if (!exists) {
+    // Miss. A page past the end without create fails before any frame is
+    // taken (a get that raced with the create of that page is ordered
+    // before it).
+    if (p >= fs.npages.load(std::memory_order_relaxed)) {
       if (!create) return errc::page_not_found;
       if (h.rdonly) return err(EINVAL);
       const std::uint64_t maxp = fs.maxpages.load(std::memory_order_relaxed);
@@ -445,6 +445,15 @@ std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags fla
       continue;
     }
     policy_inserted(rt.region, f, policy::page_key::of(slot, p));
+    // Whether the page exists is decided only now that our loading frame
+    // holds its place in the table: while this thread looked for a frame
+    // (evicting, writing a dirty victim), another could create the page
+    // past the end, write it, and see it evicted to the file; taken before
+    // the insert, `exists` would then be stale, and the page made again as
+    // zeros over the written one (a committed write lost). The insert's
+    // bucket latch orders us after that eviction's unlink, which came after
+    // the creator's npages update, so this load sees the page counted.
+    const bool exists = p < fs.npages.load(std::memory_order_relaxed);
 
     bool created = false;
     if (auto ec = load_page(h, rt.region, f, p, exists, create, false, created)) {

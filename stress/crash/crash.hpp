@@ -80,6 +80,9 @@ struct shape {
   unsigned background_period_ms = 5;
   unsigned max_write = 0;  // pool_options::max_write (0: off)
   unsigned max_write_sleep_us = 0;
+  /// Most pause between two resizes of the live pool (between `frames` and
+  /// twice that) by a resizer thread; 0: no resizer.
+  unsigned resize_pause_us = 0;
   bool resume = false;  // the files hold the previous child's pages
   std::uint64_t seed = 1;
   std::string dir;  // holds data0.db, data1.db

@@ -277,6 +277,19 @@ void syncer_loop(child_state& c, unsigned id) {
   }
 }
 
+/// Resizes the pool between the shape's frames (what the child's pins need
+/// and more) and twice that, until the kill: a kill may land in the middle of
+/// a grow or a shrink that is writing dirty pages past the new size.
+void resizer_loop(child_state& c) {
+  std::mt19937_64 rng(c.s.seed ^ 0x5E512Eull);
+  const std::size_t lo = c.s.frames, hi = c.p->max_frames();
+  for (;;) {
+    const std::size_t n = lo + rng() % (hi - lo + 1);
+    if (auto ec = c.p->resize(n)) c.fail("resize(" + std::to_string(n) + "): " + describe(ec));
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % (c.s.resize_pause_us + 1)));
+  }
+}
+
 }  // namespace
 
 int run_child(const shape& s) {
@@ -290,6 +303,7 @@ int run_child(const shape& s) {
   o.alloc_timeout = std::chrono::milliseconds(2000);
   o.max_write = static_cast<int>(s.max_write);
   o.max_write_sleep = std::chrono::microseconds(s.max_write_sleep_us);
+  if (s.resize_pause_us != 0) o.cache_max_bytes = 2 * s.frames * s.page_size;
   if (auto ec = pool::create(o, c.p)) c.fail("pool::create: " + describe(ec));
   if (s.background_percent != 0)
     if (auto ec = c.p->start_background_writer(static_cast<int>(s.background_percent),
@@ -336,6 +350,7 @@ int run_child(const shape& s) {
   std::vector<std::thread> team;
   for (unsigned t = 0; t < s.writers; ++t) team.emplace_back(writer_loop, std::ref(c), t);
   for (unsigned t = 0; t < s.syncers; ++t) team.emplace_back(syncer_loop, std::ref(c), t);
+  if (s.resize_pause_us != 0) team.emplace_back(resizer_loop, std::ref(c));
   std::this_thread::sleep_for(max_life);
   c.fail("not killed within " + std::to_string(max_life.count()) + " s");
 }

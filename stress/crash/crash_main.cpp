@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   child->add_option("--background-period-ms", s.background_period_ms)->required();
   child->add_option("--max-write", s.max_write)->required();
   child->add_option("--max-write-sleep-us", s.max_write_sleep_us)->required();
+  child->add_option("--resize-pause-us", s.resize_pause_us)->required();
   child->add_option("--resume", s.resume)->required();
   child->add_option("--seed", s.seed)->required();
   child->add_option("--dir", s.dir)->required();

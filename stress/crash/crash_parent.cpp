@@ -119,7 +119,7 @@ std::pair<shape, kill_plan> pick(std::mt19937_64& rng, const parent_options& o, 
   s.seed = rng();
   s.writers = 1 + below(6);
   s.syncers = 1 + (below(4) == 0 ? 1u : 0u);
-  s.regions = 1 + below(4);
+  s.regions = 1 + below(8);
   unsigned max_shift = 0;
   while ((std::size_t{512} << (max_shift + 1)) <= o.max_page_size) ++max_shift;
   s.page_size = std::size_t{512} << below(max_shift + 1);
@@ -156,6 +156,9 @@ std::pair<shape, kill_plan> pick(std::mt19937_64& rng, const parent_options& o, 
     s.max_write = 4 + below(29);
     s.max_write_sleep_us = 50 + below(451);
   }
+  // A resizer thread in a third of the children: kills land in the middle of
+  // grows and shrinks, with pinned and dirty pages past the new size.
+  if (below(3) == 0) s.resize_pause_us = std::array<unsigned, 3>{200, 2000, 20000}[below(3)];
 
   kill_plan k;
   const unsigned r = below(10);
@@ -419,6 +422,8 @@ std::vector<std::string> shape::child_args() const {
           n(max_write),
           "--max-write-sleep-us",
           n(max_write_sleep_us),
+          "--resize-pause-us",
+          n(resize_pause_us),
           "--resume",
           resume ? "1" : "0",
           "--seed",
@@ -438,6 +443,7 @@ std::string shape::describe() const {
     os << ", background writer " << background_percent << "% every " << background_period_ms
        << " ms";
   if (max_write != 0) os << ", max_write " << max_write << "/" << max_write_sleep_us << " us";
+  if (resize_pause_us != 0) os << ", resized every " << resize_pause_us << " us at most";
   if (resume) os << ", resumed";
   return os.str();
 }

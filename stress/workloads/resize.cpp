@@ -24,7 +24,7 @@ workload_result run_resize(run_context& ctx) {
   const std::size_t min_frames = ctx.min_frames();
   const std::size_t frames0 = std::max(cfg.cache_pages, min_frames);
   pool_options o = pool_options_for(ctx, frames0);
-  o.cache_max_bytes = 2 * frames0 * cfg.page_size;
+  o.cache_max_bytes = 2 * frames0 * cfg.frame_bytes();
   ctx.announce(msg() << "1 file of " << pages << " pages, " << frames0 << " frames resized between " << min_frames
                      << " and max_frames (cache_max_bytes " << o.cache_max_bytes << "), 40% writes");
 
@@ -33,9 +33,9 @@ workload_result run_resize(run_context& ctx) {
   std::unique_ptr<pool> p = make_pool(ctx, o);
   if (!p || files.empty()) return r;
   const std::size_t max_frames = p->max_frames();
-  if (max_frames < frames0 || max_frames * cfg.page_size > o.cache_max_bytes) {
+  if (max_frames < frames0 || max_frames * cfg.frame_bytes() > o.cache_max_bytes) {
     ctx.log.fail(msg() << "max_frames() is " << max_frames << " for " << frames0 << " frames and cache_max_bytes "
-                       << o.cache_max_bytes << " (frames of " << cfg.page_size << " bytes)");
+                       << o.cache_max_bytes << " (frames of " << cfg.frame_bytes() << " bytes)");
     return r;
   }
   std::vector<std::unique_ptr<file>> handles;

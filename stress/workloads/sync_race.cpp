@@ -89,7 +89,7 @@ workload_result run_sync_race(run_context& ctx) {
           w.fail(msg() << "pread of file " << s.file << " page " << s.pgno << " failed");
           return;
         }
-        scan = scan_buffer(w.buf.data(), cfg.page_size, df.file_no(), s.pgno);
+        scan = scan_buffer(w.buf.data(), cfg.stamp_bytes(), df.file_no(), s.pgno);
         if (scan.whole) break;
         std::this_thread::yield();
       }

@@ -8,7 +8,8 @@
 // numbers, puts and sets with random flags and priorities, puts of foreign
 // pointers (another handle's page, a stack buffer, a pointer into the middle
 // of a pinned page, a page already put), syncs, trickles, closes with pages
-// pinned, handle destruction, pool close and a new pool on the same files.
+// pinned, handle destruction, pool close and a new pool on the same files,
+// and resizes of the live pool (op_resize says which are exact).
 // Every page got to write is stamped (its bytes filled from a serial number,
 // the file and the page number), and every get compares the page it returns
 // with the model's (the content oracle). A result the model did not allow
@@ -446,6 +447,7 @@ class driver {
   void op_pool_close();
   void op_pool_new();
   void op_set_policy();
+  void op_resize();
   void stamp(int k, std::uintptr_t addr);
   void observe_open(int k);
 };
@@ -502,6 +504,7 @@ void driver::run() {
       case 19:
         if (w0().closed) op_pool_new();
         else if (k == 3) op_set_policy();
+        else if (k == 2) op_resize();
         else op_put(k, false, 0);
         break;
     }
@@ -1469,6 +1472,46 @@ void driver::op_set_policy() {
     if (v < 0 || v >= pagepool::policy_kind_count || w.closed) return ec == E(EINVAL);
     return !ec;
   });
+}
+
+void driver::op_resize() {
+  // Sizes in range and out of it. A shrink is made only while no world has
+  // a page that holds its frame (pinned, or of an in-memory file): then every
+  // frame past the new size is drained at once (dirty pages written) and the
+  // ENOMEM rule stays exact. A shrink with held pages leaves them past the
+  // size until their put, in frames whose place no model without the frame
+  // indices could predict; the stress swarm and the crash harness cover it.
+  const std::size_t maxf = pool_->max_frames();
+  const int sel = r_.u8() % 8;
+  std::size_t n;
+  switch (sel) {
+    case 0: n = 0; break;                        // fewer frames than regions: EINVAL
+    case 1: n = maxf + 1; break;                 // past the maximum: EINVAL
+    case 2: n = maxf; break;
+    case 3: n = nframes_ + 1; break;
+    case 4: n = nframes_ > 1 ? nframes_ - 1 : 1; break;
+    default: n = 1 + r_.u8() % maxf; break;
+  }
+  const bool in_range = n >= 1 && n <= maxf;
+  if (in_range && n < nframes_) {
+    for (const world& w : worlds_)
+      if (w.closed || w.locked() != 0) return;  // not exact: no call
+  }
+  const auto ec = pool_->resize(n);
+  call("resize", -1, static_cast<long long>(n), static_cast<long long>(nframes_), 0, ec);
+  each("resize", [&](world& w) {
+    if (!in_range || w.closed) return ec == E(EINVAL);
+    if (ec) return false;
+    // A shrink evicts pages past the new size, dirty ones written first.
+    if (n < nframes_) w.may_evict();
+    return true;
+  });
+  if (!ec) {
+    nframes_ = n;
+    if (pool_->frames() != n) diverge("pool::frames() does not follow resize");
+  } else if (pool_->frames() != nframes_) {
+    diverge("a resize that failed changed pool::frames()");
+  }
 }
 
 void empty_dir() {

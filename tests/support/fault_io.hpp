@@ -17,6 +17,11 @@
 // (the write-ahead rule) at the moment of the write. It runs without the
 // wrapper's mutex held and must be thread-safe.
 //
+// The fstat hook runs after every fstat that reached the inner backend, with
+// the file's path, without the mutex held: a test stops a thread there to
+// make a race with what the pool does after reading a file's size
+// deterministic.
+//
 // Not a mappable() backend: every read goes through pread, where faults land.
 #pragma once
 
@@ -87,6 +92,11 @@ class fault_io final : public io_backend {
   void set_write_hook(write_hook h) {
     std::lock_guard g(mu_);
     hook_ = std::make_shared<write_hook>(std::move(h));
+  }
+  using fstat_hook = std::function<void(const std::string& path)>;
+  void set_fstat_hook(fstat_hook h) {
+    std::lock_guard g(mu_);
+    fstat_hook_ = std::make_shared<fstat_hook>(std::move(h));
   }
 
   // --- observation
@@ -191,8 +201,13 @@ class fault_io final : public io_backend {
     const std::string path = path_of(fd);
     const decision d = decide(io_op::fstat, path);
     const int r = d.fail ? -d.err : inner_->fstat(fd, out);
-    std::lock_guard g(mu_);
-    record({io_op::fstat, path, fd, 0, 0, r});
+    std::shared_ptr<fstat_hook> hook;
+    {
+      std::lock_guard g(mu_);
+      record({io_op::fstat, path, fd, 0, 0, r});
+      hook = fstat_hook_;
+    }
+    if (hook && !d.fail) (*hook)(path);
     return r;
   }
   int ftruncate(int fd, std::uint64_t len) noexcept override {
@@ -272,6 +287,7 @@ class fault_io final : public io_backend {
   std::vector<event> log_;
   bool logging_ = true;
   std::shared_ptr<write_hook> hook_;
+  std::shared_ptr<fstat_hook> fstat_hook_;
 };
 
 }  // namespace pagepool::test
