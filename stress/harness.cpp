@@ -84,6 +84,7 @@ thread_tally& thread_tally::operator+=(const thread_tally& o) noexcept {
   enomem += o.enomem;
   swaps += o.swaps;
   resizes += o.resizes;
+  starved += o.starved;
   return *this;
 }
 
@@ -215,6 +216,7 @@ std::unique_ptr<pool> make_pool(run_context& ctx, const pool_options& o) {
   if (ctx.live == nullptr) {  // the workload's pool (the fresh pools of finish come later)
     ctx.live = p.get();
     ctx.live_frames = o.cache_frames;
+    ctx.alloc_timeout = o.alloc_timeout;
   }
   return p;
 }

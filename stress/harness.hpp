@@ -109,6 +109,7 @@ struct thread_tally {
   std::uint64_t enomem = 0;     // gets that failed with ENOMEM where that was allowed
   std::uint64_t swaps = 0;      // policy swaps by the chaos thread
   std::uint64_t resizes = 0;    // resizes by the chaos thread
+  std::uint64_t starved = 0;    // gets that reached alloc_timeout with ENOMEM and were tried once more
   thread_tally& operator+=(const thread_tally& o) noexcept;
 };
 
@@ -141,6 +142,9 @@ struct run_context {
   /// The frames the workload gave its pool: the chaos thread resizes between
   /// this and pool::max_frames.
   std::size_t live_frames = 0;
+  /// The workload pool's alloc_timeout (page_ops.cpp: an ENOMEM before it is
+  /// always a failure).
+  std::chrono::milliseconds alloc_timeout{0};
 
   /// The end of the timed part.
   [[nodiscard]] clock_type::time_point deadline() const noexcept;

@@ -37,6 +37,25 @@ op_status get_failed(worker& w, const std::error_code& ec, const char* what, con
   return op_status::failed;
 }
 
+/// Runs a get (the callable); when it fails with ENOMEM where ENOMEM is not
+/// allowed, looks at how long it took. A pool returns ENOMEM only when every
+/// frame stays pinned until its alloc_timeout, which traffic that holds two
+/// pins a thread cannot cause; but a thread that the scheduler starves for
+/// longer than the alloc_timeout (a swarm run beside a build on two cores)
+/// reaches the deadline too. So an ENOMEM that came before the deadline is
+/// always a failure, and one that came after it gets one retry, counted
+/// (thread_tally::starved): a pool that really found nothing fails again.
+template <class Get>
+std::error_code get_once_more_if_starved(worker& w, bool enomem_ok, Get&& get) {
+  const auto t0 = clock_type::now();
+  std::error_code ec = get();
+  if (enomem_ok || ec != std::errc::not_enough_memory) return ec;
+  if (clock_type::now() - t0 < w.ctx.alloc_timeout) return ec;
+  ++w.tally.starved;
+  ++w.tally.ops;
+  return get();
+}
+
 }  // namespace
 
 bool check_read(worker& w, const void* page, const data_file& df, pgno_t pgno, std::uint64_t floor,
@@ -67,7 +86,8 @@ op_status read_page(worker& w, file& f, const data_file& df, pgno_t pgno, get_fl
   if (style < 25) {  // page_handle, put by its destructor
     pgno_t n = pgno;
     page_handle h;
-    if (auto ec = f.get(n, extra, h)) return get_failed(w, ec, "read get (page_handle)", df, pgno, enomem_ok);
+    if (auto ec = get_once_more_if_starved(w, enomem_ok, [&] { return f.get(n, extra, h); }))
+      return get_failed(w, ec, "read get (page_handle)", df, pgno, enomem_ok);
     ++w.tally.gets;
     if (h.pgno() != pgno || h.bytes().size() != w.ctx.cfg.page_size)
       w.fail(msg() << "page_handle for file " << df.file_no() << " page " << pgno << " says page "
@@ -85,7 +105,8 @@ op_status read_page(worker& w, file& f, const data_file& df, pgno_t pgno, get_fl
   const get_flags gf = style >= 60 && style < 75 ? extra | get_flags::dirty : extra;
   pgno_t n = pgno;
   void* page = nullptr;
-  if (auto ec = f.get(&n, gf, &page)) return get_failed(w, ec, "read get", df, pgno, enomem_ok);
+  if (auto ec = get_once_more_if_starved(w, enomem_ok, [&] { return f.get(&n, gf, &page); }))
+    return get_failed(w, ec, "read get", df, pgno, enomem_ok);
   ++w.tally.gets;
   if (n != pgno) w.fail(msg() << "get of page " << pgno << " changed *pgno to " << n);
   check_read(w, page, df, pgno, floor, "read");
@@ -149,7 +170,8 @@ op_status write_page(worker& w, file& f, const data_file& df, pgno_t pgno, get_f
     pgno_t n = pgno;
     page_handle h;
     const get_flags gf = style == 3 ? extra : extra | get_flags::dirty;
-    if (auto ec = f.get(n, gf, h)) return get_failed(w, ec, "write get (page_handle)", df, pgno, enomem_ok);
+    if (auto ec = get_once_more_if_starved(w, enomem_ok, [&] { return f.get(n, gf, h); }))
+      return get_failed(w, ec, "write get (page_handle)", df, pgno, enomem_ok);
     ++w.tally.gets;
     stamped = check_and_stamp(h.data());
     w.hb.at("write: put", where(df, pgno));
@@ -162,7 +184,8 @@ op_status write_page(worker& w, file& f, const data_file& df, pgno_t pgno, get_f
                                       : extra;
     pgno_t n = pgno;
     void* page = nullptr;
-    if (auto ec = f.get(&n, gf, &page)) return get_failed(w, ec, "write get", df, pgno, enomem_ok);
+    if (auto ec = get_once_more_if_starved(w, enomem_ok, [&] { return f.get(&n, gf, &page); }))
+      return get_failed(w, ec, "write get", df, pgno, enomem_ok);
     ++w.tally.gets;
     stamped = check_and_stamp(page);
     w.hb.at("write: put", where(df, pgno));

@@ -83,6 +83,8 @@ int run(const config& cfg) {
     std::string chaos;
     if (r.total.swaps + r.total.resizes != 0)
       chaos = msg() << " | chaos: " << r.total.swaps << " policy swaps, " << r.total.resizes << " resizes";
+    if (r.total.starved != 0)
+      chaos += msg() << " | " << r.total.starved << " gets starved past alloc_timeout, tried once more";
     std::printf("%s: ops %llu, checks %llu, errors %llu | %s%s | %.2f s\n", w->name,
                 static_cast<unsigned long long>(r.total.ops), static_cast<unsigned long long>(r.total.checks),
                 static_cast<unsigned long long>(ctx.log.count()), r.detail.c_str(), chaos.c_str(), took);

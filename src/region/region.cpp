@@ -48,11 +48,15 @@ region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_s
   frames_ = reinterpret_cast<frame*>(base_ + frames_off);
   pages_ = base_ + pages_off;
   for (std::uint32_t b = 0; b < nbuckets; ++b) new (&buckets_[b]) bucket();
-  // Every frame starts free; the free list is in index order.
-  for (std::uint32_t i = 0; i < nframes; ++i) {
-    new (&frames_[i]) frame();
+  // Every frame header the region may ever use is constructed now, before
+  // any other thread can reach the region: a latch-free chain walk may follow
+  // a stale link to any index below the cap (links are hints, checked against
+  // the state word), and a header constructed later, by grow, would be a
+  // plain write racing that walk's atomic loads. 24 bytes a frame.
+  for (std::uint32_t i = 0; i < cap; ++i) new (&frames_[i]) frame();
+  // The frames in service start free; the free list is in index order.
+  for (std::uint32_t i = 0; i < nframes; ++i)
     frames_[i].next.store(i + 1 < nframes ? i + 1 : no_frame, std::memory_order_relaxed);
-  }
   h->free_head = nframes ? 0 : no_frame;
   h->limit.store(nframes, std::memory_order_relaxed);
   h->high.store(nframes, std::memory_order_relaxed);
@@ -170,8 +174,7 @@ void region::grow(std::uint32_t n) noexcept {
   for (std::uint32_t i = limit; i < n; ++i) {
     frame& fr = frames_[i];
     if (i >= high) {
-      new (&fr) frame();
-      high = i + 1;
+      high = i + 1;  // never used: still as the constructor left it (free)
     } else {
       // relaxed: retired frames are only touched under this latch; a frame
       // still holding a page (pinned through the shrink) simply serves again.
@@ -186,8 +189,9 @@ void region::grow(std::uint32_t n) noexcept {
     h.free_head = i;
   }
   // release (RG1): pairs with nframes() / scan_end() [acquire]: a thread that
-  // sees the new bound also sees the frames constructed above (the CLOCK
-  // hand and the scans read frames below the bound without this latch).
+  // sees the new bound also sees the frames put in service above, revived
+  // and listed (the CLOCK hand and the scans read frames below the bound
+  // without this latch).
   h.high.store(high, std::memory_order_release);
   h.limit.store(std::max(limit, n), std::memory_order_release);
   h.free_latch.unlock();

@@ -20,7 +20,8 @@
 //                   yet evicted): counted in `excess` until drained.
 //
 //   grow:   limit up; retired frames below the new limit join the free list,
-//           never-used ones are constructed and join it.
+//           and so do never-used ones (every header up to the cap is
+//           constructed with the region, before any thread can walk it).
 //   shrink: limit down; the free list drops indices >= limit; drain_excess
 //           evicts (writing dirty pages) every unpinned frame past the limit
 //           and retires it. push_free of a frame past the limit retires it.
@@ -81,11 +82,12 @@ struct region_header {
   std::uint64_t buckets_off = 0, frames_off = 0, pages_off = 0, total_size = 0;
   // limit and high change under free_latch; readers outside it (the hand,
   // scans) use them as bounds only, loaded with acquire against grow's
-  // release (RG1), so every frame below them is constructed; a stale limit at
+  // release (RG1), so every frame below them is as grow put it in service
+  // (every header is constructed with the region); a stale limit at
   // worst sends the hand to a frame past the new limit, which it then drains
   // instead of reusing.
   alignas(cache_line) std::atomic<std::uint32_t> limit{0};  // frames in service
-  std::atomic<std::uint32_t> high{0};    // frames ever constructed (scan bound)
+  std::atomic<std::uint32_t> high{0};    // frames ever in service (scan bound)
   std::atomic<std::uint32_t> excess{0};  // frames past limit still holding a page (a hint)
   std::atomic<bool> draining{false};     // one drain_excess at a time (try-lock)
   alignas(cache_line) bucket_latch free_latch;             // guards the free list
@@ -111,7 +113,7 @@ class region {
   const region_header& hdr() const noexcept { return *reinterpret_cast<const region_header*>(base_); }
   /// Frames in service (the CLOCK hand's range).
   /// acquire (both): pairs with grow's stores (RG1), so every frame below the
-  /// bound read is constructed (a plain load on x86).
+  /// bound read is as grow put it in service (a plain load on x86).
   std::uint32_t nframes() const noexcept { return hdr().limit.load(std::memory_order_acquire); }
   /// Every frame that may hold a page is below this (scans use it).
   std::uint32_t scan_end() const noexcept { return hdr().high.load(std::memory_order_acquire); }

@@ -23,6 +23,32 @@ TEST(Region, LayoutIsExactAndPagesAreAligned) {
   EXPECT_EQ(r.frame_of(&local), no_frame);
 }
 
+// Regression (stress swarm under ThreadSanitizer, seed 1005: resize, one
+// region): grow constructed the headers of never-used frames, a plain write
+// that raced a latch-free chain walk following a stale link to that index.
+// Every header below the cap must be constructed with the region, and grow
+// must leave a never-used header as it is.
+TEST(Region, EveryFrameHeaderUpToTheCapIsConstructedWithTheRegion) {
+  region r(0, 4, 4096, 64);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.nframes(), 4u);
+  for (std::uint32_t i = 4; i < r.cap(); ++i) {
+    // A zero-filled, never-constructed header would read next == 0.
+    EXPECT_EQ(r.frame_at(i).next.load(std::memory_order_relaxed), no_frame) << "frame " << i;
+    EXPECT_EQ(r.frame_at(i).state.load(std::memory_order_relaxed), 0u) << "frame " << i;
+  }
+  // A reader's view of a never-used frame past the limit: its state word as
+  // constructed. A grow that put it in service changes only its free-list link.
+  r.frame_at(40).state.store(frame_state::free_of(7ull << frame_state::version_shift),
+                             std::memory_order_relaxed);
+  r.grow(48);
+  EXPECT_EQ(frame_state::version(r.frame_at(40).state.load(std::memory_order_relaxed)), 7u)
+      << "grow wrote a never-used frame's header over";
+  std::set<std::uint32_t> popped;
+  for (std::uint32_t f; (f = r.pop_free()) != no_frame;) popped.insert(f);
+  EXPECT_EQ(popped.size(), 48u);
+}
+
 TEST(Region, FreeListHandsOutEveryFrameOnceAsOwnedBlanks) {
   region r(0, 8, 512);
   std::set<std::uint32_t> got;
