@@ -12,9 +12,8 @@ bool wants_chaos(const run_context& ctx) noexcept {
   return ctx.live != nullptr && (ctx.cfg.policy_swaps || ctx.chaos_may_resize());
 }
 
-chaos_tally run_chaos(run_context& ctx, const std::atomic<std::size_t>& running) {
-  chaos_tally t;
-  if (!wants_chaos(ctx)) return t;
+thread_tally run_chaos(run_context& ctx, const std::atomic<std::size_t>& running) {
+  thread_tally t;
   pool& p = *ctx.live;
   std::mt19937_64 rng(ctx.seed ^ 0xC4A05C4A05ull);
   const std::size_t lo = ctx.live_frames;
@@ -28,6 +27,7 @@ chaos_tally run_chaos(run_context& ctx, const std::atomic<std::size_t>& running)
         return t;
       }
       ++t.swaps;
+      ++t.ops;
     }
     if (ctx.chaos_may_resize() && hi > lo && rng() % 2 == 0) {
       const std::size_t n = rng() % 4 == 0 ? lo : rng() % 4 == 0 ? hi : lo + rng() % (hi - lo + 1);
@@ -38,6 +38,7 @@ chaos_tally run_chaos(run_context& ctx, const std::atomic<std::size_t>& running)
       }
       if (p.frames() != n) ctx.log.fail(msg() << "chaos: frames() is " << p.frames() << " after resize(" << n << ")");
       ++t.resizes;
+      ++t.ops;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(200 + rng() % 2800));
   }

@@ -21,15 +21,9 @@
 
 namespace pagepool::stress {
 
-/// What the chaos thread did, for the summary line.
-struct chaos_tally {
-  std::size_t swaps = 0;
-  std::size_t resizes = 0;
-};
-
-/// Runs the chaos loop on ctx.live until `running` reaches zero. Failures go
-/// to ctx.log. Does nothing when the configuration asks for no chaos.
-chaos_tally run_chaos(run_context& ctx, const std::atomic<std::size_t>& running);
+/// Runs the chaos loop on ctx.live until `running` reaches zero, and returns
+/// what it did (ops, swaps, resizes). Failures go to ctx.log.
+thread_tally run_chaos(run_context& ctx, const std::atomic<std::size_t>& running);
 
 /// True if the configuration asks the chaos thread to do anything in ctx.
 [[nodiscard]] bool wants_chaos(const run_context& ctx) noexcept;

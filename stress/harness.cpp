@@ -127,7 +127,7 @@ thread_tally run_team(run_context& ctx, std::size_t threads, const std::function
     });
   }
   // The chaos thread, while the team runs (it ends when the team has).
-  chaos_tally chaos;
+  thread_tally chaos;
   std::thread chaos_thread;
   if (wants_chaos(ctx)) chaos_thread = std::thread([&] { chaos = run_chaos(ctx, running); });
   // The watchdog: this thread, while the team runs.
@@ -153,9 +153,7 @@ thread_tally run_team(run_context& ctx, std::size_t threads, const std::function
   if (chaos_thread.joinable()) chaos_thread.join();
   thread_tally total;
   for (const auto& t : tallies) total += t;
-  total.swaps += chaos.swaps;
-  total.resizes += chaos.resizes;
-  total.ops += chaos.swaps + chaos.resizes;
+  total += chaos;
   return total;
 }
 

@@ -102,14 +102,43 @@ int run(const config& cfg) {
   return errors == 0 ? 0 : 1;
 }
 
+/// A power of two from 512 to 65536 (or 0, where `zero_ok`).
+CLI::Validator page_size_validator(bool zero_ok) {
+  return CLI::Validator(
+      [zero_ok](std::string& s) -> std::string {
+        const unsigned long v = std::strtoul(s.c_str(), nullptr, 10);
+        if (zero_ok && v == 0) return {};
+        if (v < 512 || v > 65536 || (v & (v - 1)) != 0)
+          return std::string(zero_ok ? "not 0 or " : "not ") + "a power of two from 512 to 65536: " + s;
+        return {};
+      },
+      "POW2", "power of two");
+}
+
+/// Every policy's name, as the library spells it.
+std::vector<std::string> policy_names() {
+  std::vector<std::string> v;
+  for (int k = 0; k < pagepool::policy_kind_count; ++k)
+    v.emplace_back(pagepool::policy_name(static_cast<pagepool::policy_kind>(k)));
+  return v;
+}
+
+/// The names of the workloads (the swarm draws among them).
+std::vector<std::string> workload_names() {
+  std::vector<std::string> v;
+  for (const auto& w : workloads) v.emplace_back(w.name);
+  return v;
+}
+
 /// --swarm N: seeds seed, seed + 1, ..., each with the configuration it
 /// draws (swarm.hpp), each for --seconds. Ends with one line counting the
 /// configurations that failed, and the replay line of each.
 int run_swarm(const config& base, std::uint64_t count) {
   std::vector<std::string> failed;
+  const std::vector<std::string> names = workload_names();
   const auto start = clock_type::now();
   for (std::uint64_t i = 0; i < count; ++i) {
-    const config c = draw_config(base.seed + i, base);
+    const config c = draw_config(base.seed + i, base, names);
     std::printf("## swarm %llu/%llu\n", static_cast<unsigned long long>(i + 1),
                 static_cast<unsigned long long>(count));
     if (run(c) != 0) failed.push_back(c.command_line(c.workload, c.seconds));
@@ -140,37 +169,24 @@ int main(int argc, char** argv) {
   app.add_option("--file-pages", cfg.file_pages, "pages of data, split among a workload's files")
       ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 26))
       ->capture_default_str();
-  std::vector<std::string> names{"all"};
-  for (const auto& w : workloads) names.emplace_back(w.name);
+  std::vector<std::string> names = workload_names();
+  names.insert(names.begin(), "all");
   app.add_option("--workload", cfg.workload, "all, or one of: skew, small-cache, sync-race, churn, resize, all-pinned")
       ->check(CLI::IsMember(names))
       ->capture_default_str();
   app.add_option("--regions", cfg.regions, "regions of the pool")->check(CLI::Range(1u, 256u))->capture_default_str();
   app.add_option("--page-size", cfg.page_size, "page and frame size in bytes: a power of two from 512 to 65536")
-      ->check(CLI::Validator(
-          [](std::string& s) -> std::string {
-            const unsigned long v = std::strtoul(s.c_str(), nullptr, 10);
-            if (v < 512 || v > 65536 || (v & (v - 1)) != 0) return "not a power of two from 512 to 65536: " + s;
-            return {};
-          },
-          "POW2", "power of two"))
+      ->check(page_size_validator(false))
       ->capture_default_str();
   app.add_option("--enomem-bound-ms", cfg.enomem_bound_ms,
                  "all-pinned: the longest a get may take to fail with ENOMEM")
       ->check(CLI::Range(1u, 600000u))
       ->capture_default_str();
   app.add_option("--frame-size", cfg.frame_size, "frame size of the pool (at least the page size; 0: the page size)")
-      ->check(CLI::Validator(
-          [](std::string& s) -> std::string {
-            const unsigned long v = std::strtoul(s.c_str(), nullptr, 10);
-            if (v != 0 && (v < 512 || v > 65536 || (v & (v - 1)) != 0))
-              return "not 0 or a power of two from 512 to 65536: " + s;
-            return {};
-          },
-          "POW2", "power of two"))
+      ->check(page_size_validator(true))
       ->capture_default_str();
   app.add_option("--policy", cfg.policy, "eviction policy every pool starts with")
-      ->check(CLI::IsMember({"clock", "lru", "fifo", "sieve", "s3fifo", "arc"}))
+      ->check(CLI::IsMember(policy_names()))
       ->capture_default_str();
   app.add_flag("--policy-swaps", cfg.policy_swaps, "a chaos thread swaps the live pool's policy at random");
   app.add_flag("--resize", cfg.resize,

@@ -3,18 +3,12 @@
 #include "swarm.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <random>
-#include <string_view>
 
 namespace pagepool::stress {
 
 namespace {
-
-constexpr std::array<std::string_view, 6> workload_names{"skew",   "small-cache", "sync-race",
-                                                         "churn",  "resize",      "all-pinned"};
-constexpr std::array<std::string_view, 6> policy_names{"clock", "lru", "fifo", "sieve", "s3fifo", "arc"};
 
 /// A value in [lo, hi], log-uniform: small and large sizes equally often.
 std::size_t log_uniform(std::mt19937_64& rng, std::size_t lo, std::size_t hi) {
@@ -25,7 +19,7 @@ std::size_t log_uniform(std::mt19937_64& rng, std::size_t lo, std::size_t hi) {
 
 }  // namespace
 
-config draw_config(std::uint64_t seed, const config& base) {
+config draw_config(std::uint64_t seed, const config& base, const std::vector<std::string>& workloads) {
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + 0x5A4D);
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
   auto one_in = [&](unsigned n) { return rng() % n == 0; };
@@ -33,7 +27,7 @@ config draw_config(std::uint64_t seed, const config& base) {
   c.seed = seed;
   c.seconds = base.seconds;
   c.enomem_bound_ms = base.enomem_bound_ms;
-  c.workload = std::string(workload_names[pick(workload_names.size())]);
+  c.workload = workloads[pick(workloads.size())];
   c.regions = 1 + static_cast<unsigned>(pick(8));
   c.threads = 2 + static_cast<unsigned>(pick(7));
   c.page_size = std::size_t{512} << pick(8);
@@ -43,7 +37,7 @@ config draw_config(std::uint64_t seed, const config& base) {
   const std::size_t max_pages = std::clamp<std::size_t>((std::size_t{32} << 20) / c.page_size, 64, 8192);
   c.file_pages = log_uniform(rng, 64, max_pages);
   c.cache_pages = log_uniform(rng, 8, 1024);
-  c.policy = std::string(policy_names[pick(policy_names.size())]);
+  c.policy = std::string(policy_name(static_cast<policy_kind>(pick(policy_kind_count))));
   c.policy_swaps = one_in(3);
   c.resize = one_in(3);
   c.bg_writer = one_in(3);

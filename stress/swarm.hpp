@@ -15,13 +15,16 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "harness.hpp"
 
 namespace pagepool::stress {
 
 /// The configuration seed `seed` draws: every option but `seconds` and
-/// `enomem_bound_ms`, which come from `base`.
-[[nodiscard]] config draw_config(std::uint64_t seed, const config& base);
+/// `enomem_bound_ms`, which come from `base`; the workload among `workloads`.
+[[nodiscard]] config draw_config(std::uint64_t seed, const config& base,
+                                 const std::vector<std::string>& workloads);
 
 }  // namespace pagepool::stress
