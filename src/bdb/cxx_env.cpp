@@ -7,6 +7,14 @@
 // application's C++ callback a DbEnv. Entries are added when the C handle is
 // made and removed after it is freed (close, remove, destruction), under a
 // reader-writer lock, so lookups from any thread see only live environments.
+//
+// Synchronization edges (papers/design/memory-ordering.md):
+//   (CB1) set_errcall / set_msgcall store the application's C++ callback
+//         [release]; the trampolines and get_errcall / get_msgcall load it
+//         [acquire]. Whatever the setting thread did before the set (the
+//         state its callback reads) happens-before a call of that callback
+//         from another thread. pagepool's own data needs no edge here (the
+//         pointer's target is code); the edge is the application's.
 #include <atomic>
 #include <cerrno>
 #include <cstdarg>
@@ -90,14 +98,14 @@ extern "C" {
 static void errcall_trampoline(const DB_ENV* env, const char* errpfx, const char* msg) {
   env_state* s = registry_find(env);
   if (s == nullptr) return;
-  errcall_fn fn = s->errcall.load(std::memory_order_acquire);
+  errcall_fn fn = s->errcall.load(std::memory_order_acquire);  // (CB1)
   if (fn != nullptr) fn(s->owner, errpfx, msg);
 }
 
 static void msgcall_trampoline(const DB_ENV* env, const char* msg) {
   env_state* s = registry_find(env);
   if (s == nullptr) return;
-  msgcall_fn fn = s->msgcall.load(std::memory_order_acquire);
+  msgcall_fn fn = s->msgcall.load(std::memory_order_acquire);  // (CB1)
   if (fn != nullptr) fn(s->owner, msg);
 }
 }
@@ -306,13 +314,13 @@ int DbEnv::set_alloc(db_malloc_fcn_type app_malloc, db_realloc_fcn_type app_real
 // -------------------------------------------------------------------- messages
 
 void DbEnv::get_errcall(errcall_fn* errcallp) {
-  if (errcallp != nullptr)
+  if (errcallp != nullptr)  // (CB1)
     *errcallp = state_ != nullptr ? state_->errcall.load(std::memory_order_acquire) : nullptr;
 }
 
 void DbEnv::set_errcall(errcall_fn errcall) {
   if (imp_ == nullptr || state_ == nullptr) return;
-  state_->errcall.store(errcall, std::memory_order_release);
+  state_->errcall.store(errcall, std::memory_order_release);  // (CB1)
   imp_->set_errcall(imp_, errcall != nullptr ? errcall_trampoline : nullptr);
 }
 
@@ -341,13 +349,13 @@ void DbEnv::set_errpfx(const char* errpfx) {
 }
 
 void DbEnv::get_msgcall(msgcall_fn* msgcallp) {
-  if (msgcallp != nullptr)
+  if (msgcallp != nullptr)  // (CB1)
     *msgcallp = state_ != nullptr ? state_->msgcall.load(std::memory_order_acquire) : nullptr;
 }
 
 void DbEnv::set_msgcall(msgcall_fn msgcall) {
   if (imp_ == nullptr || state_ == nullptr) return;
-  state_->msgcall.store(msgcall, std::memory_order_release);
+  state_->msgcall.store(msgcall, std::memory_order_release);  // (CB1)
   imp_->set_msgcall(imp_, msgcall != nullptr ? msgcall_trampoline : nullptr);
 }
 

@@ -7,6 +7,12 @@
 // state lingers (its pages stay cached and are written back later, as BDB's
 // do); a temporary file's pages are dropped and its state freed at once.
 // All changes to the table happen under registry_latch.
+//
+// Synchronization edges (papers/design/memory-ordering.md; defined with
+// evict in core/pool_impl.cpp): (F1) the acquire loads of a file state's
+// frame count, against the evictors' release fetch_sub; (E1) and (E2)
+// discard_file_frames' claim of a frame [acquire] and its give-back of a
+// frame that holds another file's page [release].
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -390,7 +396,7 @@ void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
         if (!fr.state.compare_exchange_strong(s, s | frame_state::busy, std::memory_order_acquire))
           continue;
         if (fr.file.load(std::memory_order_relaxed) != slot) {
-          fr.state.store(s, std::memory_order_release);
+          fr.state.store(s, std::memory_order_release);  // (E2)
           continue;
         }
         unlink_and_free(r, i);

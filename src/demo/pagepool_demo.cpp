@@ -24,6 +24,13 @@
 // Every page read through the pool is checked against the oracle: its stamp,
 // its version and its whole body. Any failed check makes the exit status 1.
 // Only the public native API is used (include/pagepool/pagepool.hpp).
+//
+// Synchronization (papers/design/memory-ordering.md): the counters the threads
+// share (failures, ops, stop) are relaxed, except where a count is read after
+// its writers were joined:
+//   (J1) failures and ops read with a plain load() (seq_cst) once every thread
+//        that wrote them was joined. Not an edge: std::thread::join orders the
+//        threads' writes before the read, and relaxed would do as well.
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -377,7 +384,7 @@ class demo {
     if (auto ec = pool_->close()) fail("pool close: " + ec.message());
     pool_.reset();
 
-    const std::uint64_t failures = g_failures.load();
+    const std::uint64_t failures = g_failures.load();  // (J1): after every join
     if (failures != 0) {
       std::printf("\nFAILED: %" PRIu64 " check(s) failed\n", failures);
       return 1;
@@ -513,7 +520,7 @@ class demo {
               });
     const double secs = seconds_since(t0);
     const counters d = counters::of(pool_->stats()) - before;
-    const std::uint64_t total = ops.load();
+    const std::uint64_t total = ops.load();  // (J1): run_timed joined the threads
     std::printf("    %" PRIu64 " gets in %.2f s (%.0f gets/s)\n", total, secs,
                 static_cast<double>(total) / secs);
     print_delta(d);
@@ -597,7 +604,7 @@ class demo {
               });
     const double secs = seconds_since(t0);
     const pagepool::pool_stats s1 = pool_->stats();
-    const std::uint64_t total = ops.load();
+    const std::uint64_t total = ops.load();  // (J1): run_timed joined the threads
     const std::uint64_t tries = s1.optimistic_reads - s0.optimistic_reads;
     const std::uint64_t failed = s1.optimistic_failures - s0.optimistic_failures;
     // The gets read_optimistic made for pages that were not resident: a miss,
@@ -658,7 +665,7 @@ class demo {
     pool_->stop_background_writer();
     const counters d = counters::of(pool_->stats()) - before;
     const std::uint64_t bg = pool_->stats().background_writes - bg0;
-    const std::uint64_t total = ops.load();
+    const std::uint64_t total = ops.load();  // (J1): run_timed joined the threads
     std::uint64_t touched = 0;
     for (const std::uint64_t v : oracle_) touched += v != 0;
     std::printf("    %" PRIu64 " updates of %" PRIu64 " distinct pages in %.2f s (%.0f/s)\n", total,

@@ -12,6 +12,13 @@
 //        so that the evictor sees the frame no longer in flight.
 //   (G1) write_gen.fetch_add [release] after a pwrite; sync's acquire load
 //        (G2) decides whether an fsync is owed.
+//   (G2) sync: write_gen and synced_gen loads [acquire]; after its fsync, the
+//        synced_gen CAS [release] that a later sync's synced_gen load reads:
+//        a sync skips an fsync only when one that covers its writes is done.
+//   (E2) a claimed frame that is not to be written (another file's page, or
+//        an LSN not below upto) goes back as it was [release], as an
+//        evictor's give-back in core/pool_impl.cpp: the page bytes read under
+//        the claim are read before the next pin or claim (acquire) writes.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -246,7 +253,7 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
           skip = !(l < *upto);
         }
         if (skip) {
-          fr.state.store(s, std::memory_order_release);  // back as it was, dirty
+          fr.state.store(s, std::memory_order_release);  // (E2) back as it was, dirty
           break;
         }
         std::memcpy(copy, rg.page(i), fs.page_size);
@@ -287,7 +294,7 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
       const std::uint64_t g = fs.write_gen.load(std::memory_order_acquire);  // (G2)
       // A marked file, or one whose directory is owed an fsync, is always
       // visited: fsync_file reports the mark, or makes the name durable.
-      if (touched[slot] || g > fs.synced_gen.load(std::memory_order_acquire) ||
+      if (touched[slot] || g > fs.synced_gen.load(std::memory_order_acquire) ||  // (G2)
           fs.sync_error.load(std::memory_order_relaxed) != 0 ||
           fs.dir_unsynced.load(std::memory_order_relaxed)) {
         fs.io_refs.fetch_add(1, std::memory_order_relaxed);  // registry latch orders it
@@ -301,8 +308,8 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
         if (!first_err) first_err = ec;
       } else {
         std::uint64_t cur = fs.synced_gen.load(std::memory_order_relaxed);
-        // release: a later sync that reads synced_gen >= g (acquire) may skip
-        // its fsync because this one completed.
+        // (G2) release: a later sync that reads synced_gen >= g (acquire) may
+        // skip its fsync because this one completed.
         while (cur < g && !fs.synced_gen.compare_exchange_weak(cur, g, std::memory_order_release)) {
         }
       }

@@ -23,6 +23,12 @@
 // Descriptors index a fixed table of 65536 atomic pointers. The table's
 // latch-free lookup relies on the rule every io_backend caller follows: a
 // descriptor is not closed while another call uses it.
+//
+// Synchronization edges (papers/design/memory-ordering.md):
+//   (M1) open stores the new open description's pointer in its slot
+//        [release]; desc() loads it [acquire]: a call on another thread that
+//        finds the description sees it built (its file and access mode).
+//        close's exchange is relaxed: open's store and it are made under mu_.
 #include <fcntl.h>
 
 #include <algorithm>
@@ -204,8 +210,8 @@ class memory_backend final : public io_backend {
       free_fds_.pop_back();
     else
       ++next_fd_;
-    // release: publishes the open description to latch-free lookups (acquire
-    // in desc()).
+    // (M1) release: publishes the open description to latch-free lookups
+    // (acquire in desc()).
     fds_[fd].store(d.release(), std::memory_order_release);
     return fd;
   } catch (const std::bad_alloc&) {
@@ -276,7 +282,7 @@ class memory_backend final : public io_backend {
  private:
   open_desc* desc(int fd) noexcept {
     if (fd < 0 || fd >= max_fds) return nullptr;
-    // acquire: pairs with open's release store of the description.
+    // (M1) acquire: pairs with open's release store of the description.
     return fds_[fd].load(std::memory_order_acquire);
   }
 
