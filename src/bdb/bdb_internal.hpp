@@ -1,12 +1,29 @@
-// src/bdb/bdb_internal.hpp: the state behind db.h's DB_ENV and DB_MPOOLFILE.
+// src/bdb/bdb_internal.hpp: the C shim's one header of shared declarations:
+// the state behind db.h's DB_ENV and DB_MPOOLFILE, the helpers every file
+// uses, and the few functions one file offers another.
 //
-// A DB_ENV's api_internal points at an env_state, a DB_MPOOLFILE's at an
-// mpf_state. The C structs are allocated with the state (one new each) and
-// their method pointers filled in by env.cpp and mpoolfile.cpp; every method
-// translates its arguments and calls pagepool::pool / pagepool::file.
+// A DB_ENV's api_internal points at a dbenv_state, a DB_MPOOLFILE's at an
+// mpf_state. The C structs are allocated with the state (one new each); every
+// method translates its arguments and calls pagepool::pool / pagepool::file.
+//
+// The files, one concept each, and which calls which (an arrow is "calls
+// into"; no two files call each other):
+//
+//   env.cpp            db_env_create, DB_ENV->open/close/remove, db_version
+//     |--> env_config.cpp     the before-open settings and their getters
+//     |--> env_messages.cpp   err, errx and where messages go
+//     |--> env_callbacks.cpp  memp_register, set_log_flush: the application's
+//     |                       functions the pool calls back
+//     |--> env_memp.cpp       memp_fcreate, memp_stat(_print), memp_sync,
+//     |      |                memp_trickle
+//     |      +--> mpoolfile.cpp (init_mpoolfile)
+//     +--> mpoolfile.cpp      DB_MPOOLFILE's methods (close_mpoolfile)
+//   every file --> bdb_common.cpp  to_int, db_strerror, report, message,
+//                                  env_malloc, split_bytes, frame_size
+//   bdb_common.cpp calls nothing else in src/bdb.
 //
 // Thread safety: DB_ENV configuration and the list of open DB_MPOOLFILEs are
-// guarded by env_state::mu; the page methods (get, put, set, sync) take no
+// guarded by dbenv_state::mu; the page methods (get, put, set, sync) take no
 // lock here: pagepool::file is thread-safe.
 #pragma once
 
@@ -29,7 +46,9 @@ struct mpf_state;
 
 using pgio_fn = int (*)(DB_ENV*, db_pgno_t, void*, DBT*);
 
-struct env_state {
+/// The state behind a DB_ENV. (The C++ layer's DbEnv keeps its own,
+/// pagepool::bdb_detail::env_state, in cxx_env.cpp.)
+struct dbenv_state {
   DB_ENV api{};
   std::mutex mu;
 
@@ -77,54 +96,84 @@ struct env_state {
   std::uint32_t frame_size() const noexcept;
 };
 
+/// The state behind a DB_MPOOLFILE.
 struct mpf_state {
   DB_MPOOLFILE api{};
-  env_state* env = nullptr;
+  dbenv_state* env = nullptr;
   std::unique_ptr<pagepool::file> file;
   std::vector<std::uint8_t> cookie;  // what get_pgcookie hands out
   bool opened = false;
   std::string path;  // as resolved at open
 };
 
-inline env_state* env_of(const DB_ENV* e) noexcept {
-  return e == nullptr ? nullptr : static_cast<env_state*>(e->api_internal);
+inline dbenv_state* env_of(const DB_ENV* e) noexcept {
+  return e == nullptr ? nullptr : static_cast<dbenv_state*>(e->api_internal);
 }
 inline mpf_state* mpf_of(const DB_MPOOLFILE* m) noexcept {
   return m == nullptr ? nullptr : static_cast<mpf_state*>(m->api_internal);
 }
 
-/// The int a C caller gets for a pagepool error.
-int to_int(std::error_code ec) noexcept;
+// ------------------------------------------------- shared helpers (bdb_common.cpp)
+
+/// The int a C caller gets for a pagepool error that is set.
+int error_to_int(std::error_code ec) noexcept;
+
+/// The int a C caller gets for a pagepool result: 0 for success. Inline, so
+/// that a method's success path (DB_MPOOLFILE->get and ->put above all) makes
+/// no call beyond the one into pagepool.
+inline int to_int(std::error_code ec) noexcept { return ec ? error_to_int(ec) : 0; }
 
 /// Reports a message the way BDB does: to errcall if set, to errfile if set,
-/// to stderr if neither is; the file line is prefixed by errpfx. `error` > 0 or a DB_* code appends db_strerror(error).
-void report(const env_state* env, int error, const char* fmt, ...) noexcept
+/// to stderr if neither is; the file line is prefixed by errpfx. `error` > 0
+/// or a DB_* code appends db_strerror(error).
+void report(const dbenv_state* env, int error, const char* fmt, ...) noexcept
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-void vreport(const env_state* env, int error, const char* fmt, std::va_list ap) noexcept;
+void vreport(const dbenv_state* env, int error, const char* fmt, std::va_list ap) noexcept;
 
 /// Sends one line to msgcall, else msgfile, else stdout.
-void message(const env_state* env, const char* fmt, ...) noexcept
+void message(const dbenv_state* env, const char* fmt, ...) noexcept
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
 /// Allocates with the environment's set_alloc malloc, or malloc.
-void* env_malloc(const env_state* env, std::size_t n) noexcept;
+void* env_malloc(const dbenv_state* env, std::size_t n) noexcept;
 
-/// Fills a DB_MPOOLFILE's method pointers (mpoolfile.cpp).
-void init_mpoolfile(mpf_state& m) noexcept;
-/// Closes and frees a DB_MPOOLFILE; used by DB_MPOOLFILE->close and by
-/// DB_ENV->close for handles left open. Caller holds no env lock.
-int close_mpoolfile(mpf_state* m, bool from_env_close) noexcept;
+/// BDB passes sizes as gigabytes plus bytes.
+inline constexpr std::uint64_t gigabyte = 1ull << 30;
+
+/// Splits a byte count into BDB's gigabytes and bytes; either pointer may be
+/// NULL.
+void split_bytes(std::uint64_t total, u_int32_t* gbytesp, u_int32_t* bytesp) noexcept;
 
 /// Retries sync briefly while pinned pages hold it back (BDB waits for them);
 /// DB_PP_INCOMPLETE if they stay pinned.
 template <typename Sync>
 int sync_with_wait(Sync&& sync) noexcept;
+
+// ---------------------------------- what one file offers another (see the map above)
+
+/// Fill their part of a new DB_ENV's method pointers (db_env_create).
+void init_env_config(DB_ENV& api) noexcept;     // env_config.cpp
+void init_env_messages(DB_ENV& api) noexcept;   // env_messages.cpp
+void init_env_callbacks(DB_ENV& api) noexcept;  // env_callbacks.cpp
+void init_env_memp(DB_ENV& api) noexcept;       // env_memp.cpp
+
+/// Hands every registered page-in/out pair and the log flush to the pool of
+/// an environment being opened with DB_INIT_MPOOL; caller holds e.mu
+/// (env_callbacks.cpp).
+void apply_callbacks(dbenv_state& e);
+
+/// Fills a DB_MPOOLFILE's method pointers (mpoolfile.cpp).
+void init_mpoolfile(mpf_state& m) noexcept;
+/// Closes and frees a DB_MPOOLFILE; used by DB_MPOOLFILE->close and by
+/// DB_ENV->close for handles left open. Caller holds no env lock
+/// (mpoolfile.cpp).
+int close_mpoolfile(mpf_state* m, bool from_env_close) noexcept;
 
 }  // namespace pagepool::bdb
 

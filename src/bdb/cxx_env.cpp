@@ -1,4 +1,4 @@
-// cxx_env.cpp: DbEnv (db_cxx.h) over the C DB_ENV of db.h.
+// src/bdb/cxx_env.cpp: DbEnv (db_cxx.h) over the C DB_ENV of db.h.
 //
 // Finding the DbEnv of a DB_ENV. The C struct has no field for the C++ layer
 // (api_internal is the C layer's, app_private the application's), so a
@@ -54,19 +54,19 @@ namespace {
 
 // DB_ENV* -> state of its DbEnv. Never destroyed, so that a DbEnv with static
 // storage duration can still unregister at exit.
-struct registry {
+struct env_registry {
   std::shared_mutex mu;
   std::unordered_map<const DB_ENV*, env_state*> map;
 };
 
-registry& the_registry() {
-  static registry* r = new registry;
+env_registry& the_registry() {
+  static env_registry* r = new env_registry;
   return *r;
 }
 
 bool registry_add(const DB_ENV* env, env_state* state) noexcept {
   try {
-    registry& r = the_registry();
+    env_registry& r = the_registry();
     std::unique_lock lock(r.mu);
     r.map[env] = state;
     return true;
@@ -76,14 +76,14 @@ bool registry_add(const DB_ENV* env, env_state* state) noexcept {
 }
 
 void registry_remove(const DB_ENV* env) noexcept {
-  registry& r = the_registry();
+  env_registry& r = the_registry();
   std::unique_lock lock(r.mu);
   r.map.erase(env);
 }
 
 env_state* registry_find(const DB_ENV* env) noexcept {
   if (env == nullptr) return nullptr;
-  registry& r = the_registry();
+  env_registry& r = the_registry();
   std::shared_lock lock(r.mu);
   auto it = r.map.find(env);
   return it == r.map.end() ? nullptr : it->second;
@@ -390,6 +390,11 @@ void DbEnv::errx(const char* format, ...) {
 }
 
 // ----------------------------------------------------------------- memory pool
+
+// Every DbMpoolFile is made here and unmade by its close (or here, if it
+// cannot be recorded); its destructor lives with its maker, so that
+// cxx_mpool.cpp depends on this file and not the reverse.
+DbMpoolFile::~DbMpoolFile() = default;
 
 int DbEnv::memp_fcreate(DbMpoolFile** dbmfp, u_int32_t flags) {
   if (imp_ == nullptr || dbmfp == nullptr) return report("DbEnv::memp_fcreate", EINVAL);

@@ -1,4 +1,4 @@
-// cxx_except.cpp: DbException, DbMemoryException and Dbt (db_cxx.h), and the
+// src/bdb/cxx_except.cpp: DbException, DbMemoryException and Dbt (db_cxx.h), and the
 // error policy shared by DbEnv and DbMpoolFile (DbEnv::report).
 #include <cerrno>
 #include <cstring>

@@ -1,4 +1,4 @@
-// cxx_mpool.cpp: DbMpoolFile (db_cxx.h) over the C DB_MPOOLFILE of db.h.
+// src/bdb/cxx_mpool.cpp: DbMpoolFile (db_cxx.h) over the C DB_MPOOLFILE of db.h.
 //
 // Each method calls the C method, or fails with EINVAL when the C handle is
 // gone (the environment closed it), and reports the result with the policy of
@@ -7,7 +7,9 @@
 
 #include "db_cxx.h"
 
-DbMpoolFile::~DbMpoolFile() = default;
+// DbMpoolFile's destructor is in cxx_env.cpp, beside memp_fcreate, which makes
+// every DbMpoolFile: this file calls into cxx_env.cpp (DbEnv::forget_file),
+// not the other way round.
 
 int DbMpoolFile::open(const char* file, u_int32_t flags, int mode, size_t pagesize) {
   return report("DbMpoolFile::open",

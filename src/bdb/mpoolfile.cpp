@@ -9,6 +9,8 @@
 //
 // Flags are translated one by one; an unknown bit is EINVAL before anything
 // changes. The page methods add no locking: pagepool::file is thread-safe.
+// get and put add only their argument checks to pagepool::file::get/put;
+// every report (formatting, the environment's settings) is on an error path.
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -60,7 +62,7 @@ int mpf_open(DB_MPOOLFILE* mpf, const char* path, u_int32_t flags, int mode, std
     report(m->env, 0, "DB_MPOOLFILE->open: unknown or unsupported flags 0x%x", flags & ~ok);
     return EINVAL;
   }
-  env_state* e = m->env;
+  dbenv_state* e = m->env;
   u_int32_t env_flags;
   std::string home;
   std::uint32_t frame;
@@ -113,6 +115,22 @@ int mpf_open(DB_MPOOLFILE* mpf, const char* path, u_int32_t flags, int mode, std
   return 0;
 }
 
+// get passes its flags, and put and set_priority their priority, to pagepool
+// as they are.
+static_assert(DB_MPOOL_CREATE == static_cast<u_int32_t>(pagepool::get_flags::create) &&
+                  DB_MPOOL_DIRTY == static_cast<u_int32_t>(pagepool::get_flags::dirty) &&
+                  DB_MPOOL_EDIT == static_cast<u_int32_t>(pagepool::get_flags::edit) &&
+                  DB_MPOOL_LAST == static_cast<u_int32_t>(pagepool::get_flags::last) &&
+                  DB_MPOOL_NEW == static_cast<u_int32_t>(pagepool::get_flags::new_page),
+              "DB_MPOOLFILE->get passes its flags to pagepool::file::get unchanged");
+static_assert(DB_PRIORITY_UNCHANGED == static_cast<int>(pagepool::priority::unchanged) &&
+                  DB_PRIORITY_VERY_LOW == static_cast<int>(pagepool::priority::very_low) &&
+                  DB_PRIORITY_LOW == static_cast<int>(pagepool::priority::low) &&
+                  DB_PRIORITY_DEFAULT == static_cast<int>(pagepool::priority::normal) &&
+                  DB_PRIORITY_HIGH == static_cast<int>(pagepool::priority::high) &&
+                  DB_PRIORITY_VERY_HIGH == static_cast<int>(pagepool::priority::very_high),
+              "DB_MPOOLFILE->put and set_priority pass priorities to pagepool unchanged");
+
 int mpf_get(DB_MPOOLFILE* mpf, db_pgno_t* pgnoaddr, DB_TXN* txn, u_int32_t flags, void* pagep) {
   mpf_state* m = need(mpf);
   if (m == nullptr) return EINVAL;
@@ -126,7 +144,7 @@ int mpf_get(DB_MPOOLFILE* mpf, db_pgno_t* pgnoaddr, DB_TXN* txn, u_int32_t flags
     report(m->env, 0, "DB_MPOOLFILE->get: invalid flags 0x%x or a NULL argument", flags);
     return EINVAL;
   }
-  // The C flag values are pagepool::get_flags' own.
+  // The C flag values are pagepool::get_flags' own (the static_assert above).
   return to_int(m->file->get(pgnoaddr, static_cast<pagepool::get_flags>(flags),
                              static_cast<void**>(pagep)));
 }
@@ -346,7 +364,7 @@ void init_mpoolfile(mpf_state& m) noexcept {
 }
 
 int close_mpoolfile(mpf_state* m, bool from_env_close) noexcept {
-  env_state* e = m->env;
+  dbenv_state* e = m->env;
   int ret = 0;
   if (m->opened) {
     if (auto ec = m->file->close(); ec == std::errc::device_or_resource_busy) {

@@ -1,0 +1,117 @@
+// src/bdb/bdb_common.cpp: the helpers every file of the C shim shares: the
+// error numbers a C caller sees (to_int, db_strerror), reporting and messages
+// the way BDB delivers them (report, message), the environment's allocator,
+// and the byte and frame sizes. It calls nothing else in src/bdb.
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "bdb/bdb_internal.hpp"
+
+namespace pagepool::bdb {
+
+// ----------------------------------------------------------- error numbers
+
+int error_to_int(std::error_code ec) noexcept {
+  if (ec.category() == pagepool::category()) {
+    switch (static_cast<pagepool::errc>(ec.value())) {
+      case pagepool::errc::page_not_found: return DB_PAGE_NOTFOUND;
+      case pagepool::errc::incomplete: return DB_PP_INCOMPLETE;
+      // Berkeley DB's page-in returns DB_RUNRECOVERY for a checksum error
+      // (and panics the environment; pagepool does not: see checksum.hpp).
+      case pagepool::errc::page_corrupt: return DB_RUNRECOVERY;
+    }
+    return EINVAL;
+  }
+  return ec.value();
+}
+
+// ------------------------------------------------------ reports, messages
+
+void vreport(const dbenv_state* env, int error, const char* fmt, std::va_list ap) noexcept {
+  char msg[1024];
+  std::vsnprintf(msg, sizeof msg, fmt, ap);
+  char full[1200];
+  if (error != 0)
+    std::snprintf(full, sizeof full, "%s: %s", msg, db_strerror(error));
+  else
+    std::snprintf(full, sizeof full, "%s", msg);
+  // BDB: the callback, if set, is called; the file, if set, is written; and
+  // with neither, the message goes to stderr. Both set means both happen.
+  if (env != nullptr && env->errcall != nullptr)
+    env->errcall(&env->api, env->errpfx_set ? env->errpfx.c_str() : nullptr, full);
+  if (env != nullptr && env->errcall != nullptr && env->errfile == nullptr) return;
+  FILE* out = env != nullptr && env->errfile != nullptr ? env->errfile : stderr;
+  if (env != nullptr && env->errpfx_set)
+    std::fprintf(out, "%s: %s\n", env->errpfx.c_str(), full);
+  else
+    std::fprintf(out, "%s\n", full);
+  std::fflush(out);
+}
+
+void report(const dbenv_state* env, int error, const char* fmt, ...) noexcept {
+  std::va_list ap;
+  va_start(ap, fmt);
+  vreport(env, error, fmt, ap);
+  va_end(ap);
+}
+
+void message(const dbenv_state* env, const char* fmt, ...) noexcept {
+  char msg[1024];
+  std::va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (env->msgcall != nullptr) {
+    env->msgcall(&env->api, msg);
+    return;
+  }
+  FILE* out = env->msgfile != nullptr ? env->msgfile : stdout;
+  std::fprintf(out, "%s\n", msg);
+}
+
+// ------------------------------------------------------- memory and sizes
+
+void* env_malloc(const dbenv_state* env, std::size_t n) noexcept {
+  return env->db_malloc ? env->db_malloc(n) : std::malloc(n);
+}
+
+void split_bytes(std::uint64_t total, u_int32_t* gbytesp, u_int32_t* bytesp) noexcept {
+  if (gbytesp) *gbytesp = static_cast<u_int32_t>(total / gigabyte);
+  if (bytesp) *bytesp = static_cast<u_int32_t>(total % gigabyte);
+}
+
+std::uint32_t dbenv_state::frame_size() const noexcept {
+  const std::uint32_t want = std::max<std::uint32_t>(mp_pagesize, 4096);
+  return std::bit_ceil(want);
+}
+
+}  // namespace pagepool::bdb
+
+extern "C" char* db_strerror(int error) {
+  switch (error) {
+    case DB_BUFFER_SMALL:
+      return const_cast<char*>("DB_BUFFER_SMALL: User memory too small for return value");
+    case DB_LOCK_DEADLOCK:
+      return const_cast<char*>("DB_LOCK_DEADLOCK: Locker killed to resolve a deadlock");
+    case DB_NOTFOUND: return const_cast<char*>("DB_NOTFOUND: No matching key/data pair found");
+    case DB_PAGE_NOTFOUND: return const_cast<char*>("DB_PAGE_NOTFOUND: Requested page not found");
+    case DB_RUNRECOVERY: return const_cast<char*>("DB_RUNRECOVERY: Fatal error, run database recovery");
+    case DB_VERSION_MISMATCH:
+      return const_cast<char*>("DB_VERSION_MISMATCH: Database environment version mismatch");
+    case DB_PP_INCOMPLETE:
+      return const_cast<char*>(
+          "DB_PP_INCOMPLETE: modified pages stayed pinned during sync and were not written");
+    default: break;
+  }
+  // The manual: "If the error number error is greater than or equal to 0,
+  // then the string returned by the system function strerror(3) is returned."
+  if (error >= 0) return std::strerror(error);
+  thread_local char buf[64];
+  std::snprintf(buf, sizeof buf, "Unknown error: %d", error);
+  return buf;
+}
