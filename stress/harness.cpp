@@ -3,6 +3,9 @@
 #include "harness.hpp"
 
 #include "chaos.hpp"
+#include "testkit/crc32c_trailer.hpp"
+#include "testkit/page_stamp.hpp"
+#include "testkit/rng.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +13,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,13 +22,7 @@ namespace pagepool::stress {
 
 namespace {
 
-/// splitmix64: spreads a seed so that nearby seeds give unrelated streams.
-std::uint64_t mix64(std::uint64_t x) noexcept {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+using testkit::splitmix64;
 
 std::uint64_t fnv1a(std::string_view s) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ull;
@@ -93,7 +89,7 @@ run_context::run_context(const config& c, std::string workload_name, double secs
     : cfg(c),
       name(std::move(workload_name)),
       seconds(secs),
-      seed(mix64(c.seed ^ fnv1a(name))),
+      seed(splitmix64(c.seed ^ fnv1a(name))),
       dir(std::move(scratch)),
       log(name),
       start(clock_type::now()) {}
@@ -108,7 +104,7 @@ void run_context::announce(const std::string& shape) const {
 }
 
 worker::worker(run_context& c, std::size_t id)
-    : ctx(c), tid(id), rng(mix64(c.seed + 0x1000193ull * (id + 1))), hb(*c.beats[id]) {}
+    : ctx(c), tid(id), rng(splitmix64(c.seed + 0x1000193ull * (id + 1))), hb(*c.beats[id]) {}
 
 thread_tally run_team(run_context& ctx, std::size_t threads, const std::function<void(worker&)>& fn) {
   ctx.beats.clear();
@@ -155,25 +151,6 @@ thread_tally run_team(run_context& ctx, std::size_t threads, const std::function
   for (const auto& t : tallies) total += t;
   total += chaos;
   return total;
-}
-
-zipf::zipf(std::size_t n, double theta, std::uint64_t seed) : cdf_(n), perm_(n) {
-  double sum = 0;
-  for (std::size_t r = 0; r < n; ++r) {
-    sum += 1.0 / std::pow(static_cast<double>(r + 1), theta);
-    cdf_[r] = sum;
-  }
-  for (auto& c : cdf_) c /= sum;
-  for (std::size_t r = 0; r < n; ++r) perm_[r] = static_cast<pgno_t>(r);
-  std::mt19937_64 rng(mix64(seed));
-  std::shuffle(perm_.begin(), perm_.end(), rng);
-}
-
-pgno_t zipf::operator()(std::mt19937_64& rng) const {
-  const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-  auto it = std::lower_bound(cdf_.begin(), cdf_.end(), u);
-  if (it == cdf_.end()) --it;
-  return perm_[static_cast<std::size_t>(it - cdf_.begin())];
 }
 
 pool_options pool_options_for(const run_context& ctx, std::size_t frames) {
@@ -241,61 +218,19 @@ std::unique_ptr<file> open_handle(run_context& ctx, pool& p, const std::string& 
 std::vector<std::unique_ptr<data_file>> make_files(run_context& ctx, std::size_t count,
                                                    std::size_t pages, std::uint64_t initial) {
   std::vector<std::unique_ptr<data_file>> files;
-  const std::size_t ps = ctx.cfg.page_size;
-  std::vector<std::uint64_t> buf(ps / sizeof(std::uint64_t));
   for (std::size_t i = 0; i < count; ++i) {
     const std::string path = (ctx.dir / ("data" + std::to_string(i) + ".db")).string();
     auto df = std::make_unique<data_file>(path, static_cast<std::uint16_t>(i), pages, initial);
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-      ctx.log.fail(msg() << "create " << path << ": " << std::strerror(errno));
+    testkit::stamp_layout layout = ctx.cfg.layout();
+    layout.file_no = df->file_no();
+    // Version 0: an empty file (the pages do not exist yet), not one of zeros.
+    if (auto err = testkit::write_stamp_file(path, initial != 0 ? pages : 0, initial, layout); !err.empty()) {
+      ctx.log.fail(err);
       return {};
     }
-    for (std::size_t p = 0; initial != 0 && p < pages; ++p) {
-      fill_buffer(buf.data(), ctx.cfg.stamp_bytes(), df->file_no(), static_cast<pgno_t>(p), initial);
-      if (ctx.cfg.checksums) stamp_trailer(buf.data(), ps);
-      if (::pwrite(fd, buf.data(), ps, static_cast<off_t>(p * ps)) != static_cast<ssize_t>(ps)) {
-        ctx.log.fail(msg() << "pwrite " << path << " page " << p << ": " << std::strerror(errno));
-        break;
-      }
-    }
-    ::close(fd);
     files.push_back(std::move(df));
   }
   return files;
-}
-
-void stamp_trailer(std::uint64_t* words, std::size_t page_size) noexcept {
-  auto* b = reinterpret_cast<unsigned char*>(words);
-  const std::uint32_t crc = crc32c(b, page_size - 4);
-  for (int i = 0; i < 4; ++i) b[page_size - 4 + i] = static_cast<unsigned char>(crc >> (8 * i));
-}
-
-bool trailer_ok(const std::uint64_t* words, std::size_t page_size) noexcept {
-  const auto* b = reinterpret_cast<const unsigned char*>(words);
-  std::uint32_t stored = 0;
-  for (int i = 0; i < 4; ++i) stored |= std::uint32_t{b[page_size - 4 + i]} << (8 * i);
-  if (stored == crc32c(b, page_size - 4)) return true;
-  for (std::size_t i = 0; i < page_size; ++i)
-    if (b[i] != 0) return false;
-  return true;  // a page of zeros (a hole) is valid
-}
-
-bool pread_page(int fd, pgno_t pgno, std::size_t page_size, std::vector<std::uint64_t>& out) {
-  out.assign(page_size / sizeof(std::uint64_t), 0);
-  auto* b = reinterpret_cast<char*>(out.data());
-  std::size_t done = 0;
-  while (done < page_size) {
-    const ssize_t n = ::pread(fd, b + done, page_size - done,
-                              static_cast<off_t>(pgno) * static_cast<off_t>(page_size) + static_cast<off_t>(done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (n == 0) break;  // past the end: the rest stays zero
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
 }
 
 namespace {
@@ -303,7 +238,7 @@ namespace {
 /// Every page of every file, on disk, must be exactly its committed version.
 void check_disk(run_context& ctx, const std::vector<std::unique_ptr<data_file>>& files, thread_tally& total) {
   const std::size_t ps = ctx.cfg.page_size;
-  std::vector<std::uint64_t> buf;
+  std::vector<std::uint64_t> buf(ps / sizeof(std::uint64_t));
   for (const auto& df : files) {
     const int fd = ::open(df->path().c_str(), O_RDONLY);
     if (fd < 0) {
@@ -323,12 +258,12 @@ void check_disk(run_context& ctx, const std::vector<std::unique_ptr<data_file>>&
       if (o.seq.load(std::memory_order_relaxed) != 2 * c)
         ctx.log.fail(msg() << "oracle of file " << df->file_no() << " page " << p << ": seq "
                            << o.seq.load() << ", committed " << c << " (a writer did not finish)");
-      if (!pread_page(fd, p, ps, buf)) {
+      if (!testkit::pread_page(fd, p, ps, buf.data())) {
         ctx.log.fail(msg() << "pread " << df->path() << " page " << p << ": " << std::strerror(errno));
         break;
       }
-      const stamp_scan s = scan_buffer(buf.data(), ctx.cfg.stamp_bytes(), df->file_no(), p);
-      if (ctx.cfg.checksums && !trailer_ok(buf.data(), ps)) {
+      const testkit::stamp_scan s = testkit::scan_page(buf.data(), ctx.cfg.stamp_bytes(), p, df->file_no());
+      if (ctx.cfg.checksums && !testkit::crc32c_trailer_ok(buf.data(), ps)) {
         ++total.checks;
         ctx.log.fail(msg() << "on disk after the final sync and close: file " << df->file_no() << " page "
                            << p << ": the CRC32C trailer does not match the page");
@@ -336,7 +271,7 @@ void check_disk(run_context& ctx, const std::vector<std::unique_ptr<data_file>>&
       if (!s.is_exactly(c))
         ctx.log.fail(msg() << "on disk after the final sync and close: file " << df->file_no() << " page "
                            << p << ": expected exactly version " << c << " (the last committed), found "
-                           << describe_scan(s, *df, p));
+                           << testkit::describe_scan(s, p, df->file_no()));
     }
     ::close(fd);
   }
@@ -377,10 +312,10 @@ void check_fresh_pool(run_context& ctx, const std::vector<std::unique_ptr<data_f
                            << ": " << describe(ec));
         continue;
       }
-      const stamp_scan s = scan_pool_page(page, ctx.cfg.stamp_bytes(), df->file_no(), pg);
+      const testkit::stamp_scan s = testkit::scan_page(page, ctx.cfg.stamp_bytes(), pg, df->file_no());
       if (!s.is_exactly(c))
         ctx.log.fail(msg() << "fresh pool (" << mode << "): file " << df->file_no() << " page " << pg
-                           << ": expected exactly version " << c << ", found " << describe_scan(s, *df, pg));
+                           << ": expected exactly version " << c << ", found " << testkit::describe_scan(s, pg, df->file_no()));
       if (auto e2 = f->put(page))
         ctx.log.fail(msg() << "fresh pool: put of page " << pg << ": " << describe(e2));
     }

@@ -24,7 +24,9 @@
 #include <vector>
 
 #include "pagepool/pagepool.hpp"
-#include "oracle.hpp"
+#include "data_file.hpp"
+#include "testkit/stamp_file.hpp"
+#include "testkit/zipf.hpp"
 
 namespace pagepool::stress {
 
@@ -55,9 +57,11 @@ struct config {
 
   /// The pool's frame size.
   [[nodiscard]] std::size_t frame_bytes() const noexcept { return frame_size ? frame_size : page_size; }
+  /// How the pages of the data files are stamped (file number aside).
+  [[nodiscard]] testkit::stamp_layout layout() const noexcept { return {page_size, checksums, 0}; }
   /// The bytes of a page the stamps cover: all but the last word when the
   /// checksum trailer owns the last four bytes.
-  [[nodiscard]] std::size_t stamp_bytes() const noexcept { return page_size - (checksums ? 8 : 0); }
+  [[nodiscard]] std::size_t stamp_bytes() const noexcept { return layout().stamp_bytes(); }
   /// The command line that runs `workload` for `seconds` with this configuration.
   [[nodiscard]] std::string command_line(std::string_view workload_name, double secs) const;
 };
@@ -186,18 +190,10 @@ struct worker {
 /// team is still running long after the workload's deadline (a hang).
 thread_tally run_team(run_context& ctx, std::size_t threads, const std::function<void(worker&)>& fn);
 
-/// Zipf-like ranks: rank r in [0, n) with probability proportional to
-/// 1 / (r + 1)^theta, mapped through a fixed shuffle so that the hot pages are
-/// spread over the file (and over the regions).
-class zipf {
- public:
-  zipf(std::size_t n, double theta, std::uint64_t seed);
-  [[nodiscard]] pgno_t operator()(std::mt19937_64& rng) const;
-
- private:
-  std::vector<double> cdf_;
-  std::vector<pgno_t> perm_;
-};
+/// Zipf-skewed pages: rank r in [0, n) with probability proportional to
+/// 1 / (r + 1)^theta, scattered over the file (and over the regions) by a
+/// permutation seeded with the workload's seed; drawn with a worker's rng.
+using testkit::zipf_pages;
 
 /// A pool with `frames` frames of cfg.frame_bytes() bytes in cfg.regions
 /// regions, and a long alloc_timeout (ENOMEM only when every frame really is
@@ -214,8 +210,8 @@ std::unique_ptr<file> open_handle(run_context& ctx, pool& p, const std::string& 
                                   open_flags flags = open_flags::create);
 
 /// The data files of a workload, in its scratch directory: `count` files of
-/// `pages` pages, every page of version `initial` (written with pwrite; 0
-/// makes empty files).
+/// `pages` pages, every page of version `initial` (written with pwrite, with
+/// the CRC32C trailer when checksums are on; 0 makes empty files).
 std::vector<std::unique_ptr<data_file>> make_files(run_context& ctx, std::size_t count,
                                                    std::size_t pages, std::uint64_t initial);
 
@@ -229,16 +225,6 @@ std::vector<std::unique_ptr<data_file>> make_files(run_context& ctx, std::size_t
 void finish(run_context& ctx, std::unique_ptr<pool>& p, std::vector<std::unique_ptr<file>>& handles,
             const std::vector<std::unique_ptr<data_file>>& files, thread_tally& total,
             bool exact_get_stats);
-
-/// Stamps the CRC32C trailer of a page buffer (little-endian, over all but
-/// its last 4 bytes), as the pool's checksum page-out does.
-void stamp_trailer(std::uint64_t* words, std::size_t page_size) noexcept;
-/// The trailer matches the page, or the page is all zeros (a hole).
-bool trailer_ok(const std::uint64_t* words, std::size_t page_size) noexcept;
-
-/// Reads page `pgno` of the file open as `fd` with pread into `out` (zeros
-/// past the end of the file); false on an I/O error.
-bool pread_page(int fd, pgno_t pgno, std::size_t page_size, std::vector<std::uint64_t>& out);
 
 /// What a workload reports.
 struct workload_result {

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <mutex>
 
+#include "testkit/page_stamp.hpp"
+
 namespace pagepool::stress {
 
 namespace {
@@ -61,7 +63,9 @@ std::error_code get_once_more_if_starved(worker& w, bool enomem_ok, Get&& get) {
 bool check_read(worker& w, const void* page, const data_file& df, pgno_t pgno, std::uint64_t floor,
                 const char* what) {
   ++w.tally.checks;
-  const pinned_check c = check_pinned(page, w.ctx.cfg.stamp_bytes(), df, pgno, floor);
+  using testkit::pinned_check;
+  const pinned_check c =
+      testkit::check_pinned(page, w.ctx.cfg.stamp_bytes(), df.page(pgno), pgno, floor, df.file_no());
   switch (c.result) {
     case pinned_check::kind::exact:
       return true;
@@ -142,7 +146,7 @@ op_status write_page(worker& w, file& f, const data_file& df, pgno_t pgno, get_f
   std::lock_guard<std::mutex> lock(o.writer);
   // relaxed: the mutex orders these with the previous writer's stores.
   const std::uint64_t c = o.committed.load(std::memory_order_relaxed);
-  if (c + 1 >= max_version) return op_status::ok;  // 4 billion writes of one page: stop writing it
+  if (c + 1 >= testkit::max_stamp_version) return op_status::ok;  // 4 billion writes of one page: stop writing it
   const std::uint64_t next = c + 1;
   const unsigned style = static_cast<unsigned>(w.below(5));
   const std::size_t ps = w.ctx.cfg.stamp_bytes();
@@ -150,15 +154,16 @@ op_status write_page(worker& w, file& f, const data_file& df, pgno_t pgno, get_f
   // The check before writing is exact: the mutex keeps other writers out.
   auto check_and_stamp = [&](void* page) {
     ++w.tally.checks;
-    const stamp_scan scan = scan_pool_page(page, ps, df.file_no(), pgno);
+    const testkit::stamp_scan scan = testkit::scan_page(page, ps, pgno, df.file_no());
     if (!scan.is_exactly(c)) {
       w.fail(msg() << "write: file " << df.file_no() << " page " << pgno << " pinned to write: expected"
-                   << " exactly the committed version " << c << ", found " << describe_scan(scan, df, pgno));
+                   << " exactly the committed version " << c << ", found "
+                   << testkit::describe_scan(scan, pgno, df.file_no()));
       return false;
     }
     o.seq.store(2 * c + 1, std::memory_order_relaxed);     // (S1)
     std::atomic_thread_fence(std::memory_order_release);  // (S1) pairs with (R2)
-    store_pool_page(page, ps, df.file_no(), pgno, next);
+    testkit::stamp_page(page, ps, pgno, next, df.file_no());
     o.seq.store(2 * c + 2, std::memory_order_release);  // (S2) pairs with (R1)
     return true;
   };

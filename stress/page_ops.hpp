@@ -1,5 +1,5 @@
 // stress/page_ops.hpp: the two ways a worker touches a page of a data file,
-// each checked against the oracle (oracle.hpp): read_page (pin, check, unpin,
+// each checked against the oracle (testkit/page_oracle.hpp): read_page (pin, check, unpin,
 // in one of several styles of the API) and write_page (the page's writer
 // mutex, a pin with a dirty flag, an exact check, the next version, put,
 // commit).
@@ -7,8 +7,8 @@
 
 #include <cstdint>
 
+#include "data_file.hpp"
 #include "harness.hpp"
-#include "oracle.hpp"
 #include "pagepool/pagepool.hpp"
 
 namespace pagepool::stress {

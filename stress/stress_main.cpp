@@ -1,5 +1,5 @@
 // pagepool-stress: seeded, time-bounded workloads against the pool, every page
-// read checked against an oracle of version stamps (oracle.hpp), every file
+// read checked against an oracle of version stamps (testkit/page_oracle.hpp), every file
 // checked after a final sync, close and reopen. README.md in this folder says
 // how to run it and how to replay a failure.
 //

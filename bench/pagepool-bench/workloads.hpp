@@ -9,10 +9,9 @@
 //
 //   uniform   every page equally likely (the `hit` workload: pages <= frames)
 //   zipf      rank k (0-based) drawn with probability (k+1)^-theta / H(n,theta),
-//             any theta >= 0, from a precomputed CDF by binary search (exact,
-//             unlike Gray et al.'s rejection-free approximation, and defined
-//             at theta = 1 and above); ranks are scattered over the pages by a
+//             any theta >= 0, exactly, and scattered over the pages by a
 //             seeded permutation so the hot pages are not neighbours
+//             (testkit/zipf.hpp: zipf_pages)
 //   scan      a hot set [0, hot) drawn uniformly with probability hot_share,
 //             otherwise the next page of one sequential scan over the cold
 //             pages [hot, n) (wrapping): the pattern that floods LRU
@@ -25,89 +24,22 @@
 //             requests each: a workload whose best policy changes over time
 //
 // Any shape can write: write_share of the requests (drawn independently) are
-// writes (the `write` workload is zipf with write_share 1 by default).
+// writes (the `write` workload is zipf with write_share 1 by default). Every
+// draw comes from testkit::rng, so a stream is the same on every platform.
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "testkit/rng.hpp"
+#include "testkit/zipf.hpp"
 
 namespace pagepool::bench {
-
-/// xoshiro256** (Blackman and Vigna), seeded through splitmix64: fast, and
-/// the same sequence on every platform (std:: distributions are not).
-class rng {
- public:
-  explicit rng(std::uint64_t seed) noexcept {
-    for (auto& w : s_) {
-      seed += 0x9E3779B97F4A7C15ull;
-      std::uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-      w = z ^ (z >> 31);
-    }
-  }
-  std::uint64_t next() noexcept {
-    const std::uint64_t r = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return r;
-  }
-  /// Uniform in [0, n), n > 0 (Lemire's multiply-shift; the bias is below
-  /// n / 2^64, far under anything a run can measure).
-  std::uint64_t below(std::uint64_t n) noexcept {
-    __extension__ using u128 = unsigned __int128;  // GCC and Clang; -Wpedantic is told
-    return static_cast<std::uint64_t>((static_cast<u128>(next()) * n) >> 64);
-  }
-  /// Uniform in [0, 1).
-  double unit() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-  std::uint64_t s_[4];
-};
-
-/// Zipf over ranks 0..n-1: P(k) = (k+1)^-theta / sum_{j=1..n} j^-theta.
-/// Immutable once built: one instance serves every thread.
-class zipf_distribution {
- public:
-  zipf_distribution(std::uint64_t n, double theta) : theta_(theta), cdf_(n) {
-    if (n == 0 || !(theta >= 0.0)) throw std::invalid_argument("zipf: n > 0 and theta >= 0");
-    double sum = 0.0;
-    for (std::uint64_t k = 0; k < n; ++k) {
-      sum += std::pow(static_cast<double>(k + 1), -theta);
-      cdf_[k] = sum;
-    }
-    for (auto& c : cdf_) c /= sum;
-    cdf_.back() = 1.0;
-  }
-  [[nodiscard]] std::uint64_t size() const noexcept { return cdf_.size(); }
-  [[nodiscard]] double theta() const noexcept { return theta_; }
-  /// The probability of rank k.
-  [[nodiscard]] double probability(std::uint64_t k) const noexcept {
-    return k == 0 ? cdf_[0] : cdf_[k] - cdf_[k - 1];
-  }
-  /// A rank: the first k whose CDF exceeds a uniform draw.
-  [[nodiscard]] std::uint64_t operator()(rng& r) const noexcept {
-    const double u = r.unit();
-    return static_cast<std::uint64_t>(std::upper_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin());
-  }
-
- private:
-  double theta_;
-  std::vector<double> cdf_;
-};
 
 enum class shape { uniform, zipf, scan, loop, shift, mixed };
 
@@ -150,31 +82,24 @@ struct workload_spec {
   return "?";
 }
 
-/// What a stream shares between threads: the zipf CDF and the rank-to-page
-/// permutation, built once per spec.
+/// What a stream shares between threads: the zipf ranks and their pages,
+/// built once per spec.
 class workload_tables {
  public:
   workload_tables(const workload_spec& spec, std::uint64_t seed) : spec_(spec) {
     if (spec.pages == 0) throw std::invalid_argument("workload: pages > 0");
-    if (spec.kind == shape::zipf || spec.kind == shape::mixed) {
-      zipf_ = std::make_unique<zipf_distribution>(spec.pages, spec.theta);
-      perm_.resize(spec.pages);
-      for (std::uint32_t i = 0; i < spec.pages; ++i) perm_[i] = i;
-      if (spec.scatter) {  // Fisher-Yates with the run's seed
-        rng r(seed ^ 0x5CA77E5ull);
-        for (std::uint32_t i = spec.pages - 1; i > 0; --i) std::swap(perm_[i], perm_[r.below(i + 1ull)]);
-      }
-    }
+    if (spec.kind == shape::zipf || spec.kind == shape::mixed)
+      zipf_ = std::make_unique<testkit::zipf_pages>(spec.pages, spec.theta, seed, spec.scatter);
   }
   [[nodiscard]] const workload_spec& spec() const noexcept { return spec_; }
-  [[nodiscard]] const zipf_distribution* zipf() const noexcept { return zipf_.get(); }
+  /// The zipf pages (zipf and mixed only).
+  [[nodiscard]] const testkit::zipf_pages* zipf() const noexcept { return zipf_.get(); }
   /// The page of zipf rank k.
-  [[nodiscard]] std::uint32_t page_of_rank(std::uint64_t k) const noexcept { return perm_[k]; }
+  [[nodiscard]] std::uint32_t page_of_rank(std::uint64_t k) const noexcept { return zipf_->page_of_rank(k); }
 
  private:
   workload_spec spec_;
-  std::unique_ptr<zipf_distribution> zipf_;
-  std::vector<std::uint32_t> perm_;
+  std::unique_ptr<testkit::zipf_pages> zipf_;
 };
 
 /// One request: a page and whether it is written.
@@ -217,7 +142,7 @@ class request_stream {
       case shape::uniform:
         return static_cast<std::uint32_t>(r_.below(n));
       case shape::zipf:
-        return t_->page_of_rank((*t_->zipf())(r_));
+        return (*t_->zipf())(r_);
       case shape::scan: {
         const std::uint32_t hot = std::min(s_.hot(), n - 1);
         if (hot == 0 || n == 1) return 0;
@@ -245,7 +170,7 @@ class request_stream {
 
   const workload_tables* t_;
   workload_spec s_;
-  rng r_;
+  testkit::rng r_;
   std::uint64_t count_ = 0;
   std::uint64_t scan_pos_ = 0;
   std::uint64_t loop_pos_ = 0;

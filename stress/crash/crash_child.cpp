@@ -50,18 +50,14 @@
 
 #include "crash.hpp"
 #include "crash_page.hpp"
+#include "testkit/rng.hpp"
 #include "pagepool/pagepool.hpp"
 
 namespace pagepool::stress::crash {
 
 namespace {
 
-std::uint64_t mix64(std::uint64_t x) noexcept {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+using testkit::splitmix64;  // spreads a seed: nearby seeds, unrelated streams
 
 /// How long a child may live unkilled before it gives up: the parent kills
 /// every child well within a second of its start in a plain build.
@@ -192,7 +188,7 @@ void write_once(child_state& c, std::mt19937_64& rng, unsigned tid, unsigned fi,
 }
 
 void writer_loop(child_state& c, unsigned tid) {
-  std::mt19937_64 rng(mix64(c.s.seed ^ (0x100u + tid)));
+  std::mt19937_64 rng(splitmix64(c.s.seed ^ (0x100u + tid)));
   const std::uint32_t hot = std::max<std::uint32_t>(1, c.s.pages / 10);
   for (;;) {
     const unsigned fi = static_cast<unsigned>(rng() % c.s.files);
@@ -205,7 +201,7 @@ void writer_loop(child_state& c, unsigned tid) {
 }
 
 void syncer_loop(child_state& c, unsigned id) {
-  std::mt19937_64 rng(mix64(c.s.seed ^ (0x200u + id)));
+  std::mt19937_64 rng(splitmix64(c.s.seed ^ (0x200u + id)));
   for (;;) {
     std::this_thread::sleep_for(std::chrono::microseconds(rng() % (c.s.sync_pause_us + 1)));
     if (rng() % 100 < c.s.trickle_percent) {

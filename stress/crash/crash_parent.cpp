@@ -52,6 +52,7 @@
 
 #include "crash.hpp"
 #include "crash_page.hpp"
+#include "testkit/rng.hpp"
 
 namespace pagepool::stress::crash {
 
@@ -59,12 +60,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-std::uint64_t mix64(std::uint64_t x) noexcept {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+using testkit::splitmix64;  // spreads a seed: nearby seeds, unrelated streams
 
 /// How long a child may take to open its pool and read its files.
 constexpr auto ready_limit = std::chrono::seconds(120);
@@ -481,7 +477,7 @@ int run_parent(const parent_options& o, const std::string& self_exe) {
   std::vector<std::vector<std::uint32_t>> prev_found;
 
   for (std::uint64_t i = 0; i < o.iterations && clock_type::now() < end; ++i) {
-    std::mt19937_64 rng(mix64(o.seed ^ mix64(i + 1)));
+    std::mt19937_64 rng(splitmix64(o.seed ^ splitmix64(i + 1)));
     auto [s, plan] = pick(rng, o, have_prev ? &prev : nullptr, dir);
     if (!s.resume) {
       for (unsigned f = 0; f < 2; ++f) ::unlink(s.file_path(f).c_str());

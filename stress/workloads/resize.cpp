@@ -43,7 +43,7 @@ workload_result run_resize(run_context& ctx) {
   if (!handles[0]) return r;
   file& f = *handles[0];
   const data_file& df = *files[0];
-  const zipf pick(pages, 0.99, ctx.seed);
+  const zipf_pages pick(pages, 0.99, ctx.seed);
   std::atomic<std::uint64_t> resizes{0}, held_checks{0};
 
   auto resizer = [&](worker& w) {

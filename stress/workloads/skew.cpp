@@ -28,7 +28,7 @@ workload_result run_skew(run_context& ctx) {
   std::vector<std::unique_ptr<file>> handles;
   handles.push_back(open_handle(ctx, *p, files[0]->path()));
   if (!handles[0]) return r;
-  const zipf pick(pages, 0.99, ctx.seed);
+  const zipf_pages pick(pages, 0.99, ctx.seed);
   file& f = *handles[0];
   const data_file& df = *files[0];
 

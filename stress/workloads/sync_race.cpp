@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "../page_ops.hpp"
+#include "testkit/page_stamp.hpp"
 
 namespace pagepool::stress {
 
@@ -72,7 +73,7 @@ workload_result run_sync_race(run_context& ctx) {
       return r;
     }
   }
-  const zipf pick(pages, 0.99, ctx.seed);
+  const zipf_pages pick(pages, 0.99, ctx.seed);
   sync_counts counts;
 
   // After a successful sync: every sampled page on disk at its floor or later.
@@ -81,22 +82,23 @@ workload_result run_sync_race(run_context& ctx) {
       ++w.tally.checks;
       counts.durable_checks.fetch_add(1, std::memory_order_relaxed);
       const data_file& df = *files[s.file];
-      stamp_scan scan;
+      testkit::stamp_scan scan;
+      w.buf.resize(cfg.page_size / sizeof(std::uint64_t));
       // A word copied while the pool writes the page may be torn in the
       // kernel's copy; a page that stays unreadable is not a race.
       for (int attempt = 0; attempt < 100; ++attempt) {
-        if (!pread_page(fds[s.file], s.pgno, cfg.page_size, w.buf)) {
+        if (!testkit::pread_page(fds[s.file], s.pgno, cfg.page_size, w.buf.data())) {
           w.fail(msg() << "pread of file " << s.file << " page " << s.pgno << " failed");
           return;
         }
-        scan = scan_buffer(w.buf.data(), cfg.stamp_bytes(), df.file_no(), s.pgno);
+        scan = testkit::scan_page(w.buf.data(), cfg.stamp_bytes(), s.pgno, df.file_no());
         if (scan.whole) break;
         std::this_thread::yield();
       }
       if (!scan.whole || scan.min_version < s.floor)
         w.fail(msg() << what << " returned success, but file " << s.file << " page " << s.pgno
                      << " on disk is not at version " << s.floor << " or later (committed before the sync"
-                     << " began): " << describe_scan(scan, df, s.pgno));
+                     << " began): " << testkit::describe_scan(scan, s.pgno, df.file_no()));
     }
   };
 

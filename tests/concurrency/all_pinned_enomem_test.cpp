@@ -89,7 +89,6 @@ void run_all_pinned(unsigned regions) {
 
   auto worker = [&](std::size_t tid) {
     std::mt19937 rng(seed + 65537u * static_cast<std::uint32_t>(tid + 1));
-    std::vector<std::uint8_t> scratch;
     auto& mine = pins[tid];
     long long ms = 0;
 
@@ -112,7 +111,7 @@ void run_all_pinned(unsigned regions) {
         log.fail(fail_msg() << "fill get page " << i << ": " << describe(ec));
         break;
       }
-      if (auto m = stamp_mismatch(page, kPageSize, pg, kDiskVersion, scratch); !m.empty())
+      if (auto m = stamp_mismatch(page, kPageSize, pg, kDiskVersion); !m.empty())
         log.fail(fail_msg() << "fill: " << m);
       mine.emplace_back(pg, page);
       pinned_total.fetch_add(1, std::memory_order_acq_rel);
@@ -196,7 +195,7 @@ void run_all_pinned(unsigned regions) {
     }
     // The pinned pages still hold the file's contents; unpin them.
     for (const auto& [pg, a] : mine) {
-      if (auto m = stamp_mismatch(a, kPageSize, pg, kDiskVersion, scratch); !m.empty())
+      if (auto m = stamp_mismatch(a, kPageSize, pg, kDiskVersion); !m.empty())
         log.fail(fail_msg() << "pinned page after the ENOMEM phase: " << m);
       if (auto ec = f->put(a)) log.fail(fail_msg() << "put page " << pg << ": " << describe(ec));
     }
@@ -213,7 +212,7 @@ void run_all_pinned(unsigned regions) {
         log.fail(fail_msg() << "after unpinning, get page " << want << ": " << describe(ec));
         break;
       }
-      if (auto m = stamp_mismatch(page, kPageSize, want, kDiskVersion, scratch); !m.empty())
+      if (auto m = stamp_mismatch(page, kPageSize, want, kDiskVersion); !m.empty())
         log.fail(fail_msg() << "after unpinning: " << m);
       if (auto ec = f->put(page)) log.fail(fail_msg() << "put page " << want << ": " << describe(ec));
     }
@@ -297,13 +296,12 @@ TEST(AllPinned, ZeroAllocTimeoutGivesUpAfterABoundedSearch) {
   pgno_t last = 0;
   EXPECT_FALSE(f->get_last_pgno(&last));
   EXPECT_EQ(last, kPages - 1);
-  std::vector<std::uint8_t> scratch;
   for (pgno_t pg = 0; pg < kFrames; ++pg) {
     pgno_t n = pg;
     void* again = nullptr;
     ASSERT_FALSE(f->get(&n, get_flags::none, &again)) << "a pinned page is a hit";
     EXPECT_EQ(again, pinned[pg]);
-    EXPECT_EQ(stamp_mismatch(again, kPageSize, pg, kDiskVersion, scratch), "");
+    EXPECT_EQ(stamp_mismatch(again, kPageSize, pg, kDiskVersion), "");
     EXPECT_FALSE(f->put(again));
     EXPECT_FALSE(f->put(pinned[pg]));
   }

@@ -3,9 +3,10 @@
 // while pages go in and out through it.
 //
 // Three workers own pages by pgno % 3 and rewrite them with version stamps
-// (concurrency_support.hpp) over all but the last 4 bytes, the checksum
-// trailer; each get checks the stamp it last wrote. The application's
-// page-in/out XOR the stamped bytes, so the checksum wraps a real codec. A
+// (testkit/page_stamp.hpp) over all but the last word, whose last 4 bytes are
+// the checksum trailer; each get checks the stamp it last wrote. The
+// application's page-in/out XOR every byte but the trailer, so the checksum
+// wraps a real codec. A
 // fourth thread keeps replacing the entry with an identical one, which the
 // epoch domain must keep alive for the callers still in it. Oracles: no get
 // fails (a checksum failure would), checksum_failures stays 0, every page on
@@ -16,12 +17,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "concurrency/concurrency_support.hpp"
+#include "testkit/crc32c_trailer.hpp"
 
 namespace pagepool::conctest {
 namespace {
@@ -29,13 +32,14 @@ namespace {
 constexpr std::size_t kThreads = 3;
 constexpr std::size_t kPages = 96;
 constexpr std::size_t kPageSize = 4096;
-constexpr std::size_t kStamped = kPageSize - 4;  // the trailer is the checksum's
+constexpr std::size_t kCovered = kPageSize - 4;  // the checksum's: the last 4 bytes are its trailer
+constexpr std::size_t kStamped = kPageSize - 8;  // the stamp's: whole words before the trailer
 constexpr int kType = 9;
 constexpr std::uint8_t kKey = 0xA5;
 
 int xor_stamped(pgno_t, void* page, std::span<const std::byte>) {
   auto* b = static_cast<std::uint8_t*>(page);
-  for (std::size_t i = 0; i < kStamped; ++i) b[i] ^= kKey;
+  for (std::size_t i = 0; i < kCovered; ++i) b[i] ^= kKey;
   return 0;
 }
 
@@ -73,7 +77,7 @@ void churn(open_flags extra) {
     pgno_t n = pg;
     void* page = nullptr;
     ASSERT_FALSE(f->get(&n, get_flags::create | get_flags::dirty, &page));
-    fill_stamp(page, kStamped, pg, 0);  // page-in ran on the made page: zero it again
+    std::memset(page, 0, kCovered);  // page-in ran on the made page: zero it again
     ASSERT_FALSE(f->put(page));
   }
   ASSERT_FALSE(p->sync());
@@ -83,10 +87,9 @@ void churn(open_flags extra) {
   std::atomic<std::uint64_t> ops{0}, swaps{0};
   auto worker = [&](std::size_t tid) {
     std::mt19937 rng(seed + static_cast<std::uint32_t>(tid));
-    std::vector<std::uint8_t> scratch;
     auto& mine = oracle[tid];
     while (!stop.load(std::memory_order_relaxed) && !log.failed()) {
-      if (!owned_stamp_step(*f, tid, kThreads, kPages, kStamped, mine, rng, scratch, log)) return;
+      if (!owned_stamp_step(*f, tid, kThreads, kPages, kStamped, mine, rng, log)) return;
       ops.fetch_add(1, std::memory_order_relaxed);
     }
   };
@@ -118,15 +121,13 @@ void churn(open_flags extra) {
   // The disk: every page's trailer is the CRC32C of its other bytes (LE), and
   // those bytes are the XOR-encoded stamp the oracle expects.
   disk_reader disk(path);
-  std::vector<std::uint8_t> buf(kPageSize), scratch;
+  std::vector<std::uint8_t> buf(kPageSize);
   for (pgno_t pg = 0; pg < kPages; ++pg) {
     ASSERT_TRUE(disk.read(pg, kPageSize, buf)) << "pread page " << pg;
-    const std::uint32_t stored = std::uint32_t{buf[kStamped]} | std::uint32_t{buf[kStamped + 1]} << 8 |
-                                 std::uint32_t{buf[kStamped + 2]} << 16 |
-                                 std::uint32_t{buf[kStamped + 3]} << 24;
-    EXPECT_EQ(stored, crc32c(buf.data(), kStamped)) << "page " << pg << " seed " << seed;
-    for (std::size_t i = 0; i < kStamped; ++i) buf[i] ^= kKey;
-    const auto v = stamp_version(buf.data(), kStamped, pg, scratch);
+    EXPECT_EQ(testkit::stored_crc32c_trailer(buf.data(), kPageSize), crc32c(buf.data(), kCovered))
+        << "page " << pg << " seed " << seed;
+    for (std::size_t i = 0; i < kCovered; ++i) buf[i] ^= kKey;
+    const auto v = stamp_version(buf.data(), kStamped, pg);
     EXPECT_TRUE(v && *v == oracle[pg % kThreads][pg]) << "disk page " << pg << " seed " << seed;
   }
 
@@ -144,7 +145,7 @@ void churn(open_flags extra) {
     pgno_t n = pg;
     void* page = nullptr;
     ASSERT_FALSE(f->get(&n, get_flags::none, &page)) << "page " << pg;
-    const auto v = stamp_version(page, kStamped, pg, scratch);
+    const auto v = stamp_version(page, kStamped, pg);
     EXPECT_TRUE(v && *v == oracle[pg % kThreads][pg]) << "page " << pg << " seed " << seed;
     ASSERT_FALSE(f->put(page));
   }

@@ -1,15 +1,15 @@
 // tests/concurrency/concurrency_support.hpp: what the concurrency tests share:
-// a version-stamp page format that checks itself, POSIX-level file access that
-// bypasses the pool (the oracle's view of the disk), seeds and time budgets
-// that can be set from the environment, and a failure log that worker threads
-// write to instead of flooding gtest.
+// seeds and time budgets that can be set from the environment, a failure log
+// that worker threads write to instead of flooding gtest, and, on top of the
+// test kit's version stamps and stamped files (testkit/page_stamp.hpp,
+// testkit/stamp_file.hpp), an owner's write step and the oracle's view of the
+// disk.
 //
-// Page format ("stamp"): a page of version 0 is all zero bytes (what CREATE
-// makes, or what a file pre-sized with ftruncate holds). A page of version
-// v > 0 starts with a 16-byte header {magic, pgno, version} and every byte
-// after it is a function of (pgno, version, offset), so that a page that was
-// torn, stale, or belongs to another page number is told apart from the page
-// the oracle expects.
+// Page format: the test kit's stamp. A page of version 0 is all zero bytes
+// (what CREATE makes, or what a file pre-sized with ftruncate holds); every
+// 8-byte word of a page of version v > 0 names its page and its version, so
+// that a page that was torn, stale, or belongs to another page number is told
+// apart from the page the oracle expects.
 //
 // Environment:
 //   PAGEPOOL_TEST_SEED   seed for every std::mt19937 in a test (else random;
@@ -44,10 +44,15 @@
 
 #include "pagepool/pagepool.hpp"
 #include "support/temp_dir.hpp"
+#include "testkit/page_stamp.hpp"
+#include "testkit/stamp_file.hpp"
 
 namespace pagepool::conctest {
 
 using pagepool::test::temp_dir;
+using testkit::stamp_mismatch;
+using testkit::stamp_page;
+using testkit::stamp_version;
 using clock_type = std::chrono::steady_clock;
 
 inline std::string describe(const std::error_code& ec) {
@@ -138,108 +143,13 @@ class fail_msg {
   std::ostringstream os_;
 };
 
-// --- the stamp page format ----------------------------------------------------
+// --- stamped pages, and the disk through POSIX ------------------------------------
 
-inline constexpr std::uint32_t kStampMagic = 0x50475053u;  // "SPGP"
-inline constexpr std::size_t kHeaderBytes = 16;
-
-struct stamp_header {
-  std::uint32_t magic;
-  std::uint32_t pgno;
-  std::uint64_t version;
-};
-static_assert(sizeof(stamp_header) == kHeaderBytes);
-
-/// Fills `page` with the stamp of (pgno, version); version 0 is all zeros.
-inline void fill_stamp(void* page, std::size_t size, pgno_t pgno, std::uint64_t version) {
-  auto* b = static_cast<std::uint8_t*>(page);
-  if (version == 0) {
-    std::memset(b, 0, size);
-    return;
-  }
-  stamp_header h{kStampMagic, pgno, version};
-  std::memcpy(b, &h, sizeof h);
-  // A splitmix-style word per (pgno, version), cycled through the body; the
-  // offset term makes every 8-byte block of the body distinct.
-  std::uint64_t x = (static_cast<std::uint64_t>(pgno) << 32) ^ version;
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  x ^= x >> 31;
-  for (std::size_t i = kHeaderBytes; i < size; ++i)
-    b[i] = static_cast<std::uint8_t>((x >> ((i & 7u) * 8u)) + (i >> 3));
-}
-
-/// The stamp image of (pgno, version), `size` bytes.
-inline std::vector<std::uint8_t> stamp_image(std::size_t size, pgno_t pgno, std::uint64_t version) {
-  std::vector<std::uint8_t> v(size);
-  fill_stamp(v.data(), size, pgno, version);
-  return v;
-}
-
-/// The version a page holds if it is a whole, self-consistent stamp of page
-/// `pgno` (0 for an all-zero page); std::nullopt if it is torn or garbage.
-/// `scratch` is reused between calls to avoid allocation.
-inline std::optional<std::uint64_t> stamp_version(const void* page, std::size_t size, pgno_t pgno,
-                                                  std::vector<std::uint8_t>& scratch) {
-  stamp_header h{};
-  std::memcpy(&h, page, sizeof h);
-  std::uint64_t v = 0;
-  if (h.magic == 0 && h.pgno == 0 && h.version == 0) {
-    v = 0;
-  } else if (h.magic == kStampMagic && h.pgno == pgno && h.version != 0) {
-    v = h.version;
-  } else {
-    return std::nullopt;
-  }
-  scratch.resize(size);
-  fill_stamp(scratch.data(), size, pgno, v);
-  if (std::memcmp(scratch.data(), page, size) != 0) return std::nullopt;
-  return v;
-}
-
-/// Explains how `page` differs from the stamp (pgno, expected); "" if it does not.
-inline std::string stamp_mismatch(const void* page, std::size_t size, pgno_t pgno,
-                                  std::uint64_t expected, std::vector<std::uint8_t>& scratch) {
-  scratch.resize(size);
-  fill_stamp(scratch.data(), size, pgno, expected);
-  if (std::memcmp(scratch.data(), page, size) == 0) return {};
-  stamp_header h{};
-  std::memcpy(&h, page, sizeof h);
-  const auto* b = static_cast<const std::uint8_t*>(page);
-  std::size_t first = 0;
-  while (first < size && b[first] == scratch[first]) ++first;
-  std::vector<std::uint8_t> tmp;
-  auto self = stamp_version(page, size, pgno, tmp);
-  std::ostringstream os;
-  os << "page " << pgno << ": expected version " << expected << ", found header {magic 0x"
-     << std::hex << h.magic << std::dec << ", pgno " << h.pgno << ", version " << h.version
-     << "}, first differing byte at offset " << first << "; the page "
-     << (self ? "is a whole stamp of version " + std::to_string(*self)
-              : std::string("is not a self-consistent stamp (torn or foreign)"));
-  return os.str();
-}
-
-// --- the disk, through POSIX ----------------------------------------------------
-
-/// Writes `pages` pages of stamp version `version` to `path` (created/truncated).
-/// Version 0 just sizes the file with ftruncate (all zeros).
+/// Writes `pages` pages of stamp version `version` to `path` (created or
+/// truncated; version 0 just sizes the file with ftruncate: all zeros).
 inline void write_stamp_file(const std::string& path, std::size_t pages, std::size_t page_size,
                              std::uint64_t version) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  ASSERT_GE(fd, 0) << "open " << path << ": " << std::strerror(errno);
-  if (version == 0) {
-    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(pages * page_size)), 0) << std::strerror(errno);
-  } else {
-    std::vector<std::uint8_t> buf(page_size);
-    for (std::size_t p = 0; p < pages; ++p) {
-      fill_stamp(buf.data(), page_size, static_cast<pgno_t>(p), version);
-      ASSERT_EQ(::pwrite(fd, buf.data(), page_size, static_cast<off_t>(p * page_size)),
-                static_cast<ssize_t>(page_size))
-          << std::strerror(errno);
-    }
-  }
-  ASSERT_EQ(::close(fd), 0);
+  ASSERT_EQ(testkit::write_stamp_file(path, pages, version, testkit::stamp_layout{page_size}), "");
 }
 
 /// One step of a writer that owns the pages pg with pg % threads == tid: gets
@@ -249,8 +159,7 @@ inline void write_stamp_file(const std::string& path, std::size_t pages, std::si
 /// the failure logged, if a call failed or the page was not as expected.
 inline bool owned_stamp_step(file& f, std::size_t tid, std::size_t threads, std::size_t pages,
                              std::size_t stamped, std::vector<std::uint64_t>& mine,
-                             std::mt19937& rng, std::vector<std::uint8_t>& scratch,
-                             failure_log& log) {
+                             std::mt19937& rng, failure_log& log) {
   const auto pg = static_cast<pgno_t>((rng() % (pages / threads)) * threads + tid);
   pgno_t n = pg;
   void* page = nullptr;
@@ -258,13 +167,12 @@ inline bool owned_stamp_step(file& f, std::size_t tid, std::size_t threads, std:
     log.fail(fail_msg() << "get " << pg << ": " << describe(ec));
     return false;
   }
-  const auto v = stamp_version(page, stamped, pg, scratch);
-  if (!v || *v != mine[pg]) {
-    log.fail(fail_msg() << "page " << pg << ": " << stamp_mismatch(page, stamped, pg, mine[pg], scratch));
+  if (auto m = stamp_mismatch(page, stamped, pg, mine[pg]); !m.empty()) {
+    log.fail(fail_msg() << m);
     (void)f.put(page);
     return false;
   }
-  fill_stamp(page, stamped, pg, ++mine[pg]);
+  stamp_page(page, stamped, pg, ++mine[pg]);
   if (auto ec = f.put(page)) {
     log.fail(fail_msg() << "put " << pg << ": " << describe(ec));
     return false;
@@ -292,20 +200,8 @@ class disk_reader {
   /// Reads page `pgno`; bytes past the end of the file read as zeros (a hole or
   /// a page never written). Returns false on an I/O error.
   bool read(pgno_t pgno, std::size_t page_size, std::vector<std::uint8_t>& out) const {
-    out.assign(page_size, 0);
-    std::size_t done = 0;
-    while (done < page_size) {
-      ssize_t n = ::pread(fd_, out.data() + done, page_size - done,
-                          static_cast<off_t>(pgno) * static_cast<off_t>(page_size) +
-                              static_cast<off_t>(done));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return false;
-      }
-      if (n == 0) break;  // end of file: the rest stays zero
-      done += static_cast<std::size_t>(n);
-    }
-    return true;
+    out.resize(page_size);
+    return testkit::pread_page(fd_, pgno, page_size, out.data());
   }
 
   /// The stamp version on disk of page `pgno`. While the pool may be writing
@@ -313,12 +209,10 @@ class disk_reader {
   /// pread/pwrite atomic with respect to each other), so a torn result is read
   /// again, a bounded number of times.
   std::optional<std::uint64_t> version(pgno_t pgno, std::size_t page_size,
-                                       std::vector<std::uint8_t>& buf,
-                                       std::vector<std::uint8_t>& scratch,
-                                       int attempts = 200) const {
+                                       std::vector<std::uint8_t>& buf, int attempts = 200) const {
     for (int i = 0; i < attempts; ++i) {
       if (!read(pgno, page_size, buf)) return std::nullopt;
-      if (auto v = stamp_version(buf.data(), page_size, pgno, scratch)) return v;
+      if (auto v = stamp_version(buf.data(), page_size, pgno)) return v;
       std::this_thread::yield();
     }
     return std::nullopt;
@@ -332,24 +226,7 @@ class disk_reader {
 /// Returns "" or a description of the first few differences.
 inline std::string check_disk(const std::string& path, std::size_t page_size,
                               const std::vector<std::uint64_t>& oracle) {
-  disk_reader d(path);
-  if (!d.ok()) return "cannot open " + path + ": " + std::strerror(errno);
-  std::vector<std::uint8_t> buf, scratch;
-  std::ostringstream os;
-  int bad = 0;
-  for (std::size_t p = 0; p < oracle.size(); ++p) {
-    if (!d.read(static_cast<pgno_t>(p), page_size, buf)) {
-      os << "\n  pread of page " << p << " failed: " << std::strerror(errno);
-      if (++bad >= 8) break;
-      continue;
-    }
-    auto m = stamp_mismatch(buf.data(), page_size, static_cast<pgno_t>(p), oracle[p], scratch);
-    if (!m.empty()) {
-      os << "\n  on disk: " << m;
-      if (++bad >= 8) break;
-    }
-  }
-  return os.str();
+  return testkit::check_stamp_file(path, oracle, testkit::stamp_layout{page_size}).report;
 }
 
 // --- pool and files -------------------------------------------------------------

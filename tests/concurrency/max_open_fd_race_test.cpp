@@ -57,7 +57,7 @@ TEST(MaxOpenFdRace, WritesOfFilesWithoutHandlesNeverFailWithEbadf) {
           log.fail(fail_msg() << "get " << pg << " of " << path << ": " << describe(ec));
           return;
         }
-        fill_stamp(page, kPageSize, pg, round);
+        stamp_page(page, kPageSize, pg, round);
         if (auto ec = f->put(page)) log.fail(fail_msg() << "put: " << describe(ec));
       }
       if (auto ec = f->close()) log.fail(fail_msg() << "close: " << describe(ec));

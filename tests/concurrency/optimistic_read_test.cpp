@@ -65,7 +65,7 @@ TEST(OptimisticRead, ValidatedReadsMatchTheOracleUnderWritersAndEviction) {
         log.fail(fail_msg() << "writer get " << pg << ": " << describe(ec));
         return;
       }
-      fill_stamp(page, kPageSize, pg, ++oracle[pg]);
+      stamp_page(page, kPageSize, pg, ++oracle[pg]);
       if (auto ec = f->put(page)) {
         log.fail(fail_msg() << "writer put " << pg << ": " << describe(ec));
         return;
@@ -76,13 +76,12 @@ TEST(OptimisticRead, ValidatedReadsMatchTheOracleUnderWritersAndEviction) {
   };
   auto reader = [&](std::size_t tid) {
     std::mt19937 rng(seed ^ (0xABCDu + static_cast<std::uint32_t>(tid)));
-    std::vector<std::uint8_t> scratch;
     while (!stop.load(std::memory_order_relaxed) && !log.failed()) {
       const auto pg = static_cast<pgno_t>(rng() % kPages);
       const std::uint64_t lo = committed[pg].load(std::memory_order_acquire);
       std::optional<std::uint64_t> seen;
       if (auto ec = f->read_optimistic(pg, [&](const std::byte* page) {
-            seen = stamp_version(page, kPageSize, pg, scratch);
+            seen = stamp_version(page, kPageSize, pg);
           })) {
         log.fail(fail_msg() << "read_optimistic " << pg << ": " << describe(ec));
         return;

@@ -46,8 +46,7 @@ struct stamp_run {
 };
 
 /// One get / check / stamp / put of an owned page, in one of four styles.
-void owner_op(stamp_run& run, failure_log& log, std::mt19937& rng, pgno_t pg,
-              std::vector<std::uint8_t>& scratch) {
+void owner_op(stamp_run& run, failure_log& log, std::mt19937& rng, pgno_t pg) {
   const get_flags base = run.create_mode ? get_flags::create : get_flags::none;
   const std::uint64_t cur = run.oracle[pg];
   const unsigned style = rng() % 5;
@@ -63,11 +62,11 @@ void owner_op(stamp_run& run, failure_log& log, std::mt19937& rng, pgno_t pg,
                           << ", size " << h.bytes().size());
       return;
     }
-    if (auto m = stamp_mismatch(h.data(), kPageSize, pg, cur, scratch); !m.empty()) {
+    if (auto m = stamp_mismatch(h.data(), kPageSize, pg, cur); !m.empty()) {
       log.fail(fail_msg() << "owner read (handle): " << m);
       return;
     }
-    fill_stamp(h.data(), kPageSize, pg, cur + 1);
+    stamp_page(h.data(), kPageSize, pg, cur + 1);
     run.oracle[pg] = cur + 1;
     if (auto ec = h.release()) log.fail(fail_msg() << "release page " << pg << ": " << describe(ec));
     run.write_ops.fetch_add(1, std::memory_order_relaxed);
@@ -84,7 +83,7 @@ void owner_op(stamp_run& run, failure_log& log, std::mt19937& rng, pgno_t pg,
     return;
   }
   if (n != pg) log.fail(fail_msg() << "get of page " << pg << " changed *pgno to " << n);
-  if (auto m = stamp_mismatch(page, kPageSize, pg, cur, scratch); !m.empty()) {
+  if (auto m = stamp_mismatch(page, kPageSize, pg, cur); !m.empty()) {
     log.fail(fail_msg() << "owner read (style " << style << "): " << m);
     (void)run.f->put(page);
     return;
@@ -92,7 +91,7 @@ void owner_op(stamp_run& run, failure_log& log, std::mt19937& rng, pgno_t pg,
   put_flags pf = put_flags::none;
   priority prio = priority::unchanged;
   if (style != 3) {
-    fill_stamp(page, kPageSize, pg, cur + 1);
+    stamp_page(page, kPageSize, pg, cur + 1);
     run.oracle[pg] = cur + 1;
     if (style == 1) pf = put_flags::dirty;
     if (style == 2) {
@@ -106,7 +105,7 @@ void owner_op(stamp_run& run, failure_log& log, std::mt19937& rng, pgno_t pg,
 }
 
 /// Reads page `pg` (any owner's) through the pool and checks the oracle.
-void reader_op(stamp_run& run, failure_log& log, pgno_t pg, std::vector<std::uint8_t>& scratch) {
+void reader_op(stamp_run& run, failure_log& log, pgno_t pg) {
   void* page = nullptr;
   pgno_t n = pg;
   const get_flags gf = run.create_mode ? get_flags::create : get_flags::none;
@@ -114,7 +113,7 @@ void reader_op(stamp_run& run, failure_log& log, pgno_t pg, std::vector<std::uin
     log.fail(fail_msg() << "reader get page " << pg << ": " << describe(ec));
     return;
   }
-  if (auto m = stamp_mismatch(page, kPageSize, pg, run.oracle[pg], scratch); !m.empty())
+  if (auto m = stamp_mismatch(page, kPageSize, pg, run.oracle[pg]); !m.empty())
     log.fail(fail_msg() << "reader: " << m);
   if (auto ec = run.f->put(page)) log.fail(fail_msg() << "reader put page " << pg << ": " << describe(ec));
   run.read_ops.fetch_add(1, std::memory_order_relaxed);
@@ -147,7 +146,6 @@ void run_stamp_test(bool create_mode) {
 
   auto worker = [&](std::size_t tid) {
     std::mt19937 rng(seed + static_cast<std::uint32_t>(tid) * 7919u);
-    std::vector<std::uint8_t> scratch;
     std::vector<pgno_t> owned;
     for (std::size_t p = tid; p < kPages; p += kThreads) owned.push_back(static_cast<pgno_t>(p));
 
@@ -158,13 +156,13 @@ void run_stamp_test(bool create_mode) {
     std::shuffle(order.begin(), order.end(), rng);
     for (pgno_t pg : order) {
       if (log.failed()) break;
-      owner_op(run, log, rng, pg, scratch);
+      owner_op(run, log, rng, pg);
     }
     // Random owned pages until the op count or the time budget runs out.
     const auto deadline = clock_type::now() + budget;
     for (std::size_t i = 0; i < ops && !log.failed(); ++i) {
       if ((i & 31u) == 0 && clock_type::now() > deadline) break;
-      owner_op(run, log, rng, owned[rng() % owned.size()], scratch);
+      owner_op(run, log, rng, owned[rng() % owned.size()]);
     }
 
     // Every owner is done writing. Thread 0 syncs while the others wait (so
@@ -186,7 +184,7 @@ void run_stamp_test(bool create_mode) {
     const auto deadline2 = clock_type::now() + budget / 2;
     for (std::size_t i = 0; i < reads && !log.failed(); ++i) {
       if ((i & 31u) == 0 && clock_type::now() > deadline2) break;
-      reader_op(run, log, static_cast<pgno_t>(rng() % kPages), scratch);
+      reader_op(run, log, static_cast<pgno_t>(rng() % kPages));
     }
   };
 
@@ -210,8 +208,7 @@ void run_stamp_test(bool create_mode) {
                             << disk;
 
   // And the pool, single-threaded, agrees with the oracle for every page.
-  std::vector<std::uint8_t> scratch;
-  for (pgno_t p = 0; p < kPages; ++p) reader_op(run, log, p, scratch);
+  for (pgno_t p = 0; p < kPages; ++p) reader_op(run, log, p);
   EXPECT_FALSE(log.failed()) << log.report();
 
   ASSERT_FALSE(f->close()) << "close";

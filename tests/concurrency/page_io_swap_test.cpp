@@ -75,7 +75,7 @@ TEST(PageIoSwap, FunctionsReplacedWhileInUseAreNeverFreedUnderACaller) {
     pgno_t n = pg;
     void* page = nullptr;
     ASSERT_FALSE(f->get(&n, get_flags::create | get_flags::dirty, &page));
-    fill_stamp(page, kPageSize, pg, 0);  // page-in ran on the made page: zero it again
+    stamp_page(page, kPageSize, pg, 0);  // page-in ran on the made page: zero it again
     ASSERT_FALSE(f->put(page));
   }
   ASSERT_FALSE(p->sync());
@@ -84,10 +84,9 @@ TEST(PageIoSwap, FunctionsReplacedWhileInUseAreNeverFreedUnderACaller) {
   std::atomic<bool> stop{false};
   auto worker = [&](std::size_t tid) {
     std::mt19937 rng(seed + static_cast<std::uint32_t>(tid));
-    std::vector<std::uint8_t> scratch;
     auto& mine = oracle[tid];
     while (!stop.load(std::memory_order_relaxed) && !log.failed()) {
-      if (!owned_stamp_step(*f, tid, kThreads, kPages, kPageSize, mine, rng, scratch, log)) return;
+      if (!owned_stamp_step(*f, tid, kThreads, kPages, kPageSize, mine, rng, log)) return;
       ops.fetch_add(1, std::memory_order_relaxed);
     }
   };
@@ -126,12 +125,11 @@ TEST(PageIoSwap, FunctionsReplacedWhileInUseAreNeverFreedUnderACaller) {
   ASSERT_TRUE(f);
   ASSERT_FALSE(f->set_ftype(3));
   ASSERT_FALSE(f->open(path, open_flags::none, 0, kPageSize));
-  std::vector<std::uint8_t> scratch;
   for (pgno_t pg = 0; pg < kPages; ++pg) {
     pgno_t n = pg;
     void* page = nullptr;
     ASSERT_FALSE(f->get(&n, get_flags::none, &page));
-    const auto v = stamp_version(page, kPageSize, pg, scratch);
+    const auto v = stamp_version(page, kPageSize, pg);
     EXPECT_TRUE(v && *v == oracle[pg % kThreads][pg]) << "page " << pg << " seed " << seed;
     ASSERT_FALSE(f->put(page));
   }

@@ -80,7 +80,6 @@ TEST(PinnedNeverEvicted, PinnedPagesKeepAddressAndContentsUnderChurn) {
 
   auto pinner = [&] {
     std::mt19937 rng(seed ^ 0xA5A5A5A5u);
-    std::vector<std::uint8_t> scratch;
     std::size_t i = 0;
     for (pgno_t pg : pinned_set) {
       pinned_page& pp = pins[i];
@@ -97,10 +96,10 @@ TEST(PinnedNeverEvicted, PinnedPagesKeepAddressAndContentsUnderChurn) {
       if (ec) {
         log.fail(fail_msg() << "pinner get page " << pg << ": " << describe(ec));
         pp.addr = nullptr;
-      } else if (auto m = stamp_mismatch(pp.addr, kPageSize, pg, oracle[pg], scratch); !m.empty()) {
+      } else if (auto m = stamp_mismatch(pp.addr, kPageSize, pg, oracle[pg]); !m.empty()) {
         log.fail(fail_msg() << "pinner first read: " << m);
       } else if (i % 2 == 0) {
-        fill_stamp(pp.addr, kPageSize, pg, ++oracle[pg]);
+        stamp_page(pp.addr, kPageSize, pg, ++oracle[pg]);
       }
       ++i;
     }
@@ -111,7 +110,7 @@ TEST(PinnedNeverEvicted, PinnedPagesKeepAddressAndContentsUnderChurn) {
     while (churners_left.load(std::memory_order_acquire) != 0 && !log.failed()) {
       for (auto& pp : pins) {
         if (pp.addr == nullptr) continue;
-        if (auto m = stamp_mismatch(pp.addr, kPageSize, pp.pgno, oracle[pp.pgno], scratch); !m.empty()) {
+        if (auto m = stamp_mismatch(pp.addr, kPageSize, pp.pgno, oracle[pp.pgno]); !m.empty()) {
           log.fail(fail_msg() << "pinned page changed under its pin (round " << round << "): " << m);
           continue;
         }
@@ -130,7 +129,7 @@ TEST(PinnedNeverEvicted, PinnedPagesKeepAddressAndContentsUnderChurn) {
         // Now and then, write the next version in place and mark it dirty
         // without unpinning.
         if (rng() % 4 == 0) {
-          fill_stamp(pp.addr, kPageSize, pp.pgno, ++oracle[pp.pgno]);
+          stamp_page(pp.addr, kPageSize, pp.pgno, ++oracle[pp.pgno]);
           std::error_code ec = pp.via_handle ? pp.h.set(put_flags::dirty)
                                              : f->set(pp.addr, put_flags::dirty);
           if (ec) log.fail(fail_msg() << "set(dirty) on pinned page " << pp.pgno << ": " << describe(ec));
@@ -146,7 +145,6 @@ TEST(PinnedNeverEvicted, PinnedPagesKeepAddressAndContentsUnderChurn) {
   const auto budget = phase_budget();
   auto churner = [&](std::size_t id) {
     std::mt19937 rng(seed + 104729u * static_cast<std::uint32_t>(id + 1));
-    std::vector<std::uint8_t> scratch;
     const auto& mine = churn_pages[id];
     start.arrive_and_wait();
     const auto deadline = clock_type::now() + budget;
@@ -164,10 +162,10 @@ TEST(PinnedNeverEvicted, PinnedPagesKeepAddressAndContentsUnderChurn) {
         if (pp.addr == page)
           log.fail(fail_msg() << "churner " << id << " got page " << pg
                               << " in the frame of pinned page " << pp.pgno << " (" << page << ")");
-      if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg], scratch); !m.empty())
+      if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg]); !m.empty())
         log.fail(fail_msg() << "churner " << id << ": " << m);
       else if (write)
-        fill_stamp(page, kPageSize, pg, ++oracle[pg]);
+        stamp_page(page, kPageSize, pg, ++oracle[pg]);
       if (auto ec = f->put(page, rng() % 8 == 0 ? priority::very_low : priority::unchanged))
         log.fail(fail_msg() << "churner " << id << " put page " << pg << ": " << describe(ec));
       churn_ops.fetch_add(1, std::memory_order_relaxed);
@@ -181,7 +179,6 @@ TEST(PinnedNeverEvicted, PinnedPagesKeepAddressAndContentsUnderChurn) {
   for (auto& t : threads) t.join();
 
   // The pins are still held: contents and addresses as last left.
-  std::vector<std::uint8_t> scratch;
   std::set<void*> addrs;
   for (auto& pp : pins) {
     ASSERT_NE(pp.addr, nullptr) << log.report();
@@ -189,7 +186,7 @@ TEST(PinnedNeverEvicted, PinnedPagesKeepAddressAndContentsUnderChurn) {
     if (pp.via_handle) {
       EXPECT_EQ(pp.h.data(), pp.addr);
     }
-    auto m = stamp_mismatch(pp.addr, kPageSize, pp.pgno, oracle[pp.pgno], scratch);
+    auto m = stamp_mismatch(pp.addr, kPageSize, pp.pgno, oracle[pp.pgno]);
     EXPECT_TRUE(m.empty()) << "after the churn: " << m << "; seed " << seed;
   }
   EXPECT_EQ(addrs.size(), kPinned) << "two pinned pages share a frame";

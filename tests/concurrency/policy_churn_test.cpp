@@ -61,7 +61,6 @@ void run_churn(policy_kind start, bool swap) {
 
   auto worker = [&](std::uint32_t id) {
     std::mt19937 rng(seed + id);
-    std::vector<std::uint8_t> scratch;
     // Pages 0..kPinned-1 belong to the pinning thread.
     std::uniform_int_distribution<pgno_t> pick(kPinned, kPages - 1);
     while (!stop.load(std::memory_order_relaxed) && !log.failed()) {
@@ -76,9 +75,9 @@ void run_churn(policy_kind start, bool swap) {
         log.fail("get " + std::to_string(pg) + ": " + describe(ec));
         return;
       }
-      if (auto v = stamp_version(page, kPageSize, pg, scratch); !v || *v != version[pg])
-        log.fail(stamp_mismatch(page, kPageSize, pg, version[pg], scratch));
-      if (write) fill_stamp(page, kPageSize, pg, ++version[pg]);
+      if (auto v = stamp_version(page, kPageSize, pg); !v || *v != version[pg])
+        log.fail(stamp_mismatch(page, kPageSize, pg, version[pg]));
+      if (write) stamp_page(page, kPageSize, pg, ++version[pg]);
       const priority pr = (rng() % 8 == 0) ? priority::very_low
                           : (rng() % 8 == 0) ? priority::very_high
                                              : priority::unchanged;
@@ -87,7 +86,6 @@ void run_churn(policy_kind start, bool swap) {
     }
   };
   auto pinner = [&] {
-    std::vector<std::uint8_t> scratch;
     std::array<void*, kPinned> pages{};
     for (pgno_t pg = 0; pg < kPinned; ++pg) {
       pgno_t n = pg;
@@ -95,12 +93,12 @@ void run_churn(policy_kind start, bool swap) {
         log.fail("pin " + std::to_string(pg) + ": " + describe(ec));
         return;
       }
-      fill_stamp(pages[pg], kPageSize, pg, ++version[pg]);
+      stamp_page(pages[pg], kPageSize, pg, ++version[pg]);
     }
     while (!stop.load(std::memory_order_relaxed) && !log.failed()) {
       for (pgno_t pg = 0; pg < kPinned; ++pg)
-        if (auto v = stamp_version(pages[pg], kPageSize, pg, scratch); !v || *v != version[pg])
-          log.fail("pinned " + stamp_mismatch(pages[pg], kPageSize, pg, version[pg], scratch));
+        if (auto v = stamp_version(pages[pg], kPageSize, pg); !v || *v != version[pg])
+          log.fail("pinned " + stamp_mismatch(pages[pg], kPageSize, pg, version[pg]));
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     for (pgno_t pg = 0; pg < kPinned; ++pg)

@@ -52,7 +52,6 @@ TEST(ResizeChurn, StampsSurviveGrowAndShrink) {
 
   auto worker = [&](std::size_t tid) {
     std::mt19937 rng(seed + static_cast<std::uint32_t>(tid));
-    std::vector<std::uint8_t> scratch;
     std::vector<std::pair<pgno_t, void*>> held;  // pins kept across iterations
     auto& mine = oracle[tid];
     while (!stop.load(std::memory_order_relaxed) && !log.failed()) {
@@ -76,13 +75,13 @@ TEST(ResizeChurn, StampsSurviveGrowAndShrink) {
         log.fail(fail_msg() << "get " << pg << ": " << describe(ec));
         return;
       }
-      const auto v = stamp_version(page, kPageSize, pg, scratch);
+      const auto v = stamp_version(page, kPageSize, pg);
       if (!v || *v != mine[pg]) {
-        log.fail(fail_msg() << "page " << pg << ": " << stamp_mismatch(page, kPageSize, pg, mine[pg], scratch));
+        log.fail(fail_msg() << "page " << pg << ": " << stamp_mismatch(page, kPageSize, pg, mine[pg]));
         (void)f->put(page);
         return;
       }
-      fill_stamp(page, kPageSize, pg, ++mine[pg]);
+      stamp_page(page, kPageSize, pg, ++mine[pg]);
       ops.fetch_add(1, std::memory_order_relaxed);
       if (held.size() < 3 && rng() % 8 == 0) {
         held.emplace_back(pg, page);

@@ -83,7 +83,6 @@ void run_miss_rounds(const miss_config& cfg) {
   // Workers: for each round, [A] get + check, [B] (main compares addresses) [C]
   // put, [D] (main checks page_in) [E] get again + check, [F] put, [G].
   auto worker = [&](std::size_t tid) {
-    std::vector<std::uint8_t> scratch;
     for (const auto& pages : round_pages) {
       const pgno_t pg = pages[tid];
       sync_point.arrive_and_wait();  // A: everyone starts at once
@@ -94,7 +93,7 @@ void run_miss_rounds(const miss_config& cfg) {
           log.fail(fail_msg() << "thread " << tid << " pass " << pass << " get page " << pg
                               << ": " << describe(ec));
           page = nullptr;
-        } else if (auto m = stamp_mismatch(page, kPageSize, pg, kDiskVersion, scratch); !m.empty()) {
+        } else if (auto m = stamp_mismatch(page, kPageSize, pg, kDiskVersion); !m.empty()) {
           log.fail(fail_msg() << "thread " << tid << " pass " << pass << ": " << m);
         }
         (pass == 0 ? addr : addr2)[tid] = page;

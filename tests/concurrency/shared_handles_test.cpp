@@ -73,7 +73,6 @@ void run_shared_handles(bool keep_a_handle_open) {
 
   auto worker = [&](std::size_t tid) {
     std::mt19937 rng(seed + 31337u * static_cast<std::uint32_t>(tid + 1));
-    std::vector<std::uint8_t> scratch;
     // Open concurrently with the other threads.
     opened.arrive_and_wait();
     auto f = pool->file_create();
@@ -101,12 +100,12 @@ void run_shared_handles(bool keep_a_handle_open) {
         log.fail(fail_msg() << "thread " << tid << " get page " << pg << ": " << describe(gec));
         break;
       }
-      if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg], scratch); !m.empty()) {
+      if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg]); !m.empty()) {
         log.fail(fail_msg() << "thread " << tid << " (own handle): " << m);
         (void)f->put(page);
         break;
       }
-      fill_stamp(page, kPageSize, pg, ++oracle[pg]);
+      stamp_page(page, kPageSize, pg, ++oracle[pg]);
       if (auto pec = f->put(page, priority::unchanged,
                             dirty_at_get ? put_flags::none : put_flags::dirty)) {
         log.fail(fail_msg() << "thread " << tid << " put page " << pg << ": " << describe(pec));
@@ -126,7 +125,7 @@ void run_shared_handles(bool keep_a_handle_open) {
         log.fail(fail_msg() << "thread " << tid << " read page " << pg << ": " << describe(gec));
         break;
       }
-      if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg], scratch); !m.empty())
+      if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg]); !m.empty())
         log.fail(fail_msg() << "thread " << tid << " reading page of thread " << pg % kThreads
                             << " through another handle: " << m);
       if (auto pec = f->put(page))
@@ -142,7 +141,7 @@ void run_shared_handles(bool keep_a_handle_open) {
         same_addr[tid] = nullptr;
       } else if (auto gec = f->get(&n, get_flags::none, &page)) {
         log.fail(fail_msg() << "thread " << tid << " same-page get " << pg << ": " << describe(gec));
-      } else if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg], scratch); !m.empty()) {
+      } else if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg]); !m.empty()) {
         log.fail(fail_msg() << "thread " << tid << " same-page round: " << m);
       }
       same_addr[tid] = page;
@@ -168,9 +167,9 @@ void run_shared_handles(bool keep_a_handle_open) {
         log.fail(fail_msg() << "thread " << tid << " last get page " << pg << ": " << describe(gec));
         break;
       }
-      if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg], scratch); !m.empty())
+      if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg]); !m.empty())
         log.fail(fail_msg() << "thread " << tid << " last write: " << m);
-      fill_stamp(page, kPageSize, pg, ++oracle[pg]);
+      stamp_page(page, kPageSize, pg, ++oracle[pg]);
       if (auto pec = f->put(page))
         log.fail(fail_msg() << "thread " << tid << " last put page " << pg << ": " << describe(pec));
     }
@@ -198,12 +197,11 @@ void run_shared_handles(bool keep_a_handle_open) {
     EXPECT_TRUE(disk.empty()) << "file after sync differs from the oracle (seed " << seed << "):"
                               << disk;
     // The remaining handle sees the same pages.
-    std::vector<std::uint8_t> scratch;
     for (pgno_t p = 0; p < kPages; ++p) {
       void* page = nullptr;
       pgno_t n = p;
       ASSERT_FALSE(main_handle->get(&n, get_flags::none, &page)) << "page " << p;
-      auto m = stamp_mismatch(page, kPageSize, p, oracle[p], scratch);
+      auto m = stamp_mismatch(page, kPageSize, p, oracle[p]);
       EXPECT_TRUE(m.empty()) << "through the main handle: " << m;
       ASSERT_FALSE(main_handle->put(page));
     }

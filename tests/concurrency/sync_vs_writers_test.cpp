@@ -76,7 +76,6 @@ TEST(SyncVsWriters, SuccessfulSyncCoversEveryPutBeforeIt) {
 
   auto writer = [&](std::size_t tid) {
     std::mt19937 rng(seed + 7919u * static_cast<std::uint32_t>(tid + 1));
-    std::vector<std::uint8_t> scratch;
     std::vector<pgno_t> mine;
     for (std::size_t p = tid; p < kPages; p += kWriters) mine.push_back(static_cast<pgno_t>(p));
     const auto deadline = clock_type::now() + budget;
@@ -99,13 +98,13 @@ TEST(SyncVsWriters, SuccessfulSyncCoversEveryPutBeforeIt) {
         log.fail(fail_msg() << "writer " << tid << " get page " << pg << ": " << describe(ec));
         break;
       }
-      if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg], scratch); !m.empty()) {
+      if (auto m = stamp_mismatch(page, kPageSize, pg, oracle[pg]); !m.empty()) {
         log.fail(fail_msg() << "writer " << tid << ": " << m);
         (void)f->put(page);
         break;
       }
       const std::uint64_t v = oracle[pg] + 1;
-      fill_stamp(page, kPageSize, pg, v);
+      stamp_page(page, kPageSize, pg, v);
       oracle[pg] = v;
       if (auto ec = f->put(page, priority::unchanged,
                            dirty_at_get ? put_flags::none : put_flags::dirty)) {
@@ -122,7 +121,7 @@ TEST(SyncVsWriters, SuccessfulSyncCoversEveryPutBeforeIt) {
   auto syncer = [&] {
     std::mt19937 rng(seed ^ 0x5A5A5A5Au);
     std::vector<std::uint64_t> snap(kPages);
-    std::vector<std::uint8_t> buf, scratch;
+    std::vector<std::uint8_t> buf;
     disk_reader disk(path);
     if (!disk.ok()) {
       log.fail("syncer cannot open the file for pread");
@@ -149,10 +148,10 @@ TEST(SyncVsWriters, SuccessfulSyncCoversEveryPutBeforeIt) {
         } else {
           // Nothing runs: the disk must hold exactly what was put.
           for (pgno_t p = 0; p < kPages; ++p) {
-            auto v = disk.version(p, kPageSize, buf, scratch);
+            auto v = disk.version(p, kPageSize, buf);
             if (!v || *v != snap[p]) {
               log.fail(fail_msg() << "after a paused " << what << " (sync #" << i << "), on disk: "
-                                  << stamp_mismatch(buf.data(), kPageSize, p, snap[p], scratch));
+                                  << stamp_mismatch(buf.data(), kPageSize, p, snap[p]));
               break;
             }
           }
@@ -168,7 +167,7 @@ TEST(SyncVsWriters, SuccessfulSyncCoversEveryPutBeforeIt) {
       } else {
         syncs_ok.fetch_add(1, std::memory_order_relaxed);
         for (pgno_t p = 0; p < kPages; ++p) {
-          auto v = disk.version(p, kPageSize, buf, scratch);
+          auto v = disk.version(p, kPageSize, buf);
           if (!v) {
             log.fail(fail_msg() << "after " << what << " (sync #" << i << "), page " << p
                                 << " on disk is not a whole stamp (read repeatedly)");

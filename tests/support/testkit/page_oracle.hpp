@@ -1,32 +1,34 @@
-// stress/oracle.hpp: what the stress driver expects of every page, and the
-// check that compares a page with it.
+// testkit/page_oracle.hpp: what a test expects of one page that several
+// threads read while one at a time writes it, and the check that compares a
+// pinned page with it. The stress driver keeps one per page of every data
+// file (stress/data_file.hpp); pages are stamped (page_stamp.hpp).
 //
-// The oracle keeps, per page of every data file, two counters and a mutex:
+// The oracle of a page is two counters and a mutex:
 //
 //   writer     writers of the page take it in turn (a pin does not latch the
 //              contents: README, "Pins"), so the versions of a page form one
 //              sequence 1, 2, 3, ...;
 //   seq        2v while the page memory holds version v and no writer is at
 //              it; 2v + 1 while a writer is replacing v with v + 1 (a
-//              seqlock, in the driver, next to the page rather than in it);
+//              seqlock, in the test, next to the page rather than in it);
 //   committed  the last version whose put returned.
 //
-// A writer (write_page in page_ops.cpp) holds `writer`, pins the page with a
-// dirty flag (or dirties it at put or through set), checks it holds exactly
-// version c = committed, then:
+// A writer (stress/page_ops.cpp, write_page) holds `writer`, pins the page
+// with a dirty flag (or dirties it at put or through set), checks it holds
+// exactly version c = committed, then:
 //
 //   (S1) seq = 2c + 1 (relaxed), then a release fence;
-//        stores of version c + 1, word by word (relaxed atomic stores);
+//        stores of version c + 1, word by word (stamp_page: relaxed atomic stores);
 //   (S2) seq = 2c + 2 (release);
 //        put;
 //   (S3) committed = c + 1 (release).
 //
-// A reader (read_page) does not take the mutex, so it can meet a writer that
-// holds the same page pinned. It loads f = committed (acquire, pairs with S3)
-// before its get, pins the page, and scans it (check_pinned below):
+// A reader does not take the mutex, so it can meet a writer that holds the
+// same page pinned. It loads f = committed (acquire, pairs with S3) before its
+// get, pins the page, and scans it (check_pinned below):
 //
 //   (R1) s1 = seq (acquire, pairs with S2);
-//        loads of every word (relaxed atomic loads);
+//        loads of every word (scan_page: relaxed atomic loads);
 //   (R2) an acquire fence, then s2 = seq (relaxed; the fence pairs with S1's).
 //
 // Each word it loads is a whole word of some version j (stores and loads are
@@ -54,46 +56,32 @@
 // pool's own (plain) reads and writes of the page, which a correct pool orders
 // with pins (it copies or writes a page only while it is unpinned).
 //
-// At the end of a workload, with nothing running, every page must hold exactly
-// its committed version: in the pool, on disk after sync (read with pread),
-// and through a fresh pool.
+// At the end of a run, with nothing running, every page must hold exactly its
+// committed version: in the pool, on disk after sync (stamp_file.hpp), and
+// through a fresh pool.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <mutex>
 #include <string>
 
-#include "page_stamp.hpp"
 #include "pagepool/types.hpp"
 
-namespace pagepool::stress {
+namespace pagepool::testkit {
 
 /// The oracle of one page.
 struct page_oracle {
   std::mutex writer;
   std::atomic<std::uint64_t> seq{0};
   std::atomic<std::uint64_t> committed{0};
-};
 
-/// A data file of a workload and the oracle of each of its pages.
-class data_file {
- public:
-  /// `initial` is the version every page starts at (0: the file starts empty).
-  data_file(std::string path, std::uint16_t file_no, std::size_t pages, std::uint64_t initial);
-
-  [[nodiscard]] const std::string& path() const noexcept { return path_; }
-  [[nodiscard]] std::uint16_t file_no() const noexcept { return file_no_; }
-  [[nodiscard]] std::size_t pages() const noexcept { return pages_; }
-  [[nodiscard]] page_oracle& page(pgno_t pgno) const noexcept { return oracle_[pgno]; }
-
- private:
-  std::string path_;
-  std::uint16_t file_no_;
-  std::size_t pages_;
-  std::unique_ptr<page_oracle[]> oracle_;
+  /// Starts the page at version `v` (before any thread uses it).
+  void reset(std::uint64_t v) noexcept {
+    seq.store(2 * v, std::memory_order_relaxed);
+    committed.store(v, std::memory_order_relaxed);
+  }
 };
 
 /// What check_pinned concluded.
@@ -108,12 +96,10 @@ struct pinned_check {
   std::string why;
 };
 
-/// Checks page `pgno` of `df`, pinned by the caller, who does not write it,
-/// against the oracle. `floor` is the committed version loaded before the get.
-pinned_check check_pinned(const void* page, std::size_t page_size, const data_file& df, pgno_t pgno,
-                          std::uint64_t floor);
+/// Checks the first `bytes` bytes of page (file_no, pgno), pinned by the
+/// caller, who does not write it, against its oracle `o`. `floor` is the
+/// committed version loaded before the get.
+pinned_check check_pinned(const void* page, std::size_t bytes, const page_oracle& o, pgno_t pgno,
+                          std::uint64_t floor, std::uint16_t file_no = 0);
 
-/// Describes a scan that is not whole, for a failure message.
-std::string describe_scan(const stamp_scan& s, const data_file& df, pgno_t pgno);
-
-}  // namespace pagepool::stress
+}  // namespace pagepool::testkit
