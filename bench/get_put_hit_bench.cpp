@@ -7,8 +7,12 @@
 //   tbb_table        tbb::concurrent_hash_map with an accessor per get and put
 //   rocksdb_hcc      RocksDB's HyperClockCache, Lookup + Value + Release
 //   rocksdb_lru      RocksDB's LRUCache, Lookup + Value + Release
-//   touch_only       no table: the key and the page read alone (the floor,
-//                    and how far the machine itself scales this access)
+//   pin_floor        no table: a direct-indexed array of 64-bit state words,
+//                    one RMW to pin, the page read, one RMW to unpin: the
+//                    least any pinned pool can do for this work (the floor the
+//                    hit path is measured against)
+//   touch_only       no table and no pin: the key and the page read alone
+//                    (how far the machine itself scales this access)
 //
 // The RocksDB variants are built when librocksdb-dev is found (see
 // bench/CMakeLists.txt); without it the binary says they are omitted.
@@ -35,6 +39,11 @@
 //                                 (default half the machine's memory); past it
 //                                 the oldest are dropped and rebuilt on demand
 //
+// Instructions per get+put: `bench_get_put_hit --count-loop=VARIANT:N` runs N
+// get+put of the 16 Ki-page fixture in count_loop_VARIANT() and exits;
+// bench/instructions.sh runs that under callgrind and divides the loop's
+// inclusive instruction count by N.
+//
 //   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPAGEPOOL_BUILD_BENCH=ON
 //   cmake --build build-bench --target bench_get_put_hit
 //   build-bench/bench/bench_get_put_hit --benchmark_min_time=1
@@ -43,6 +52,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -243,6 +253,25 @@ struct touch_only_fixture {
   touch_only_fixture(std::uint32_t pages, std::size_t ps) : memory(std::size_t{pages} * ps), page_size(ps) {}
 };
 
+/// The floor: one state word per page in a plain array (no lookup: the page
+/// number is the index), pinned with one RMW and unpinned with another, as a
+/// pool's frame header would be, with the page read in between.
+struct pin_floor_fixture {
+  std::vector<std::byte> memory;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> state;
+  std::size_t page_size;
+  pin_floor_fixture(std::uint32_t pages, std::size_t ps)
+      : memory(std::size_t{pages} * ps), state(new std::atomic<std::uint64_t>[pages]), page_size(ps) {
+    for (std::uint32_t p = 0; p < pages; ++p) state[p].store(1ull << 20, std::memory_order_relaxed);
+  }
+  void op(std::uint32_t p) {
+    // acquire / release: the pool's pin (P1) and unpin (P2) orders.
+    if ((state[p].fetch_add(1, std::memory_order_acquire) & (1ull << 20)) == 0) std::abort();
+    touch(memory.data() + std::size_t{p} * page_size);
+    state[p].fetch_sub(1, std::memory_order_release);
+  }
+};
+
 /// The loop every variant shares: thread 0 gets the fixture for st.range(0)
 /// pages before the start barrier; each thread then runs op(fixture, pgno) on
 /// uniformly random resident pages.
@@ -281,6 +310,10 @@ void BM_table(benchmark::State& st) {
   });
 }
 
+void BM_pin_floor(benchmark::State& st) {
+  run_hits<pin_floor_fixture>(st, [](pin_floor_fixture& fx, std::uint32_t p) { fx.op(p); });
+}
+
 void BM_touch_only(benchmark::State& st) {
   run_hits<touch_only_fixture>(st, [](touch_only_fixture& fx, std::uint32_t p) {
     touch(fx.memory.data() + std::size_t{p} * fx.page_size);
@@ -300,6 +333,64 @@ void BM_rocksdb(benchmark::State& st) {
   });
 }
 #endif
+
+// --- instruction counts (bench/instructions.sh): one named loop per variant,
+// never inlined, so that callgrind's inclusive count of it is the variant's.
+
+[[gnu::noinline]] void count_loop_pagepool_raw(pagepool_fixture& fx, std::uint32_t pages, long n) {
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (long i = 0; i < n; ++i) {
+    pagepool::pgno_t p = next(x, pages);
+    void* page;
+    if (fx.file->get(&p, pagepool::get_flags::none, &page)) std::abort();
+    touch(page);
+    if (fx.file->put(page)) std::abort();
+  }
+}
+[[gnu::noinline]] void count_loop_pagepool_handle(pagepool_fixture& fx, std::uint32_t pages, long n) {
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (long i = 0; i < n; ++i) {
+    pagepool::page_handle h;
+    pagepool::pgno_t p = next(x, pages);
+    if (fx.file->get(p, pagepool::get_flags::none, h)) std::abort();
+    touch(h.data());
+  }
+}
+[[gnu::noinline]] void count_loop_pin_floor(pin_floor_fixture& fx, std::uint32_t pages, long n) {
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (long i = 0; i < n; ++i) fx.op(next(x, pages));
+}
+[[gnu::noinline]] void count_loop_touch_only(touch_only_fixture& fx, std::uint32_t pages, long n) {
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (long i = 0; i < n; ++i) touch(fx.memory.data() + std::size_t{next(x, pages)} * fx.page_size);
+}
+
+/// --count-loop=VARIANT:N: builds VARIANT's 16 Ki-page fixture, runs its loop
+/// N times, returns the exit status.
+int count_loop(const std::string& arg) {
+  const std::size_t colon = arg.find(':');
+  const std::string v = arg.substr(0, colon);
+  const long n = colon == std::string::npos ? 100000 : std::strtol(arg.c_str() + colon + 1, nullptr, 10);
+  constexpr std::uint32_t pages = 16384;
+  if (v == "pagepool_raw") {
+    pagepool_fixture fx(pages, g_page_size);
+    count_loop_pagepool_raw(fx, pages, n);
+  } else if (v == "pagepool_handle") {
+    pagepool_fixture fx(pages, g_page_size);
+    count_loop_pagepool_handle(fx, pages, n);
+  } else if (v == "pin_floor") {
+    pin_floor_fixture fx(pages, g_page_size);
+    count_loop_pin_floor(fx, pages, n);
+  } else if (v == "touch_only") {
+    touch_only_fixture fx(pages, g_page_size);
+    count_loop_touch_only(fx, pages, n);
+  } else {
+    std::fprintf(stderr, "--count-loop=%s: variants are pagepool_raw, pagepool_handle, pin_floor, touch_only\n",
+                 v.c_str());
+    return 2;
+  }
+  return 0;
+}
 
 std::vector<std::int64_t> page_counts() {
   std::vector<std::int64_t> v;
@@ -328,6 +419,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "PAGEPOOL_BENCH_PAGE_SIZE: a power of two from 512 to 65536\n");
     return 2;
   }
+  for (int i = 1; i < argc; ++i)
+    if (std::strncmp(argv[i], "--count-loop=", 13) == 0) return count_loop(argv[i] + 13);
   const long hw = static_cast<long>(std::thread::hardware_concurrency());
   const int max_threads = static_cast<int>(env_long("PAGEPOOL_BENCH_MAX_THREADS", std::max(2l, hw)));
   if (max_threads < 1) {
@@ -347,6 +440,7 @@ int main(int argc, char** argv) {
   add("BM_pagepool_handle", BM_pagepool_handle);
   add("BM_mutex_table", BM_table<pagepool::bench::mutex_table>);
   add("BM_tbb_table", BM_table<pagepool::bench::tbb_table>);
+  add("BM_pin_floor", BM_pin_floor);
   add("BM_touch_only", BM_touch_only);
 #if PAGEPOOL_BENCH_HAVE_ROCKSDB
   g_shard_bits = static_cast<int>(env_long("PAGEPOOL_BENCH_ROCKSDB_SHARD_BITS", 6));

@@ -130,15 +130,15 @@ if clean:  # medians over the repetitions that had their T cores
             cpu_med[key] = median([r[1] for r in ok])
             cores[key] = [r[2] for r in ok]
 
-order = ["pagepool_raw", "pagepool_handle", "mutex_table", "tbb_table", "rocksdb_hcc", "rocksdb_lru",
-         "touch_only"]
+order = ["pagepool_raw", "pagepool_handle", "pin_floor", "mutex_table", "tbb_table", "rocksdb_hcc",
+         "rocksdb_lru", "touch_only"]
 variants = [v for v in order if any(k[1] == v for k in med)]
 variants += sorted({k[1] for k in med} - set(variants))
 sizes = sorted({k[0] for k in med})
 threads = sorted({k[2] for k in med})
 pp = [v for v in ("pagepool_raw", "pagepool_handle") if v in variants]
 short = {"pagepool_raw": "raw", "pagepool_handle": "handle", "mutex_table": "mutex",
-         "tbb_table": "tbb", "rocksdb_hcc": "HCC", "rocksdb_lru": "LRU", "touch_only": "touch"}
+         "tbb_table": "tbb", "rocksdb_hcc": "HCC", "rocksdb_lru": "LRU", "touch_only": "touch", "pin_floor": "floor"}
 
 def pages(n):
     return f"{n >> 20} Mi" if n % (1 << 20) == 0 else f"{n >> 10} Ki" if n % 1024 == 0 else str(n)
@@ -171,7 +171,7 @@ for s in sizes:
                 cells.append(f"{med[k] / 1e6:.2f}{c}")
         print(f"| {pages(s)} | {t} | " + " | ".join(cells) + " |")
 
-others = [(o, short[o]) for o in ("rocksdb_hcc", "rocksdb_lru", "mutex_table") if o in variants]
+others = [(o, short[o]) for o in ("pin_floor", "rocksdb_hcc", "rocksdb_lru", "mutex_table") if o in variants]
 if pp and others:
     print()
     print("pagepool / baseline, ratio of medians")
@@ -216,10 +216,18 @@ if 1 in threads and multi and cpu_med:
 
 if pp and "rocksdb_hcc" in variants:
     print()
-    print("targets: pagepool get+put >= 1.5x HyperClockCache at 1 and 2 threads; 2T/1T >= 1.9")
+    print("targets: time per get+put <= 1.5x the pin floor's at 1 thread; >= 1.5x HyperClockCache at 1")
+    print("and 2 threads; >= the mutex table at 1 thread and 1.5x it at 2; 2T/1T >= 1.9")
     for s in sizes:
         for p in pp:
             parts = []
+            a, b = med.get((s, "pin_floor", 1)), med.get((s, p, 1))
+            if a and b:
+                parts.append(f"floor {a / b:.2f}x {'ok' if a / b <= 1.5 else 'MISS'}")
+            for t, need in ((1, 1.0), (2, 1.5)):
+                a, b = med.get((s, p, t)), med.get((s, "mutex_table", t))
+                if a and b:
+                    parts.append(f"mutex {t}T {a / b:.2f}x {'ok' if a / b >= need else 'MISS'}")
             for t in (1, 2):
                 a, b = med.get((s, p, t)), med.get((s, "rocksdb_hcc", t))
                 if a and b:

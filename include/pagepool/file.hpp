@@ -11,8 +11,12 @@
 //
 // Pins: a page got through get() stays pinned, and its address valid, until
 // the matching put(). The raw-pointer form checks every put: a pointer that did
-// not come from this handle's get, or a second put of one pin, is EINVAL. The
-// page_handle form cannot put twice. Page contents are the caller's to
+// not come from this handle's get, or a second put of one pin, is EINVAL and
+// changes nothing. Each thread records its own pins (no write shared with
+// other threads on get or put); a put by the thread that took the pin is the
+// fast one, and a pin handed to another thread (with a happens-before edge,
+// as any hand-over) may be put there too, through a slower, latched search
+// of the other threads' records. The page_handle form cannot put twice. Page contents are the caller's to
 // synchronise: a pin keeps the page in memory, it does not latch it.
 //
 // Durability. sync() (and pool::sync) ends with an fsync of every file it
@@ -249,6 +253,8 @@ class file {
   std::error_code put_frame(std::uint64_t frame, bool write, priority prio,
                             put_flags flags) noexcept;
   std::error_code set_frame(std::uint64_t frame, put_flags flags) noexcept;
+  // put() of a pin this thread did not take (another thread's, handed over).
+  std::error_code put_other_threads_pin(std::uint64_t frame, priority prio, put_flags flags) noexcept;
   void optimistic_failed() noexcept;
 
   std::shared_ptr<internal::pool_impl> pool_;

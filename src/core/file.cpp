@@ -32,9 +32,15 @@ std::error_code file::close() noexcept { return pool_->close_file(*st_); }
 
 std::error_code file::get(pgno_t* pgno, get_flags flags, void** page) noexcept {
   if (page == nullptr) return err(EINVAL);
+  internal::pin_records* rec = pool_->pins.mine();
+  if (rec == nullptr) return err(ENOMEM);
   internal::fix_result r;
   if (auto ec = pool_->fix(*st_, pgno, flags, r)) return ec;
-  st_->pins.add(r.ref, r.write);
+  if (!rec->add(st_->serial, r.ref, r.write)) [[unlikely]] {
+    // Out of memory for the record: give the pin back, as if never taken.
+    (void)pool_->unfix(*st_, r.ref, priority::unchanged, put_flags::none, false, r.write);
+    return err(ENOMEM);
+  }
   *page = r.page;
   return internal::no_error;
 }
@@ -63,13 +69,31 @@ std::error_code file::put(void* page, priority prio, put_flags flags) noexcept {
   frame_ref ref;
   if (auto ec = pool_->locate(*st_, page, ref)) return ec;
   if (auto ec = internal::pool_impl::check_put(*st_, prio, flags)) return ec;
-  // Take the pin out of the table first: of two racing puts of one pin, one
-  // finds it and the other gets EINVAL.
-  using kind = internal::pin_table::pin_kind;
-  const kind k = st_->pins.remove(ref);
-  if (k == kind::none) return err(EINVAL);  // not from get here, or already put
+  internal::pin_records* rec = pool_->pins.mine();
+  if (rec == nullptr) return err(ENOMEM);
+  // The record goes first: a pointer not got through this handle, or a pin
+  // already put, finds none and changes nothing.
+  using kind = internal::pin_records::pin_kind;
+  const kind k = rec->remove(st_->serial, ref);
+  if (k == kind::none) [[unlikely]]
+    return put_other_threads_pin(ref, prio, flags);
+  if (auto ec = pool_->unfix(*st_, ref, prio, flags, false, k == kind::write)) [[unlikely]] {
+    (void)rec->add(st_->serial, ref, k == kind::write);  // reuses the freed entry
+    return ec;
+  }
+  return internal::no_error;
+}
+
+std::error_code file::put_other_threads_pin(std::uint64_t ref, priority prio,
+                                            put_flags flags) noexcept {
+  // A pin another thread took and handed to this one: taken from that
+  // thread's records (counted as gone there), or EINVAL if no thread holds it.
+  std::atomic<std::uint32_t>* gone = nullptr;
+  using kind = internal::pin_records::pin_kind;
+  const kind k = pool_->pins.take_from_others(st_->serial, ref, pool_->pins.mine(), gone);
+  if (k == kind::none) return err(EINVAL);
   if (auto ec = pool_->unfix(*st_, ref, prio, flags, false, k == kind::write)) {
-    st_->pins.add(ref, k == kind::write);
+    gone->fetch_sub(1, std::memory_order_relaxed);  // the pin stays that thread's
     return ec;
   }
   return internal::no_error;
@@ -79,7 +103,10 @@ std::error_code file::set(void* page, put_flags flags) noexcept {
   frame_ref ref;
   if (auto ec = pool_->locate(*st_, page, ref)) return ec;
   if (auto ec = internal::pool_impl::check_put(*st_, priority::unchanged, flags)) return ec;
-  if (!st_->pins.holds(ref)) return err(EINVAL);
+  internal::pin_records* rec = pool_->pins.mine();
+  if (rec == nullptr) return err(ENOMEM);
+  if (!rec->holds(st_->serial, ref) && !pool_->pins.others_hold(st_->serial, ref, rec))
+    return err(EINVAL);
   return pool_->unfix(*st_, ref, priority::unchanged, flags, true);
 }
 

@@ -301,21 +301,6 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
                        fs.frames.load(std::memory_order_acquire) == 0;  // (F1)
   registry_latch.unlock();
 
-  // Pin accounting for the raw API: every frame a region can ever put in
-  // service (its cap, not its share of max_frames rounded down: the regions
-  // round up, and a table narrower than a region made the last frames of one
-  // region share counts with the first of the next), and the mapped pages.
-  std::uint32_t map_pages = 0;
-  if (can_map) map_pages = npages;
-  if (!h.pins.init(static_cast<std::uint32_t>(regions_.size()), region_cap(), map_pages)) {
-    // Undo the join: as if open had not been called.
-    registry_latch.lock();
-    fs.handles.fetch_sub(1, std::memory_order_relaxed);
-    if (!rdonly) fs.writers.fetch_sub(1, std::memory_order_relaxed);
-    reap_locked();
-    registry_latch.unlock();
-    return err(ENOMEM);
-  }
   h.open = true;
   if (direct_refused) pool_counters_.add<&pool_counters::direct_fallback>();
   h.slot = slot;
@@ -343,7 +328,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
 std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept {
   if (!h.open) return err(EINVAL);
   if (force) {
-    for (const auto& d : h.pins.drain()) {
+    for (const auto& d : pins.drain(h.serial)) {
       for (std::uint32_t k = 0; k < d.plain; ++k)
         (void)unfix(h, d.ref, priority::unchanged, put_flags::none, false, false);
       for (std::uint32_t k = 0; k < d.write; ++k)
@@ -351,7 +336,7 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
     }
   } else {
     const std::uint64_t handle_pins = h.handle_pins.sum<&file_handle_state::pin_count::n>();
-    if (!h.pins.empty() || handle_pins != 0) return err(EBUSY);
+    if (handle_pins != 0 || pins.count(h.serial) != 0) return err(EBUSY);
   }
   if (h.map != nullptr) {
     ::munmap(h.map, h.map_len);
@@ -392,11 +377,9 @@ void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
         frame_state::word s = fr.state.load(std::memory_order_relaxed);
         if (!frame_state::evictable(s)) continue;  // free, or in someone's hands: next round
         if (fr.file.load(std::memory_order_relaxed) != slot) continue;
-        // acquire/release as the evictor's claim (E1) and give-back (E2).
-        if (!fr.state.compare_exchange_strong(s, s | frame_state::busy, std::memory_order_acquire))
-          continue;
+        if (!frame_ops::claim(fr, s)) continue;  // (E1)
         if (fr.file.load(std::memory_order_relaxed) != slot) {
-          fr.state.store(s, std::memory_order_release);  // (E2)
+          frame_ops::give_back(fr, s);  // (E2)
           continue;
         }
         unlink_and_free(r, i);

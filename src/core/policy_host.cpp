@@ -20,9 +20,8 @@ bool pool_frames::set_usage(policy::frame_id f, std::uint32_t from, std::uint32_
   frame& fr = rg_.frame_at(f);
   frame_state::word s = fr.state.load(std::memory_order_relaxed);
   if (!frame_state::evictable(s) || frame_state::usage(s) != from) return false;
-  // relaxed: aging is a hint (R --policy's aging--> R in frame_state.hpp);
-  // a lost race leaves the count as it was.
-  return fr.state.compare_exchange_strong(s, frame_state::with_usage(s, to), std::memory_order_relaxed);
+  // A lost race leaves the count as it was.
+  return frame_ops::set_usage(fr, s, to);
 }
 
 bool pool_frames::claim(policy::frame_id f) noexcept {
@@ -30,11 +29,9 @@ bool pool_frames::claim(policy::frame_id f) noexcept {
   frame& fr = rg_.frame_at(f);
   frame_state::word s = fr.state.load(std::memory_order_relaxed);
   if (!frame_state::evictable(s) || pool_.unevictable(r_, f)) return false;
-  if (!fr.state.compare_exchange_strong(s, s | frame_state::busy,
-                                        std::memory_order_acquire))  // (E1)
-    return false;
+  if (!frame_ops::claim(fr, s)) return false;  // (E1)
   if (pool_.unevictable(r_, f)) {  // the key changed before the claim: give it back
-    fr.state.store(s, std::memory_order_release);  // (E2)
+    frame_ops::give_back(fr, s);  // (E2)
     return false;
   }
   claimed_ = s | frame_state::busy;

@@ -22,6 +22,7 @@
 #include "pagepool/checksum.hpp"
 #include "pagepool/file.hpp"
 #include "pagepool/pool.hpp"
+#include "core/pin_records.hpp"
 #include "core/policy_host.hpp"
 #include "epoch/epoch_domain.hpp"
 #include "port/assert.hpp"
@@ -32,22 +33,27 @@
 namespace pagepool::internal {
 
 inline constexpr std::uint32_t no_slot = 0xFFFFFFFFu;
+/// The success value, built once: a default-constructed std::error_code calls
+/// std::system_category() out of line, which the get/put path would pay for
+/// at every return.
+inline const std::error_code no_error{};
 inline constexpr std::uint64_t no_limit = ~0ull;
-/// Reference to a pinned frame: region << 32 | frame index.
-using frame_ref = std::uint64_t;
-inline constexpr frame_ref mapped_ref = ~0ull;
 constexpr frame_ref make_ref(std::uint32_t r, std::uint32_t f) { return (frame_ref{r} << 32) | f; }
 constexpr std::uint32_t ref_region(frame_ref x) { return static_cast<std::uint32_t>(x >> 32); }
 constexpr std::uint32_t ref_frame(frame_ref x) { return static_cast<std::uint32_t>(x); }
 
+/// Per-file counters. A latch-free hit updates `hit` only (and `walk` when
+/// its chain walk went past the first frame): the table's search counts are
+/// derived from them when statistics are read (stats/stats.cpp).
 struct file_counters {
   counter hit, miss, create, in, out, map, opt_read, opt_fail, sum_fail;
+  counter walk;  // chain entries a latch-free hit examined beyond the first
 };
 /// Every field of file_counters, for folding, clearing and snapshots.
 inline constexpr counter file_counters::*file_counter_fields[] = {
     &file_counters::hit, &file_counters::miss, &file_counters::create,   &file_counters::in,
     &file_counters::out, &file_counters::map,  &file_counters::opt_read, &file_counters::opt_fail,
-    &file_counters::sum_fail};
+    &file_counters::sum_fail, &file_counters::walk};
 
 /// Per physical file, shared by every handle on it (BDB: MPOOLFILE). Lives in
 /// the file table mapping; index = slot.
@@ -98,77 +104,6 @@ struct file_local {
   std::vector<std::byte> cookie;
 };
 
-/// A handle's pins taken through the raw-pointer API, to validate puts: one
-/// 32-bit count per frame of the pool (indexed region * cap + frame), in a
-/// lazily committed mapping, so that recording or checking a pin is one
-/// atomic operation on a line that threads of other handles never touch.
-/// Relaxed throughout: the counts validate calls whose ordering the
-/// application provides (a pin handed to another thread for its put travels
-/// with a happens-before edge); two racing puts of one pin meet in the CAS.
-class pin_table {
- public:
-  pin_table() = default;
-  ~pin_table();
-  pin_table(const pin_table&) = delete;
-  pin_table& operator=(const pin_table&) = delete;
-
-  /// Sizes the table for a pool of `regions` regions of `cap` frames, and
-  /// `mapped` pages of an mmapped file (refs with region no_frame); false if
-  /// the mapping failed. Called once, at open.
-  [[nodiscard]] bool init(std::uint32_t regions, std::uint32_t cap, std::uint32_t mapped) noexcept;
-  /// What remove() took out.
-  enum class pin_kind { none, plain, write };
-  /// Records one more pin of r (a pin to write, or a plain one).
-  void add(frame_ref r, bool write) noexcept {
-    slot(r).fetch_add(write ? write_one : 1, std::memory_order_relaxed);
-    total_.add<&totals::n>(1);
-  }
-  /// Removes one pin of r: a plain one while there are any, so that a frame
-  /// pinned both ways stays counted as written to until its last put.
-  pin_kind remove(frame_ref r) noexcept {
-    std::atomic<std::uint32_t>& c = slot(r);
-    std::uint32_t v = c.load(std::memory_order_relaxed);
-    std::uint32_t take;
-    do {
-      if (v == 0) return pin_kind::none;
-      take = (v & plain_mask) != 0 ? 1 : write_one;
-    } while (!c.compare_exchange_weak(v, v - take, std::memory_order_relaxed));
-    total_.add<&totals::n>(~0ull);  // -1
-    return take == 1 ? pin_kind::plain : pin_kind::write;
-  }
-  bool holds(frame_ref r) noexcept { return slot(r).load(std::memory_order_relaxed) != 0; }
-  /// No pin recorded (exact when no call on the handle runs concurrently).
-  bool empty() noexcept { return total_.sum<&totals::n>() == 0; }
-  struct drained {
-    frame_ref ref;
-    std::uint32_t plain, write;
-  };
-  /// Takes every pin out of the table.
-  std::vector<drained> drain() noexcept;
-
- private:
-  // A count per frame: plain pins in the low half, pins to write in the high
-  // half (a handle holds at most pin_max pins of one frame, which fits).
-  static constexpr std::uint32_t write_one = 1u << 16;
-  static constexpr std::uint32_t plain_mask = write_one - 1;
-  std::atomic<std::uint32_t>& slot(frame_ref r) noexcept {
-    if (ref_region(r) == no_frame) {
-      PAGEPOOL_ASSERT(ref_frame(r) < mapped_, "pin_table: mapped page out of range");
-      return counts_[std::size_t{regions_} * cap_ + ref_frame(r)];
-    }
-    // Two frames must never share a count: a frame index past the table's
-    // width would alias the next region's first frames.
-    PAGEPOOL_ASSERT(ref_region(r) < regions_ && ref_frame(r) < cap_, "pin_table: frame out of range");
-    return counts_[std::size_t{ref_region(r)} * cap_ + ref_frame(r)];
-  }
-  struct totals {
-    counter n;
-  };
-  std::atomic<std::uint32_t>* counts_ = nullptr;
-  std::uint32_t regions_ = 0, cap_ = 0, mapped_ = 0;
-  sharded<totals> total_;
-};
-
 /// One handle (BDB: DB_MPOOLFILE), process-local.
 struct file_handle_state {
   // Configuration given before open.
@@ -197,8 +132,12 @@ struct file_handle_state {
   std::byte* map = nullptr;
   std::size_t map_len = 0;
   std::uint32_t map_pages = 0;
-  // Pins held through this handle.
-  pin_table pins;
+  // Names the handle in the threads' pin records (pin_records.hpp); never
+  // reused.
+  std::uint64_t serial = next_handle_serial();
+  static std::uint64_t next_handle_serial() noexcept;
+  // Pins held through this handle's page_handles (raw pins are in the
+  // threads' pin records).
   struct pin_count {
     counter n;  // page_handle pins: added on get, subtracted on release
   };
@@ -230,22 +169,50 @@ class pool_impl {
   io_backend& io() noexcept { return *io_; }
 
   // --- pages (core/pool_impl.cpp)
-  std::error_code fix(file_handle_state& h, pgno_t* pgno, get_flags flags, fix_result& out) noexcept;
+  /// Pins a page (get). The latch-free hit is inline here (core/hit_path.hpp);
+  /// everything else is fix_slow.
+  inline std::error_code fix(file_handle_state& h, pgno_t* pgno, get_flags flags,
+                             fix_result& out) noexcept;
   /// Unpins (set_only: changes flags, keeps the pin). The caller has checked
-  /// the arguments (check_put) and the pin (pin table or page_handle).
-  std::error_code unfix(file_handle_state& h, frame_ref ref, priority prio, put_flags flags,
-                        bool set_only, bool to_write = false) noexcept;
+  /// the arguments (check_put) and the pin (pin records or page_handle).
+  inline std::error_code unfix(file_handle_state& h, frame_ref ref, priority prio, put_flags flags,
+                               bool set_only, bool to_write = false) noexcept;
   /// EINVAL / EACCES for put or set arguments that are wrong whatever the page.
-  static std::error_code check_put(const file_handle_state& h, priority prio,
-                                   put_flags flags) noexcept;
+  [[gnu::always_inline]] static std::error_code check_put(const file_handle_state& h, priority prio,
+                                                          put_flags flags) noexcept {
+    if (flags == put_flags::none && prio == priority::unchanged) [[likely]]
+      return no_error;
+    return check_put_slow(h, prio, flags);
+  }
+  static std::error_code check_put_slow(const file_handle_state& h, priority prio,
+                                        put_flags flags) noexcept;
+  /// Every thread's raw-pointer pins (file::get(pgno_t*, ...) / put(void*)).
+  pin_registry pins;
   /// Optimistic read (file::optimistic_begin): 0 if page p of h's file is
   /// resident with no pin to write running (t filled; nothing pinned), 1 if
   /// a pin to write is running, 2 if it is not resident.
   int optimistic_begin(file_handle_state& h, pgno_t p, pagepool::optimistic_ticket& t) noexcept;
   /// Counts a validation that failed.
   void optimistic_failed(file_handle_state& h) noexcept;
-  /// The frame_ref of a page address got from h, or an error.
-  std::error_code locate(file_handle_state& h, const void* page, frame_ref& ref) noexcept;
+  /// The frame_ref of a page address (a frame's page, or a page of h's
+  /// mapped file), by arithmetic; EINVAL for any other address. Whether the
+  /// caller holds a pin of it is for the pin records to say.
+  [[gnu::always_inline]] std::error_code locate(const file_handle_state& h, const void* page,
+                                                frame_ref& ref) const noexcept {
+    const auto a = reinterpret_cast<std::uintptr_t>(page);
+    const std::uintptr_t off = a - reinterpret_cast<std::uintptr_t>(arena_);
+    if (off < arena_len_ && (off & ((std::uintptr_t{1} << frame_shift_) - 1)) == 0) [[likely]] {
+      const std::uintptr_t g = off >> frame_shift_;
+      const auto r = static_cast<std::uint32_t>(g >> stride_shift_);
+      const auto f = static_cast<std::uint32_t>(g & ((std::uintptr_t{1} << stride_shift_) - 1));
+      if (r < nregions_ && f < region_cap()) {
+        ref = make_ref(r, f);
+        return no_error;
+      }
+      return std::error_code(EINVAL, std::generic_category());
+    }
+    return locate_mapped(h, a, ref);
+  }
 
   // --- write-back (flush/writeback.cpp)
   std::error_code sync(std::optional<lsn> upto, std::uint32_t only_slot) noexcept;
@@ -283,7 +250,7 @@ class pool_impl {
   std::size_t frame_size() const noexcept { return frame_size_; }
   /// Frames every region has room for (all regions share it): the range of
   /// a frame_ref's frame index, whatever resize has done.
-  std::uint32_t region_cap() const noexcept { return regions_.front()->cap(); }
+  std::uint32_t region_cap() const noexcept { return cap_; }
 
   // --- eviction policy (core/policy_host.cpp)
   std::error_code set_policy(policy_kind kind) noexcept;
@@ -315,14 +282,20 @@ class pool_impl {
   struct route {
     std::uint32_t region, bucket;
   };
-  [[gnu::always_inline]] route route_of(std::uint32_t slot, pgno_t pgno) const noexcept;
+  [[gnu::always_inline]] route route_of(std::uint32_t slot, pgno_t pgno) const noexcept {
+    const std::uint64_t h = mix64((std::uint64_t{slot} << 32) | pgno);
+    const auto r = nregions_ == 1 ? 0u : static_cast<std::uint32_t>(((h >> 32) * nregions_) >> 32);
+    return {r, regions_[r]->table().bucket_of(h)};
+  }
+  static std::uint64_t mix64(std::uint64_t x) noexcept {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+  }
 
-  /// Walks bucket b's chain without its latch for (slot, p): the frame, with
-  /// the state word read before its key (P4), or no_frame. Keys and links are
-  /// hints; the caller validates with the state word.
-  [[gnu::always_inline]] std::uint32_t find_unlatched(region& rg, bucket& b, std::uint32_t slot,
-                                                      pgno_t p, frame_state::word& s,
-                                                      std::uint32_t& steps) noexcept;
 
   // frames
   /// A blank frame (E') of region r for page k: a free one, or the policy's
@@ -337,8 +310,12 @@ class pool_impl {
   /// unless the page is already in the table; returns the L word, or 0.
   frame_state::word insert_loading(route rt, std::uint32_t f, std::uint32_t slot,
                                    pgno_t p) noexcept;
-  /// L -> R: the page is readable; the loader keeps its pin.
-  static void publish(frame& fr, frame_state::word l, bool dirty, bool to_write) noexcept;
+  /// get's paths past the latch-free hit: flags other than dirty/edit, mapped
+  /// files, the latched lookup, busy frames, misses and new pages.
+  std::error_code fix_slow(file_handle_state& h, pgno_t* pgno, get_flags flags,
+                           fix_result& out) noexcept;
+  /// unfix's end: the policy's demote and a retiring frame's last pin.
+  void after_unpin(frame_ref ref, frame_state::word ns, bool demote, policy::page_key pk) noexcept;
 
   // write-back
  public:
@@ -380,12 +357,31 @@ class pool_impl {
   sharded<file_counters> retired_;  // counters of freed file states (BDB folds them too)
 
  private:
+  /// locate() for an address outside the frames: a page of h's mapped file.
+  std::error_code locate_mapped(const file_handle_state& h, std::uintptr_t a,
+                                frame_ref& ref) const noexcept;
+  /// Counts a latch-free hit: one update, with the thread's shard found once.
+  [[gnu::always_inline]] static void count_hit(file_shared& fs, std::uint32_t extra) noexcept {
+    const thread_shard t = this_thread_shard();
+    file_counters& c = fs.counters.shard(t);
+    c.hit.add(1, t.owned);
+    if (extra != 0) [[unlikely]]
+      c.walk.add(extra, t.owned);
+  }
+  std::uint32_t cap_ = 0;
   std::size_t frame_size_ = 0;
   std::atomic<std::size_t> total_frames_{0};  // relaxed: a figure for stats and trickle
   std::size_t max_frames_ = 0;
   std::mutex resize_mu_;  // one resize at a time
   std::vector<std::unique_ptr<region>> regions_;
-  std::vector<std::uint32_t> bucket_masks_;  // nbuckets - 1 per region, for route_of
+  std::uint32_t nregions_ = 0;
+  // Every region's pages, in one reservation: region r's frame f at
+  // arena_ + (r << stride_shift_ | f) << frame_shift_, so that the frame of
+  // a page address is found by arithmetic (locate).
+  std::byte* arena_ = nullptr;
+  std::size_t arena_len_ = 0;
+  unsigned stride_shift_ = 0;  // log2 of the frames a region's range spans (>= cap)
+  unsigned frame_shift_ = 0;   // log2(frame_size)
   pool_options opts_;
   std::shared_ptr<io_backend> io_;  // opts_.io, or posix_io()
   // File table: a mapping of max_files file_shared, plus the local side.
@@ -448,12 +444,10 @@ class pool_impl {
 
 };
 
-/// The success value, built once: a default-constructed std::error_code calls
-/// std::system_category() out of line, which the get/put path would pay for
-/// at every return.
-inline const std::error_code no_error{};
 
 /// Scratch page buffer per thread, 4 KiB-aligned (O_DIRECT).
 std::byte* scratch_page(std::size_t size) noexcept;
 
 }  // namespace pagepool::internal
+
+#include "core/hit_path.hpp"

@@ -4,12 +4,13 @@
 // of a failed fsync: fsync_file). All I/O goes through the pool's io_backend.
 //
 // Synchronization edges (see frame/frame_state.hpp for the states):
-//   (W1) sync/trickle claim CAS to busy [acquire], pairs with the unpin (P2)
-//        in core/pool_impl.cpp: the copy sees the last holder's writes.
-//   (W2) after the copy: store W (busy cleared, wrt set) [release]: a pinner's
-//        later writes cannot reach the copy, and pins are allowed again.
-//   (W3) write done: CAS clearing wrt [release], pairs with an evictor's (E1)
-//        so that the evictor sees the frame no longer in flight.
+//   (W1) sync/trickle claim the frame (frame_ops::claim, edge E1 in
+//        frame/frame.hpp), pairing with the unpin (P2): the copy sees the
+//        last holder's writes.
+//   (W2) after the copy: frame_ops::end_snapshot, store W [release]: a
+//        pinner's later writes cannot reach the copy; pins allowed again.
+//   (W3) write done: frame_ops::end_write, CAS clearing wrt [release], pairs
+//        with an evictor's (E1).
 //   (G1) write_gen.fetch_add [release] after a pwrite; sync's acquire load
 //        (G2) decides whether an fsync is owed.
 //   (G2) sync: write_gen and synced_gen loads [acquire]; after its fsync, the
@@ -17,7 +18,7 @@
 //        a sync skips an fsync only when one that covers its writes is done.
 //   (E2) a claimed frame that is not to be written (another file's page, or
 //        an LSN not below upto) goes back as it was [release], as an
-//        evictor's give-back in core/pool_impl.cpp: the page bytes read under
+//        evictor's give-back (frame_ops::give_back): the page bytes read under
 //        the claim are read before the next pin or claim (acquire) writes.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -237,9 +238,7 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
           if (kind == pass_kind::sync) incomplete = true;
           break;
         }
-        if (!fr.state.compare_exchange_weak(s, (s | frame_state::busy) & ~frame_state::dirty,
-                                            std::memory_order_acquire))  // (W1)
-          continue;
+        if (!frame_ops::claim(fr, s, /*clear_dirty=*/true)) continue;  // (W1)
         // Owned. The peeked key is now stable; check it.
         const std::uint32_t slot2 = fr.file.load(std::memory_order_relaxed);
         const pgno_t pgno = fr.pgno.load(std::memory_order_relaxed);
@@ -253,19 +252,15 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
           skip = !(l < *upto);
         }
         if (skip) {
-          fr.state.store(s, std::memory_order_release);  // (E2) back as it was, dirty
+          frame_ops::give_back(fr, s);  // (E2) back as it was, dirty
           break;
         }
         std::memcpy(copy, rg.page(i), fs.page_size);
         // (W2) W: pins allowed again; eviction waits for the write.
-        fr.state.store((s & ~frame_state::dirty) | frame_state::wrt, std::memory_order_release);
+        frame_ops::end_snapshot(fr, (s & ~frame_state::dirty) | frame_state::wrt);
         touched[slot2] = true;
         const std::error_code ec = write_page(slot2, pgno, copy);
-        frame_state::word w = fr.state.load(std::memory_order_relaxed);
-        while (!fr.state.compare_exchange_weak(
-            w, (w & ~frame_state::wrt) | (ec ? frame_state::dirty : 0),
-            std::memory_order_release)) {  // (W3)
-        }
+        frame_ops::end_write(fr, static_cast<bool>(ec));  // (W3)
         if (ec) {
           if (!first_err) first_err = ec;
           break;

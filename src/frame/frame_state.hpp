@@ -58,7 +58,9 @@
 // busy and under its bucket's exclusive latch; readers read them under the
 // bucket's shared latch, after winning a CAS to busy, or, on the latch-free
 // hit and optimistic paths, as hints checked against the state word read
-// before them (edges P4, O1 and O2 in core/pool_impl.cpp).
+// before them (edges P4 in frame/frame.hpp, O1 and O2 in core/get.cpp).
+// frame/frame.hpp holds the only code that writes the word: one function
+// per transition below.
 #pragma once
 
 #include <cstdint>

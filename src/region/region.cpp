@@ -1,4 +1,4 @@
-// src/region/region.cpp: mapping, page-table chains and the free list.
+// src/region/region.cpp: the region's mapping, its free list, grow and shrink.
 #include "region/region.hpp"
 
 #include <sys/mman.h>
@@ -18,22 +18,26 @@ constexpr std::size_t align_up(std::size_t v, std::size_t a) { return (v + a - 1
 }  // namespace
 
 region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_size,
-               std::uint32_t cap) noexcept {
+               std::uint32_t cap, std::byte* pages) noexcept {
   cap = std::max(cap, nframes);
-  // Chains average at most two frames once the region has grown to its cap.
-  const std::uint32_t nbuckets = std::bit_ceil(std::max({nframes, cap / 2, 16u}));
+  // Load factor about 1 for the frames in service at creation (chains
+  // average one frame; a region grown to a larger cap has longer chains,
+  // still walked latch-free up to the walk's bound), at least 16 buckets. A
+  // sparser array would spread the lookups over more lines than the frames
+  // themselves occupy, a cache miss the hit pays before its pin.
+  const std::uint32_t nbuckets = std::bit_ceil(std::max(nframes, 16u));
   const std::size_t buckets_off = align_up(sizeof(region_header), cache_line);
   const std::size_t frames_off = align_up(buckets_off + sizeof(bucket) * nbuckets, cache_line);
   const std::size_t pages_off = align_up(frames_off + sizeof(frame) * std::size_t{cap}, 4096);
-  const std::size_t total = pages_off + std::size_t{cap} * frame_size;
+  const std::size_t total = pages_off + (pages == nullptr ? std::size_t{cap} * frame_size : 0);
   void* p = ::mmap(nullptr, total, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return;
   base_ = static_cast<std::byte*>(p);
   size_ = total;
-  // Transparent huge pages where the system allows them on request: a pool's
-  // frames are touched at random, and 4 KiB pages make every touch a TLB miss.
-  // Advice only; failure changes nothing.
+  // Transparent huge pages where the system allows them on request: frames
+  // and buckets are touched at random, and 4 KiB pages make every touch a
+  // TLB miss. Advice only; failure changes nothing.
   (void)::madvise(p, total, MADV_HUGEPAGE);
   auto* h = new (base_) region_header();
   h->index = index;
@@ -44,10 +48,12 @@ region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_s
   h->frames_off = frames_off;
   h->pages_off = pages_off;
   h->total_size = total;
-  buckets_ = reinterpret_cast<bucket*>(base_ + buckets_off);
+  auto* buckets = reinterpret_cast<bucket*>(base_ + buckets_off);
   frames_ = reinterpret_cast<frame*>(base_ + frames_off);
-  pages_ = base_ + pages_off;
-  for (std::uint32_t b = 0; b < nbuckets; ++b) new (&buckets_[b]) bucket();
+  pages_ = pages != nullptr ? pages : base_ + pages_off;
+  frame_shift_ = static_cast<unsigned>(std::countr_zero(frame_size));  // a power of two
+  for (std::uint32_t b = 0; b < nbuckets; ++b) new (&buckets[b]) bucket();
+  table_ = page_table(buckets, frames_, nbuckets, &h->table);
   // Every frame header the region may ever use is constructed now, before
   // any other thread can reach the region: a latch-free chain walk may follow
   // a stale link to any index below the cap (links are hints, checked against
@@ -68,56 +74,6 @@ region::~region() {
   ::munmap(base_, size_);
 }
 
-std::uint32_t region::frame_of(const void* p) const noexcept {
-  const auto* b = static_cast<const std::byte*>(p);
-  if (b < pages_) return no_frame;
-  const std::size_t off = static_cast<std::size_t>(b - pages_);
-  const unsigned shift = static_cast<unsigned>(std::countr_zero(frame_size()));  // a power of two
-  if ((off & ((std::size_t{1} << shift) - 1)) != 0 || (off >> shift) >= scan_end()) return no_frame;
-  return static_cast<std::uint32_t>(off >> shift);
-}
-
-std::uint32_t region::find(std::uint32_t b, std::uint32_t file, std::uint32_t pgno) noexcept {
-  std::uint64_t examined = 0;
-  std::uint32_t f = buckets_[b].head.load(std::memory_order_relaxed);
-  while (f != no_frame) {
-    ++examined;
-    frame& fr = frames_[f];
-    if (fr.pgno.load(std::memory_order_relaxed) == pgno &&
-        fr.file.load(std::memory_order_relaxed) == file)
-      break;
-    f = fr.next.load(std::memory_order_relaxed);
-  }
-  auto& c = hdr().counters;
-  c.add<&region_counters::hash_searches>();
-  c.add<&region_counters::hash_examined>(examined);
-  auto& longest = hdr().hash_longest;
-  std::uint64_t cur = longest.load(std::memory_order_relaxed);
-  while (examined > cur &&
-         !longest.compare_exchange_weak(cur, examined, std::memory_order_relaxed)) {
-  }
-  return f;
-}
-
-void region::link(std::uint32_t b, std::uint32_t f) noexcept {
-  frames_[f].next.store(buckets_[b].head.load(std::memory_order_relaxed), std::memory_order_relaxed);
-  buckets_[b].head.store(f, std::memory_order_relaxed);
-}
-
-void region::unlink(std::uint32_t b, std::uint32_t f) noexcept {
-  std::atomic<std::uint32_t>* link = &buckets_[b].head;
-  for (std::uint32_t cur = link->load(std::memory_order_relaxed); cur != no_frame;
-       cur = link->load(std::memory_order_relaxed)) {
-    if (cur == f) {
-      link->store(frames_[f].next.load(std::memory_order_relaxed), std::memory_order_relaxed);
-      frames_[f].next.store(no_frame, std::memory_order_relaxed);
-      return;
-    }
-    link = &frames_[cur].next;
-  }
-  PAGEPOOL_ASSERT(false, "unlink: frame not in its bucket's chain");
-}
-
 std::uint32_t region::pop_free() noexcept {
   region_header& h = hdr();
   h.free_latch.lock();
@@ -126,10 +82,9 @@ std::uint32_t region::pop_free() noexcept {
     frame& fr = frames_[f];
     h.free_head = fr.next.load(std::memory_order_relaxed);
     fr.next.store(no_frame, std::memory_order_relaxed);
-    // relaxed: the free-list latch ordered us after the thread that freed it.
-    // Under the latch, so that a grow never sees this frame free and unlisted.
-    fr.state.store(frame_state::next_blank(fr.state.load(std::memory_order_relaxed)),
-                   std::memory_order_relaxed);
+    // The free-list latch ordered us after the thread that freed it. Under
+    // the latch, so that a grow never sees this frame free and unlisted.
+    frame_ops::make_blank(fr);
   }
   h.free_latch.unlock();
   return f;
@@ -140,11 +95,10 @@ void region::push_free(std::uint32_t f) noexcept {
   region_header& h = hdr();
   if (f >= h.limit.load(std::memory_order_relaxed)) release_memory(f);  // likely retiring
   h.free_latch.lock();
-  // relaxed: the frame is owned (busy) by this thread; the latch publishes
-  // the store to the next popper (or to a grow that revives it). Under the
-  // latch, so that a grow never sees this frame free before it is listed.
-  fr.state.store(frame_state::free_of(fr.state.load(std::memory_order_relaxed)),
-                 std::memory_order_relaxed);
+  // The frame is owned (busy) by this thread; the latch publishes the store
+  // to the next popper (or to a grow that revives it). Under the latch, so
+  // that a grow never sees this frame free before it is listed.
+  frame_ops::make_free(fr);
   if (f < h.limit.load(std::memory_order_relaxed)) {
     fr.next.store(h.free_head, std::memory_order_relaxed);
     h.free_head = f;
@@ -192,8 +146,8 @@ void region::grow(std::uint32_t n) noexcept {
   // sees the new bound also sees the frames put in service above, revived
   // and listed (the CLOCK hand and the scans read frames below the bound
   // without this latch).
-  h.high.store(high, std::memory_order_release);
-  h.limit.store(std::max(limit, n), std::memory_order_release);
+  h.high.store(high, std::memory_order_release);  // (RG1)
+  h.limit.store(std::max(limit, n), std::memory_order_release);  // (RG1)
   h.free_latch.unlock();
 }
 

@@ -2,8 +2,11 @@
 //
 // A region is a single mapping laid out as
 //
-//   [region_header][bucket x nbuckets][frame x cap][pad to 4 KiB][pages x cap]
+//   [region_header][bucket x nbuckets][frame x cap]
 //
+// and its pages, cap x frame_size bytes, in the pool's page reservation
+// (core/pool_impl.hpp: every region's pages in one range, so that the frame
+// of a page address is found by arithmetic),
 // sized for `cap` frames (the most the region may grow to), of which `limit`
 // are in service. The mapping reserves address space without committing it
 // (MAP_NORESERVE; anonymous pages cost memory only once touched), so a region
@@ -30,48 +33,25 @@
 // no pointer is stored in it, so it can later move into a mapping shared
 // between processes. Everything here is the mechanism; pool_impl decides.
 //
-// The page table is a chained hash table: bucket -> frame -> frame via the
-// frame's `next` index. Chains change only under the bucket's exclusive latch
-// while the frame is busy; lookups hold the shared latch.
+// The page table (table/page_table.hpp) is the region's buckets and the
+// frames' chain links; it owns every walk and every change of a chain.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 
-#include "frame/frame_state.hpp"
+#include "frame/frame.hpp"
 #include "port/cache_line.hpp"
 #include "stats/sharded_counter.hpp"
 #include "table/bucket_latch.hpp"
+#include "table/page_table.hpp"
 
 namespace pagepool::internal {
 
-inline constexpr std::uint32_t no_frame = 0xFFFFFFFFu;
-
-/// Frame header. The page's memory is at pages + index * frame_size.
-struct frame {
-  std::atomic<frame_state::word> state{0};
-  // relaxed everywhere: written only while the frame is busy and under the
-  // bucket's exclusive latch; read under that latch or after claiming busy,
-  // which order them. Atomic only so that sync's unlatched pre-filter may
-  // peek at them.
-  std::atomic<std::uint32_t> file{0};
-  std::atomic<std::uint32_t> pgno{0};
-  std::atomic<std::uint32_t> next{no_frame};  // chain link, or free-list link
-  std::uint32_t pad_ = 0;
-};
-static_assert(sizeof(frame) == 24, "frame header layout changed");
-
-struct bucket {
-  bucket_latch latch;
-  std::atomic<std::uint32_t> head{no_frame};  // relaxed: guarded by latch
-};
-static_assert(sizeof(bucket) == 8, "bucket layout changed");
-
 /// Per-region counters (BDB: the region's DB_MPOOL_STAT fields).
 struct region_counters {
-  counter hash_searches, hash_examined, hash_nowait, hash_wait, io_wait;
-  counter alloc, alloc_pages, ro_evict, rw_evict;
+  counter io_wait, alloc, alloc_pages, ro_evict, rw_evict;
 };
 
 struct region_header {
@@ -92,9 +72,9 @@ struct region_header {
   std::atomic<bool> draining{false};     // one drain_excess at a time (try-lock)
   alignas(cache_line) bucket_latch free_latch;             // guards the free list
   std::uint32_t free_head = no_frame;                      // guarded by free_latch
-  alignas(cache_line) std::atomic<std::uint64_t> hash_longest{0};  // relaxed max
-  std::atomic<std::uint64_t> alloc_max_pages{0};                   // relaxed max
+  alignas(cache_line) std::atomic<std::uint64_t> alloc_max_pages{0};  // relaxed max
   sharded<region_counters> counters;
+  table_stats table;
 };
 
 /// A view of one region's mapping. Owns the mapping.
@@ -102,8 +82,11 @@ class region {
  public:
   /// Maps a region with room for `cap` frames (cap >= nframes) and puts
   /// `nframes` in service; ok() is false if the mapping failed (ENOMEM).
+  /// The page memory is `pages` (cap frames of frame_size bytes, reserved
+  /// by the caller, which keeps it mapped for the region's life), or, if
+  /// null, mapped with the region.
   region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_size,
-         std::uint32_t cap = 0) noexcept;
+         std::uint32_t cap = 0, std::byte* pages = nullptr) noexcept;
   ~region();
   region(const region&) = delete;
   region& operator=(const region&) = delete;
@@ -116,23 +99,14 @@ class region {
   /// bound read is as grow put it in service (a plain load on x86).
   std::uint32_t nframes() const noexcept { return hdr().limit.load(std::memory_order_acquire); }
   /// Every frame that may hold a page is below this (scans use it).
-  std::uint32_t scan_end() const noexcept { return hdr().high.load(std::memory_order_acquire); }
+  std::uint32_t scan_end() const noexcept { return hdr().high.load(std::memory_order_acquire); }  // (RG1)
   std::uint32_t cap() const noexcept { return hdr().cap; }
   std::uint32_t nbuckets() const noexcept { return hdr().nbuckets; }
   std::uint32_t frame_size() const noexcept { return hdr().frame_size; }
 
   frame& frame_at(std::uint32_t i) noexcept { return frames_[i]; }
-  bucket& bucket_at(std::uint32_t b) noexcept { return buckets_[b]; }
-  std::byte* page(std::uint32_t i) noexcept { return pages_ + std::size_t{i} * frame_size(); }
-  /// The frame whose page starts at p, or no_frame.
-  std::uint32_t frame_of(const void* p) const noexcept;
-
-  /// Finds (file, pgno) in bucket b's chain. Caller holds b's latch.
-  std::uint32_t find(std::uint32_t b, std::uint32_t file, std::uint32_t pgno) noexcept;
-  /// Links frame f at the head of b's chain. Caller holds b's exclusive latch.
-  void link(std::uint32_t b, std::uint32_t f) noexcept;
-  /// Unlinks frame f from b's chain. Caller holds b's exclusive latch.
-  void unlink(std::uint32_t b, std::uint32_t f) noexcept;
+  page_table& table() noexcept { return table_; }
+  std::byte* page(std::uint32_t i) noexcept { return pages_ + (std::size_t{i} << frame_shift_); }
 
   /// Pops a free frame (state E'), or no_frame.
   std::uint32_t pop_free() noexcept;
@@ -151,9 +125,10 @@ class region {
  private:
   std::byte* base_ = nullptr;
   std::size_t size_ = 0;
-  bucket* buckets_ = nullptr;
   frame* frames_ = nullptr;
   std::byte* pages_ = nullptr;
+  unsigned frame_shift_ = 0;  // log2(frame_size)
+  page_table table_;
 };
 
 }  // namespace pagepool::internal

@@ -77,6 +77,8 @@ class sharded {
     const thread_shard t = this_thread_shard();
     (shards_[t.index].f.*f).add(n, t.owned);
   }
+  /// This thread's copy, for several updates with one shard lookup.
+  Fields& shard(thread_shard t) noexcept { return shards_[t.index].f; }
   template <counter Fields::*F>
   std::uint64_t sum() const noexcept {
     return sum(F);
@@ -91,10 +93,10 @@ class sharded {
   }
 
  private:
-  struct alignas(cache_line) shard {
+  struct alignas(cache_line) padded {
     Fields f;
   };
-  shard shards_[counter_shards];
+  padded shards_[counter_shards];
 };
 
 }  // namespace pagepool::internal

@@ -10,9 +10,11 @@ namespace {
 constexpr auto& file_fields = file_counter_fields;
 constexpr int nfile_fields = static_cast<int>(std::size(file_fields));
 constexpr counter region_counters::*region_fields[] = {
-    &region_counters::hash_searches, &region_counters::hash_examined, &region_counters::hash_nowait,
-    &region_counters::hash_wait,     &region_counters::io_wait,       &region_counters::alloc,
-    &region_counters::alloc_pages,   &region_counters::ro_evict,      &region_counters::rw_evict};
+    &region_counters::io_wait, &region_counters::alloc, &region_counters::alloc_pages,
+    &region_counters::ro_evict, &region_counters::rw_evict};
+constexpr counter table_counters::*table_fields[] = {
+    &table_counters::latched_searches, &table_counters::latched_hits, &table_counters::examined,
+    &table_counters::nowait, &table_counters::wait};
 }  // namespace
 
 pool_stats pool_impl::stats(bool clear) noexcept {
@@ -25,6 +27,7 @@ pool_stats pool_impl::stats(bool clear) noexcept {
   st.maxopenfd = max_open_fd.load(std::memory_order_relaxed);
   st.maxwrite = max_write.load(std::memory_order_relaxed);
   st.maxwrite_sleep = static_cast<std::uint32_t>(max_write_sleep_us.load(std::memory_order_relaxed));
+  std::uint64_t latched_hits = 0;
   for (auto& rgp : regions_) {
     region& rg = *rgp;
     region_header& h = rg.hdr();
@@ -35,22 +38,26 @@ pool_stats pool_impl::stats(bool clear) noexcept {
       if (s & frame_state::dirty) ++st.page_dirty;
     }
     st.hash_buckets += rg.nbuckets();
-    st.hash_searches += h.counters.sum<&region_counters::hash_searches>();
-    st.hash_examined += h.counters.sum<&region_counters::hash_examined>();
-    st.hash_nowait += h.counters.sum<&region_counters::hash_nowait>();
-    st.hash_wait += h.counters.sum<&region_counters::hash_wait>();
+    // The latch-free hits' searches are added below, from the files' counters.
+    const auto& tc = h.table.c;
+    st.hash_searches += tc.sum<&table_counters::latched_searches>();
+    st.hash_examined += tc.sum<&table_counters::latched_searches>() + tc.sum<&table_counters::examined>();
+    latched_hits += tc.sum<&table_counters::latched_hits>();
+    st.hash_nowait += tc.sum<&table_counters::nowait>();
+    st.hash_wait += tc.sum<&table_counters::wait>();
     st.io_wait += h.counters.sum<&region_counters::io_wait>();
     st.alloc += h.counters.sum<&region_counters::alloc>();
     st.alloc_pages += h.counters.sum<&region_counters::alloc_pages>();
     st.ro_evict += h.counters.sum<&region_counters::ro_evict>();
     st.rw_evict += h.counters.sum<&region_counters::rw_evict>();
     st.hash_longest = std::max<std::uint32_t>(
-        st.hash_longest, static_cast<std::uint32_t>(h.hash_longest.load(std::memory_order_relaxed)));
+        st.hash_longest, static_cast<std::uint32_t>(h.table.longest.load(std::memory_order_relaxed)));
     st.alloc_max_pages =
         std::max<std::uint64_t>(st.alloc_max_pages, h.alloc_max_pages.load(std::memory_order_relaxed));
     if (clear) {
       for (auto f : region_fields) h.counters.clear(f);
-      h.hash_longest.store(0, std::memory_order_relaxed);
+      for (auto f : table_fields) h.table.c.clear(f);
+      h.table.longest.store(0, std::memory_order_relaxed);
       h.alloc_max_pages.store(0, std::memory_order_relaxed);
     }
   }
@@ -83,6 +90,12 @@ pool_stats pool_impl::stats(bool clear) noexcept {
   st.optimistic_reads = sums[6];
   st.optimistic_failures = sums[7];
   st.checksum_failures = sums[8];
+  // Derived: every hit not made under a latch was a latch-free search that
+  // examined one entry plus the file's `walk` beyond it. (Clearing races
+  // with counting, as everywhere in statistics: never below zero.)
+  const std::uint64_t free_hits = sums[0] > latched_hits ? sums[0] - latched_hits : 0;
+  st.hash_searches += free_hits;
+  st.hash_examined += free_hits + sums[9];
   st.page_trickle = pool_counters_.sum<&pool_counters::page_trickle>();
   st.write_sleeps = pool_counters_.sum<&pool_counters::write_sleeps>();
   st.fd_closed = pool_counters_.sum<&pool_counters::fd_closed>();

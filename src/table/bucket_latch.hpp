@@ -8,13 +8,13 @@
 // starve), then waits for the readers to drain.
 //
 // Synchronization edges:
-//   (1) lock_shared's CAS [acquire] synchronizes-with unlock's fetch_and (4)
+//   (L1) lock_shared's CAS [acquire] synchronizes-with unlock's fetch_and (L4)
 //       of the previous writer: the chain and frame keys it wrote are seen.
-//   (2) lock's CAS that sets bit 31 [acquire] and (3) its wait for readers
-//       [acquire load] synchronize-with unlock_shared's fetch_sub (5) and the
-//       previous writer's unlock (4).
-//   (4) unlock: fetch_and clearing bit 31 [release].
-//   (5) unlock_shared: fetch_sub [release]: the reader's loads happen-before
+//   (L2) lock's CAS that sets bit 31 [acquire] and (L3) its wait for readers
+//       [acquire load] synchronize-with unlock_shared's fetch_sub (L5) and the
+//       previous writer's unlock (L4).
+//   (L4) unlock: fetch_and clearing bit 31 [release].
+//   (L5) unlock_shared: fetch_sub [release]: the reader's loads happen-before
 //       the next writer's changes.
 #pragma once
 
@@ -35,7 +35,7 @@ class bucket_latch {
     std::uint32_t v = word_.load(std::memory_order_relaxed);
     for (;;) {
       if ((v & writer) == 0 &&
-          word_.compare_exchange_weak(v, v + 1, std::memory_order_acquire,  // (1)
+          word_.compare_exchange_weak(v, v + 1, std::memory_order_acquire,  // (L1)
                                       std::memory_order_relaxed))
         return b.waited();
       if (v & writer) {
@@ -44,7 +44,7 @@ class bucket_latch {
       }
     }
   }
-  void unlock_shared() noexcept { word_.fetch_sub(1, std::memory_order_release); }  // (5)
+  void unlock_shared() noexcept { word_.fetch_sub(1, std::memory_order_release); }  // (L5)
 
   /// Returns true if it had to wait.
   bool lock() noexcept {
@@ -52,7 +52,7 @@ class bucket_latch {
     std::uint32_t v = word_.load(std::memory_order_relaxed);
     for (;;) {
       if ((v & writer) == 0 &&
-          word_.compare_exchange_weak(v, v | writer, std::memory_order_acquire,  // (2)
+          word_.compare_exchange_weak(v, v | writer, std::memory_order_acquire,  // (L2)
                                       std::memory_order_relaxed))
         break;
       if (v & writer) {
@@ -60,10 +60,10 @@ class bucket_latch {
         v = word_.load(std::memory_order_relaxed);
       }
     }
-    while ((word_.load(std::memory_order_acquire) & ~writer) != 0) b.pause();  // (3)
+    while ((word_.load(std::memory_order_acquire) & ~writer) != 0) b.pause();  // (L3)
     return b.waited();
   }
-  void unlock() noexcept { word_.fetch_and(~writer, std::memory_order_release); }  // (4)
+  void unlock() noexcept { word_.fetch_and(~writer, std::memory_order_release); }  // (L4)
 
  private:
   std::atomic<std::uint32_t> word_{0};

@@ -63,9 +63,18 @@ TEST_F(CreateRace, APageCreatedAndEvictedWhileAnotherGetLooksForAFrameIsReadNotM
   std::error_code a_ec;
   void* a_page = nullptr;
   armed = true;
+  // A raw pin is put by the thread that took it (file.hpp): A keeps its pin
+  // until this thread has checked the page, then puts it.
+  std::error_code a_put_ec;
+  bool a_got = false, a_may_put = false;
   std::thread a([&] {
     pgno_t n = 5;
     a_ec = f->get(&n, get_flags::create, &a_page);
+    std::unique_lock lk(mu);
+    a_got = true;
+    cv.notify_all();
+    cv.wait(lk, [&] { return a_may_put; });
+    if (!a_ec) a_put_ec = f->put(a_page);
   });
   {
     std::unique_lock lk(mu);
@@ -84,11 +93,21 @@ TEST_F(CreateRace, APageCreatedAndEvictedWhileAnotherGetLooksForAFrameIsReadNotM
     release_a = true;
   }
   cv.notify_all();
+  {
+    std::unique_lock lk(mu);
+    cv.wait(lk, [&] { return a_got; });
+  }
+  const bool committed = !a_ec && page_has_pattern(a_page, kPs, 5, 77);
+  {
+    std::lock_guard lk(mu);
+    a_may_put = true;
+  }
+  cv.notify_all();
   a.join();
   ASSERT_OK(a_ec);
   // A pinned page 5 as it was committed, read from the file.
-  EXPECT_TRUE(page_has_pattern(a_page, kPs, 5, 77)) << "page 5 was made again instead of read";
-  ASSERT_OK(f->put(a_page));
+  EXPECT_TRUE(committed) << "page 5 was made again instead of read";
+  ASSERT_OK(a_put_ec);
   ASSERT_OK(p->sync());
   pgno_t n = 5;
   void* again = nullptr;

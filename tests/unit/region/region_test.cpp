@@ -1,4 +1,4 @@
-// Unit tests of src/region/region.hpp: layout, chains, free list.
+// Unit tests of src/region/region.hpp: layout, free list, grow.
 #include "region/region.hpp"
 
 #include <gtest/gtest.h>
@@ -15,12 +15,22 @@ TEST(Region, LayoutIsExactAndPagesAreAligned) {
   EXPECT_EQ(r.nbuckets(), 16u);
   for (std::uint32_t i = 0; i < 10; ++i) {
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(r.page(i)) % 4096, 0u);
-    EXPECT_EQ(r.frame_of(r.page(i)), i);
+    EXPECT_EQ(r.page(i) - r.page(0), std::ptrdiff_t{4096} * i) << "pages by arithmetic";
   }
-  EXPECT_EQ(r.frame_of(r.page(3) + 1), no_frame) << "an address inside a page is not a page";
-  EXPECT_EQ(r.frame_of(r.page(9) + 4096), no_frame) << "one past the last page";
-  int local = 0;
-  EXPECT_EQ(r.frame_of(&local), no_frame);
+}
+
+TEST(Region, BucketsAreSizedForTheFramesInServiceAtLoadFactorOne) {
+  region r(0, 100, 512, 1000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.nbuckets(), 128u);
+}
+
+TEST(Region, PagesMayLiveInTheCallersReservation) {
+  alignas(4096) static std::byte pages[8 * 512];
+  region r(0, 8, 512, 8, pages);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.page(0), pages);
+  EXPECT_EQ(r.page(7), pages + 7 * 512);
 }
 
 // Regression (stress swarm under ThreadSanitizer, seed 1005: resize, one
@@ -66,25 +76,6 @@ TEST(Region, FreeListHandsOutEveryFrameOnceAsOwnedBlanks) {
   EXPECT_EQ(r.frame_at(3).state.load(), frame_state::free_of(frame_state::word{v} << 32));
   EXPECT_EQ(r.pop_free(), 3u);
   EXPECT_EQ(frame_state::version(r.frame_at(3).state.load()), v + 1) << "reuse changes the version";
-}
-
-TEST(Region, ChainsFindLinkedFramesAndForgetUnlinkedOnes) {
-  region r(0, 4, 512);
-  for (std::uint32_t f = 0; f < 4; ++f) {
-    ASSERT_EQ(r.pop_free(), f);
-    r.frame_at(f).file.store(1);
-    r.frame_at(f).pgno.store(100 + f);
-    r.bucket_at(5).latch.lock();
-    r.link(5, f);
-    r.bucket_at(5).latch.unlock();
-  }
-  for (std::uint32_t f = 0; f < 4; ++f) EXPECT_EQ(r.find(5, 1, 100 + f), f);
-  EXPECT_EQ(r.find(5, 2, 100), no_frame) << "same pgno, other file";
-  r.unlink(5, 2);
-  EXPECT_EQ(r.find(5, 1, 102), no_frame);
-  EXPECT_EQ(r.find(5, 1, 103), 3u);
-  EXPECT_EQ(r.find(5, 1, 100), 0u);
-  EXPECT_GE(r.hdr().hash_longest.load(), 3u);
 }
 
 }  // namespace

@@ -1,0 +1,115 @@
+// src/core/hit_path.hpp: get and put of a resident page, inline where the
+// caller is (included at the end of core/pool_impl.hpp).
+//
+// get: route (file, pgno) to a region and bucket by one hash, walk the chain
+// without the latch (table/page_table.hpp, P4), pin with one CAS from the word
+// the walk read (frame/frame.hpp, P1; a CAS lost to another pin of the same
+// page retries there), count the hit once. Anything else, a busy frame, a
+// miss, a long chain, flags other than dirty/edit, a mapped file, goes to
+// fix_slow (core/get.cpp), which looks again under the bucket's latch.
+//
+// put: the caller found the frame from the page's address by arithmetic
+// (locate) and checked the pin (pin records, or the page_handle); unfix is
+// one CAS on the state word (P2), which also refuses a frame that holds no
+// such pin.
+#pragma once
+
+#include "core/pool_impl.hpp"
+
+namespace pagepool::internal {
+
+namespace detail {
+/// The usage bits a page keeps at its final unpin (pool.hpp, "Priorities"):
+/// the hit already set them by the policy's rule; a priority other than
+/// normal overrides that.
+[[gnu::always_inline]] inline frame_state::word usage_at_put(frame_state::word u,
+                                                             priority p) noexcept {
+  switch (p) {
+    case priority::very_low:
+    case priority::low: return 0;
+    case priority::high: return u < 3 ? 3 : u;
+    case priority::very_high: return frame_state::usage_max;
+    default: return u;
+  }
+}
+}  // namespace detail
+
+inline std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags flags,
+                                      fix_result& out) noexcept {
+  constexpr auto hit_flags = static_cast<std::uint32_t>(get_flags::dirty | get_flags::edit);
+  const auto fl = static_cast<std::uint32_t>(flags);
+  // relaxed (closed): a flag read at each call; close waits for no get.
+  if ((fl & ~hit_flags) == 0 && pgno != nullptr && h.open && h.map == nullptr &&
+      !(fl != 0 && h.rdonly) && !closed.load(std::memory_order_relaxed)) [[likely]] {
+    const bool to_write = fl != 0;
+    const std::uint32_t slot = h.slot;
+    const pgno_t p = *pgno;
+    const route rt = route_of(slot, p);
+    region& rg = *regions_[rt.region];
+    frame_state::word s = 0;
+    std::uint32_t extra = 0;
+    const std::uint32_t f = rg.table().find_unlatched(rt.bucket, slot, p, s, extra);  // (P4)
+    if (f != no_frame) {
+      std::byte* page = rg.page(f);
+      __builtin_prefetch(page);  // the caller reads the page next: overlap that miss
+      // relaxed: see hit_rule_; the policy's hit rule changes the usage bits
+      // in the pin's CAS.
+      const std::uint32_t rule = hit_rule_.load(std::memory_order_relaxed);
+      if (frame_ops::try_pin(rg.frame_at(f), s, to_write,
+                             [rule](frame_state::word w) { return hit_rule::apply(rule, w); }) ==
+          frame_ops::pin_result::pinned) [[likely]] {  // (P1)
+        if (rule & hit_rule::record) queue_touch(rt.region, f, policy::page_key::of(slot, p), false);
+        count_hit(files_[slot], extra);
+        out = {make_ref(rt.region, f), page, p, to_write};
+        return no_error;
+      }
+    }
+  }
+  return fix_slow(h, pgno, flags, out);
+}
+
+inline std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, priority prio,
+                                        put_flags flags, bool set_only, bool to_write) noexcept {
+  using pf = put_flags;
+  PAGEPOOL_ASSERT(!check_put(h, prio, flags), "unfix: arguments not checked");
+  if (ref_region(ref) == no_frame) return no_error;  // mapped page: nothing to unpin
+  frame& fr = regions_[ref_region(ref)]->frame_at(ref_frame(ref));
+  // relaxed (prio): a setting read at the put.
+  const priority eff =
+      prio == priority::unchanged ? static_cast<priority>(h.prio.load(std::memory_order_relaxed)) : prio;
+  bool demote = false;
+  policy::page_key pk{};
+  const frame_state::word ns = frame_ops::unpin(fr, [&](frame_state::word s) -> frame_state::word {
+    if (frame_state::pins(s) == 0 || !(s & frame_state::valid)) return 0;
+    if (to_write && !set_only && frame_state::writers(s) == 0) return 0;
+    frame_state::word n = s;
+    if (any(flags, pf::dirty)) n |= frame_state::dirty;
+    if (any(flags, pf::clean)) n &= ~frame_state::dirty;
+    demote = false;
+    if (set_only) {
+      if (any(flags, pf::discard)) n |= frame_state::discard;
+    } else {
+      n = frame_state::unpinned(n, to_write);
+      if (frame_state::pins(n) == 0) {
+        const bool disc = any(flags, pf::discard) || (s & frame_state::discard);
+        demote = disc || eff == priority::very_low;
+        if (demote) pk = key_of(ref_region(ref), ref_frame(ref));  // still pinned: stable
+        n = frame_state::with_usage(n, disc ? 0 : detail::usage_at_put(frame_state::usage(n), eff)) &
+            ~frame_state::discard;
+      } else if (any(flags, pf::discard)) {
+        n |= frame_state::discard;
+      }
+    }
+    return n;
+  });  // (P2)
+  if (ns == 0) return std::error_code(EINVAL, std::generic_category());
+  if (set_only) return no_error;
+  // A final unpin that the policy must hear of, or of a frame a shrink took
+  // out of service: rare, out of line.
+  if (frame_state::pins(ns) == 0 &&
+      (demote || ref_frame(ref) >= regions_[ref_region(ref)]->nframes())) [[unlikely]]
+    after_unpin(ref, ns, demote, pk);
+  return no_error;
+}
+
+}  // namespace pagepool::internal
