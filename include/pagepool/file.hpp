@@ -253,6 +253,8 @@ class file {
   std::error_code put_frame(std::uint64_t frame, bool write, priority prio,
                             put_flags flags) noexcept;
   std::error_code set_frame(std::uint64_t frame, put_flags flags) noexcept;
+  // Whether a pin of this frame is held through this handle, in any thread.
+  bool held(std::uint64_t frame) noexcept;
   // put() of a pin this thread did not take (another thread's, handed over).
   std::error_code put_other_threads_pin(std::uint64_t frame, priority prio, put_flags flags) noexcept;
   void optimistic_failed() noexcept;

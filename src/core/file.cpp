@@ -68,7 +68,8 @@ void file::optimistic_failed() noexcept { pool_->optimistic_failed(*st_); }
 std::error_code file::put(void* page, priority prio, put_flags flags) noexcept {
   frame_ref ref;
   if (auto ec = pool_->locate(*st_, page, ref)) return ec;
-  if (auto ec = internal::pool_impl::check_put(*st_, prio, flags)) return ec;
+  if (auto ec = internal::pool_impl::check_put(*st_, prio, flags)) [[unlikely]]
+    return held(ref) ? ec : err(EINVAL);  // a pointer not pinned here is EINVAL first
   internal::pin_records* rec = pool_->pins.mine();
   if (rec == nullptr) return err(ENOMEM);
   // The record goes first: a pointer not got through this handle, or a pin
@@ -102,12 +103,15 @@ std::error_code file::put_other_threads_pin(std::uint64_t ref, priority prio,
 std::error_code file::set(void* page, put_flags flags) noexcept {
   frame_ref ref;
   if (auto ec = pool_->locate(*st_, page, ref)) return ec;
+  if (!held(ref)) return err(EINVAL);
   if (auto ec = internal::pool_impl::check_put(*st_, priority::unchanged, flags)) return ec;
-  internal::pin_records* rec = pool_->pins.mine();
-  if (rec == nullptr) return err(ENOMEM);
-  if (!rec->holds(st_->serial, ref) && !pool_->pins.others_hold(st_->serial, ref, rec))
-    return err(EINVAL);
   return pool_->unfix(*st_, ref, priority::unchanged, flags, true);
+}
+
+bool file::held(std::uint64_t ref) noexcept {
+  internal::pin_records* rec = pool_->pins.mine();
+  return (rec != nullptr && rec->holds(st_->serial, ref)) ||
+         pool_->pins.others_hold(st_->serial, ref, rec);
 }
 
 std::error_code file::put_frame(std::uint64_t ref, bool write, priority prio,
