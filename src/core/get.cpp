@@ -98,24 +98,12 @@ std::error_code pool_impl::fix_slow(file_handle_state& h, pgno_t* pgno, get_flag
   const route rt = route_of(slot, p);
   region& rg = *regions_[rt.region];
   page_table& t = rg.table();
-  const std::uint32_t rule0 = hit_rule_.load(std::memory_order_relaxed);  // relaxed: see hit_rule_
-  auto pinned_word = [&rule0](frame_state::word w) { return hit_rule::apply(rule0, w); };
 
-  // The latch-free hit, as in core/hit_path.hpp, for the flags and files it
+  // The latch-free hit (core/hit_path.hpp), for the flags and files fix()
   // leaves to this path (create, last; a mapped file's pages past the map).
-  {
-    std::uint32_t extra = 0;
-    frame_state::word s = 0;
-    const std::uint32_t f = t.find_unlatched(rt.bucket, slot, p, s, extra);  // (P4)
-    if (f != no_frame &&
-        frame_ops::try_pin(rg.frame_at(f), s, want_dirty, pinned_word) ==
-            frame_ops::pin_result::pinned) {  // (P1)
-      if (rule0 & hit_rule::record) queue_touch(rt.region, f, policy::page_key::of(slot, p), false);
-      count_hit(fs, extra);
-      if (last) *pgno = p;
-      out = {make_ref(rt.region, f), rg.page(f), p, want_dirty};
-      return no_error;
-    }
+  if (try_hit(rt, slot, p, want_dirty, out)) {
+    if (last) *pgno = p;
+    return no_error;
   }
 
   for (;;) {

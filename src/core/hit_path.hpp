@@ -34,6 +34,28 @@ namespace detail {
 }
 }  // namespace detail
 
+inline bool pool_impl::try_hit(route rt, std::uint32_t slot, pgno_t p, bool to_write,
+                                fix_result& out) noexcept {
+  region& rg = *regions_[rt.region];
+  frame_state::word s = 0;
+  std::uint32_t extra = 0;
+  const std::uint32_t f = rg.table().find_unlatched(rt.bucket, slot, p, s, extra);  // (P4)
+  if (f == no_frame) return false;
+  std::byte* page = rg.page(f);
+  __builtin_prefetch(page);  // the caller reads the page next: overlap that miss
+  // relaxed: see hit_rule_; the policy's hit rule changes the usage bits in
+  // the pin's CAS.
+  const std::uint32_t rule = hit_rule_.load(std::memory_order_relaxed);
+  if (frame_ops::try_pin(rg.frame_at(f), s, to_write,
+                         [rule](frame_state::word w) { return hit_rule::apply(rule, w); }) !=
+      frame_ops::pin_result::pinned)  // (P1)
+    return false;
+  if (rule & hit_rule::record) queue_touch(rt.region, f, policy::page_key::of(slot, p), false);
+  count_hit(files_[slot], extra);
+  out = {make_ref(rt.region, f), page, p, to_write};
+  return true;
+}
+
 inline std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_flags flags,
                                       fix_result& out) noexcept {
   constexpr auto hit_flags = static_cast<std::uint32_t>(get_flags::dirty | get_flags::edit);
@@ -41,29 +63,9 @@ inline std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_fl
   // relaxed (closed): a flag read at each call; close waits for no get.
   if ((fl & ~hit_flags) == 0 && pgno != nullptr && h.open && h.map == nullptr &&
       !(fl != 0 && h.rdonly) && !closed.load(std::memory_order_relaxed)) [[likely]] {
-    const bool to_write = fl != 0;
-    const std::uint32_t slot = h.slot;
     const pgno_t p = *pgno;
-    const route rt = route_of(slot, p);
-    region& rg = *regions_[rt.region];
-    frame_state::word s = 0;
-    std::uint32_t extra = 0;
-    const std::uint32_t f = rg.table().find_unlatched(rt.bucket, slot, p, s, extra);  // (P4)
-    if (f != no_frame) {
-      std::byte* page = rg.page(f);
-      __builtin_prefetch(page);  // the caller reads the page next: overlap that miss
-      // relaxed: see hit_rule_; the policy's hit rule changes the usage bits
-      // in the pin's CAS.
-      const std::uint32_t rule = hit_rule_.load(std::memory_order_relaxed);
-      if (frame_ops::try_pin(rg.frame_at(f), s, to_write,
-                             [rule](frame_state::word w) { return hit_rule::apply(rule, w); }) ==
-          frame_ops::pin_result::pinned) [[likely]] {  // (P1)
-        if (rule & hit_rule::record) queue_touch(rt.region, f, policy::page_key::of(slot, p), false);
-        count_hit(files_[slot], extra);
-        out = {make_ref(rt.region, f), page, p, to_write};
-        return no_error;
-      }
-    }
+    if (try_hit(route_of(h.slot, p), h.slot, p, fl != 0, out)) [[likely]]
+      return no_error;
   }
   return fix_slow(h, pgno, flags, out);
 }
@@ -108,7 +110,7 @@ inline std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, pri
   // out of service: rare, out of line.
   if (frame_state::pins(ns) == 0 &&
       (demote || ref_frame(ref) >= regions_[ref_region(ref)]->nframes())) [[unlikely]]
-    after_unpin(ref, ns, demote, pk);
+    after_unpin(ref, demote, pk);
   return no_error;
 }
 

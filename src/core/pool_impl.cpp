@@ -242,9 +242,7 @@ std::error_code pool_impl::check_put_slow(const file_handle_state& h, priority p
   return no_error;
 }
 
-void pool_impl::after_unpin(frame_ref ref, frame_state::word ns, bool demote,
-                            policy::page_key pk) noexcept {
-  (void)ns;
+void pool_impl::after_unpin(frame_ref ref, bool demote, policy::page_key pk) noexcept {
   // The policy also learns of a discarded or very_low page: list policies
   // move it to their eviction end, CLOCK hints it to the hand.
   if (demote) policy_demoted(ref_region(ref), ref_frame(ref), pk);

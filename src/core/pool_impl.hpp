@@ -315,7 +315,11 @@ class pool_impl {
   std::error_code fix_slow(file_handle_state& h, pgno_t* pgno, get_flags flags,
                            fix_result& out) noexcept;
   /// unfix's end: the policy's demote and a retiring frame's last pin.
-  void after_unpin(frame_ref ref, frame_state::word ns, bool demote, policy::page_key pk) noexcept;
+  void after_unpin(frame_ref ref, bool demote, policy::page_key pk) noexcept;
+  /// The latch-free hit (core/hit_path.hpp): pins page p of file `slot` if
+  /// the walk finds it pinnable; false leaves everything as it was.
+  inline bool try_hit(route rt, std::uint32_t slot, pgno_t p, bool to_write,
+                      fix_result& out) noexcept;
 
   // write-back
  public:
