@@ -35,6 +35,21 @@ namespace {
 
 std::error_code err(int e) { return {e, std::generic_category()}; }
 
+// A sync owes a file an fsync while pages written back since its last one
+// (write_gen > synced_gen) or its new name (dir_unsynced) are not durable;
+// reap_locked keeps its state until then, so that a sync after the last
+// close, or after the file is opened again, still makes them durable (power
+// loss: stress/crash/power.hpp). A marked file (sync_error) is never fsync'd
+// again, and may go. relaxed: called after reap_locked's (F1) acquire, so
+// the write_gen raises of the frames' last writers are seen; a stale
+// synced_gen only keeps the state longer.
+bool owes_fsync(const file_shared& fs) noexcept {
+  return !fs.temp.load(std::memory_order_relaxed) && !fs.nofile.load(std::memory_order_relaxed) &&
+         fs.sync_error.load(std::memory_order_relaxed) == 0 &&
+         (fs.dir_unsynced.load(std::memory_order_relaxed) ||
+          fs.write_gen.load(std::memory_order_relaxed) > fs.synced_gen.load(std::memory_order_relaxed));
+}
+
 file_id derive_id(const io_file_info& st) {
   file_id id{};
   const std::uint64_t ino = st.ino, dev = st.dev;
@@ -352,8 +367,12 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
     // of a file removed at its last close.
     const bool unl = fs.unlink.load(std::memory_order_relaxed);
     if (fs.temp.load(std::memory_order_relaxed) || unl) discard_file_frames(slot);
-    if (unl && !fs.temp.load(std::memory_order_relaxed) && !fs.nofile.load(std::memory_order_relaxed))
+    if (unl && !fs.temp.load(std::memory_order_relaxed) && !fs.nofile.load(std::memory_order_relaxed)) {
       (void)io_->unlink(locals_[slot].path);
+      // Removed: no sync owes it an fsync any more (reap_locked may free it).
+      fs.synced_gen.store(fs.write_gen.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      fs.dir_unsynced.store(false, std::memory_order_relaxed);
+    }
     fs.unlink.store(false, std::memory_order_relaxed);
   }
   reap_locked();
@@ -397,7 +416,7 @@ void pool_impl::reap_locked() noexcept {
       continue;
     file_local& fl = locals_[i];
     if (fs.frames.load(std::memory_order_acquire) == 0 &&  // (F1)
-        fs.io_refs.load(std::memory_order_relaxed) == 0) {
+        fs.io_refs.load(std::memory_order_relaxed) == 0 && !owes_fsync(fs)) {
       // Fold its counters into the pool's, as BDB does, then free it.
       for (auto f : file_counter_fields) retired_.add(f, fs.counters.sum(f));
       std::unique_lock lk(fl.fd_mu);

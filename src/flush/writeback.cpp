@@ -179,7 +179,7 @@ std::error_code pool_impl::fsync_file(std::uint32_t slot) noexcept {
         return err(ENOMEM);
       }
       if (dir.empty()) dir = ".";
-      rc = -io_->fsync_dir(dir);
+      rc = -io::sync_dir(*io_, dir);
       if (rc == 0) fs.dir_unsynced.store(false, std::memory_order_relaxed);
     }
     break;

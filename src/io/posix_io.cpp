@@ -1,12 +1,16 @@
 // src/io/posix_io.cpp: the POSIX io_backend (pagepool::posix_io()) and the
-// loops that turn a backend's possibly short transfers into whole pages.
+// loops that turn a backend's possibly short transfers into whole pages, and
+// the test-only switch (pagepool/testing.hpp) that drops the pool's fsyncs.
 #include "io/posix_io.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+
+#include "pagepool/testing.hpp"
 
 namespace pagepool {
 
@@ -87,6 +91,25 @@ std::shared_ptr<io_backend> posix_io() noexcept {
 
 }  // namespace pagepool
 
+namespace pagepool::testing {
+
+namespace {
+// The switch of pagepool/testing.hpp. relaxed: a harness sets it before it
+// starts a workload (thread creation orders it); nothing is published
+// through it.
+std::atomic<unsigned> mutation{0};
+}  // namespace
+
+void set_io_mutation(io_mutation m) noexcept {
+  mutation.store(static_cast<unsigned>(m), std::memory_order_relaxed);
+}
+
+io_mutation get_io_mutation() noexcept {
+  return static_cast<io_mutation>(mutation.load(std::memory_order_relaxed));
+}
+
+}  // namespace pagepool::testing
+
 namespace pagepool::internal::io {
 
 std::error_code read_at(io_backend& b, int fd, void* buf, std::size_t len, std::uint64_t off,
@@ -123,11 +146,17 @@ std::error_code write_at(io_backend& b, int fd, const void* buf, std::size_t len
 }
 
 std::error_code sync_fd(io_backend& b, int fd) noexcept {
+  if (testing::get_io_mutation() == testing::io_mutation::skip_fsync) return {};  // test only
   for (;;) {
     const int rc = b.fsync(fd);
     if (rc == 0) return {};
     if (rc != -EINTR) return {-rc, std::generic_category()};
   }
+}
+
+int sync_dir(io_backend& b, const std::string& dir) noexcept {
+  if (testing::get_io_mutation() == testing::io_mutation::skip_dir_fsync) return 0;  // test only
+  return b.fsync_dir(dir);
 }
 
 }  // namespace pagepool::internal::io

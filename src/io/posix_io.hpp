@@ -5,12 +5,14 @@
 // over short transfers (and over -EINTR, should a backend pass it up). A read
 // that meets the end of the file reports how much it got, so the caller can
 // tell a missing page from an I/O error; a write that transfers nothing is
-// EIO, as it would otherwise loop for ever. The POSIX backend itself,
+// EIO, as it would otherwise loop for ever. sync_fd and sync_dir obey the
+// test-only switch of pagepool/testing.hpp (off by default). The POSIX backend itself,
 // posix_io(), lives in posix_io.cpp.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <system_error>
 
 #include "pagepool/io.hpp"
@@ -26,5 +28,7 @@ std::error_code write_at(io_backend& b, int fd, const void* buf, std::size_t len
                          std::uint64_t off) noexcept;
 /// The backend's fsync, retried on EINTR.
 std::error_code sync_fd(io_backend& b, int fd) noexcept;
+/// The backend's fsync_dir of `dir`: 0 or -errno.
+int sync_dir(io_backend& b, const std::string& dir) noexcept;
 
 }  // namespace pagepool::internal::io

@@ -19,9 +19,13 @@
 #include <string>
 
 #include "crash.hpp"
+#include "pagepool/testing.hpp"
+#include "power.hpp"
 
 int main(int argc, char** argv) {
   using namespace pagepool::stress::crash;
+  using pagepool::stress::power::run_power_exhaustive;
+  using pagepool::stress::power::run_power_random;
   parent_options po;
   shape s;
   CLI::App app{
@@ -46,6 +50,23 @@ int main(int argc, char** argv) {
   app.add_option("--dir", po.dir, "where the scratch directory goes (default: $TMPDIR or /tmp)");
   app.add_flag("--keep", po.keep, "keep the scratch directory after a run that passed");
   app.add_flag("-v,--verbose", po.verbose, "a line per iteration: its shape, kill plan and result");
+
+  // --power-loss: the simulated power cut (power.hpp) instead of SIGKILL.
+  pagepool::stress::power::power_options pw;
+  bool power_loss = false;
+  app.add_flag("--power-loss", power_loss,
+               "cut the power of a simulated disk (power_io) instead of killing a child");
+  app.add_option("--cuts", pw.cuts, "--power-loss: cuts to check (the run stops earlier at --seconds)")
+      ->capture_default_str();
+  app.add_flag("--exhaustive", pw.exhaustive,
+               "--power-loss: every cut point of the scripted workloads, every survivor up to --bound");
+  app.add_option("--bound", pw.bound, "--exhaustive: most survivors checked per cut point")
+      ->capture_default_str();
+  app.add_option("--mutate", pw.mutate,
+                 "--power-loss: turn off fsyncs inside pagepool for the run (test hook)")
+      ->check(CLI::IsMember({"skip-fsync", "skip-dir-fsync"}));
+  app.add_option("--expect-loss-within", pw.expect_loss_within,
+                 "pass only if a loss is found within this many cuts (with --mutate)");
 
   // The child's role: started by the parent, never by hand (hidden).
   CLI::App* child = app.add_subcommand("child", "")->group("");
@@ -79,6 +100,20 @@ int main(int argc, char** argv) {
   if (child->parsed()) return run_child(s);
 
   if (seed->count() == 0) po.seed = std::random_device{}();
+  if (power_loss) {
+    using pagepool::testing::io_mutation;
+    pw.seed = po.seed;
+    pw.seconds = po.seconds;
+    pw.verbose = po.verbose;
+    pagepool::testing::set_io_mutation(pw.mutate == "skip-fsync"       ? io_mutation::skip_fsync
+                                       : pw.mutate == "skip-dir-fsync" ? io_mutation::skip_dir_fsync
+                                                                       : io_mutation::none);
+    std::printf("pagepool-crash --power-loss%s --seed %llu%s%s\n", pw.exhaustive ? " --exhaustive" : "",
+                static_cast<unsigned long long>(pw.seed), pw.mutate.empty() ? "" : " --mutate ",
+                pw.mutate.c_str());
+    std::fflush(stdout);
+    return pw.exhaustive ? run_power_exhaustive(pw) : run_power_random(pw);
+  }
   // The parent execs its own binary as the child.
   char self[PATH_MAX];
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
