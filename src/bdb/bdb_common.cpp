@@ -108,6 +108,53 @@ extern "C" char* db_strerror(int error) {
           "DB_PP_INCOMPLETE: modified pages stayed pinned during sync and were not written");
     default: break;
   }
+  // The codes of subsystems pagepool does not have: never returned here, but
+  // a program may print them.
+  struct code_text {
+    int code;
+    const char* text;
+  };
+  static constexpr code_text others[] = {
+      {DB_DONOTINDEX, "DB_DONOTINDEX: secondary index callback asked not to index"},
+      {DB_FOREIGN_CONFLICT, "DB_FOREIGN_CONFLICT: a foreign key constraint was violated"},
+      {DB_HEAP_FULL, "DB_HEAP_FULL: the heap database has no free space"},
+      {DB_KEYEMPTY, "DB_KEYEMPTY: the key or data item is empty (deleted or never created)"},
+      {DB_KEYEXIST, "DB_KEYEXIST: the key/data pair exists already"},
+      {DB_LOCK_NOTGRANTED, "DB_LOCK_NOTGRANTED: the lock could not be granted"},
+      {DB_LOG_BUFFER_FULL, "DB_LOG_BUFFER_FULL: the in-memory log buffer is full"},
+      {DB_LOG_VERIFY_BAD, "DB_LOG_VERIFY_BAD: the log failed verification"},
+      {DB_NOSERVER, "DB_NOSERVER: no server"},
+      {DB_OLD_VERSION, "DB_OLD_VERSION: the database's version is out of date"},
+      {DB_REP_DUPMASTER, "DB_REP_DUPMASTER: replication: two masters"},
+      {DB_REP_HANDLE_DEAD, "DB_REP_HANDLE_DEAD: replication: the handle was invalidated"},
+      {DB_REP_HOLDELECTION, "DB_REP_HOLDELECTION: replication: an election is needed"},
+      {DB_REP_IGNORE, "DB_REP_IGNORE: replication: message to be ignored"},
+      {DB_REP_ISPERM, "DB_REP_ISPERM: replication: permanent record written"},
+      {DB_REP_JOIN_FAILURE, "DB_REP_JOIN_FAILURE: replication: could not join the group"},
+      {DB_REP_LEASE_EXPIRED, "DB_REP_LEASE_EXPIRED: replication: the master lease expired"},
+      {DB_REP_LOCKOUT, "DB_REP_LOCKOUT: replication: the API is locked out"},
+      {DB_REP_NEWSITE, "DB_REP_NEWSITE: replication: a new site joined"},
+      {DB_REP_NOTPERM, "DB_REP_NOTPERM: replication: permanent record not written"},
+      {DB_REP_UNAVAIL, "DB_REP_UNAVAIL: replication: the site cannot be reached"},
+      {DB_REP_WOULDROLLBACK, "DB_REP_WOULDROLLBACK: replication: a rollback was refused"},
+      {DB_SECONDARY_BAD, "DB_SECONDARY_BAD: the secondary index is corrupt"},
+      {DB_TIMEOUT, "DB_TIMEOUT: the operation timed out"},
+      {DB_VERIFY_BAD, "DB_VERIFY_BAD: the database failed verification"},
+      {DB_CHKSUM_FAIL, "DB_CHKSUM_FAIL: checksum mismatch"},
+      {DB_DELETED, "DB_DELETED: the file was deleted"},
+      {DB_EVENT_NOT_HANDLED, "DB_EVENT_NOT_HANDLED: the event was not handled"},
+      {DB_NEEDSPLIT, "DB_NEEDSPLIT: the page needs a split"},
+      {DB_REP_BULKOVF, "DB_REP_BULKOVF: replication: bulk buffer overflow"},
+      {DB_REP_LOGREADY, "DB_REP_LOGREADY: replication: log ready for recovery"},
+      {DB_REP_NEWMASTER, "DB_REP_NEWMASTER: replication: a new master"},
+      {DB_REP_PAGEDONE, "DB_REP_PAGEDONE: replication: the page was already done"},
+      {DB_SURPRISE_KID, "DB_SURPRISE_KID: a child committed after its parent aborted"},
+      {DB_SWAPBYTES, "DB_SWAPBYTES: the database needs its bytes swapped"},
+      {DB_TXN_CKP, "DB_TXN_CKP: a checkpoint record was found in the log"},
+      {DB_VERIFY_FATAL, "DB_VERIFY_FATAL: verification cannot go on"},
+  };
+  for (const code_text& c : others)
+    if (c.code == error) return const_cast<char*>(c.text);
   // The manual: "If the error number error is greater than or equal to 0,
   // then the string returned by the system function strerror(3) is returned."
   if (error >= 0) return std::strerror(error);

@@ -18,6 +18,12 @@
 //     |      |                memp_trickle
 //     |      +--> mpoolfile.cpp (init_mpoolfile)
 //     +--> mpoolfile.cpp      DB_MPOOLFILE's methods (close_mpoolfile)
+//     |--> env_threads.cpp    thread count and identity, is_alive, failchk,
+//     |                       the event, feedback and panic callbacks
+//     |--> env_settings.cpp   settings kept for their getters (verbose,
+//     |                       shm key, timeouts, ...) and stat_print
+//     |--> env_unsupported.cpp  what pagepool does not do (data directories,
+//     |                       encryption, file-id and LSN resets): errors
 //   every file --> bdb_common.cpp  to_int, db_strerror, report, message,
 //                                  env_malloc, split_bytes, frame_size
 //   bdb_common.cpp calls nothing else in src/bdb.
@@ -28,6 +34,7 @@
 #pragma once
 
 #include <array>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdint>
 #include <memory>
@@ -85,6 +92,25 @@ struct dbenv_state {
   std::array<bool, 128> registered{};
   int (*log_flush)(DB_ENV*, const DB_LSN*) = nullptr;
 
+  // Threads and failures (env_threads.cpp): kept for the getters.
+  std::uint32_t thread_count = 0;
+  void (*thread_id)(DB_ENV*, pid_t*, db_threadid_t*) = nullptr;
+  char* (*thread_id_string)(DB_ENV*, pid_t, db_threadid_t, char*) = nullptr;
+  int (*is_alive)(DB_ENV*, pid_t, db_threadid_t, u_int32_t) = nullptr;
+  void (*event_notify)(DB_ENV*, u_int32_t, void*) = nullptr;
+  void (*feedback)(DB_ENV*, int, int) = nullptr;
+  void (*paniccall)(DB_ENV*, int) = nullptr;
+
+  // Settings kept for their getters (env_settings.cpp).
+  std::uint32_t verbose = 0;  // DB_VERB_* bits
+  std::uint32_t data_len = 0;
+  long shm_key = 0;
+  db_timeout_t lock_timeout = 0, txn_timeout = 0, reg_timeout = 0;
+  std::string dir_mode;  // set_intermediate_dir_mode
+  bool dir_mode_set = false;
+  std::array<std::uint32_t, 7> memory_init{};  // index: DB_MEM_CONFIG
+  std::uint64_t memory_max = 0;
+
   // Open state.
   bool opened = false;
   std::uint32_t open_flags = 0;
@@ -133,6 +159,21 @@ void report(const dbenv_state* env, int error, const char* fmt, ...) noexcept
     ;
 void vreport(const dbenv_state* env, int error, const char* fmt, std::va_list ap) noexcept;
 
+/// A before-open setter called after open: reports it as BDB does and
+/// returns EINVAL.
+inline int refuse_after_open(const dbenv_state* env, const char* method) noexcept {
+  report(env, 0, "%s: method not permitted after handle's open method", method);
+  return EINVAL;
+}
+
+/// A method for something pagepool does not do: reports "method: what" and
+/// returns `error` (EINVAL or DB_OPNOTSUP).
+inline int refuse_unsupported(const dbenv_state* env, int error, const char* method,
+                              const char* what) noexcept {
+  report(env, 0, "%s: %s", method, what);
+  return error;
+}
+
 /// Sends one line to msgcall, else msgfile, else stdout.
 void message(const dbenv_state* env, const char* fmt, ...) noexcept
 #if defined(__GNUC__)
@@ -162,6 +203,9 @@ void init_env_config(DB_ENV& api) noexcept;     // env_config.cpp
 void init_env_messages(DB_ENV& api) noexcept;   // env_messages.cpp
 void init_env_callbacks(DB_ENV& api) noexcept;  // env_callbacks.cpp
 void init_env_memp(DB_ENV& api) noexcept;       // env_memp.cpp
+void init_env_threads(DB_ENV& api) noexcept;    // env_threads.cpp
+void init_env_settings(DB_ENV& api) noexcept;   // env_settings.cpp
+void init_env_unsupported(DB_ENV& api) noexcept;  // env_unsupported.cpp
 
 /// Hands every registered page-in/out pair and the log flush to the pool of
 /// an environment being opened with DB_INIT_MPOOL; caller holds e.mu

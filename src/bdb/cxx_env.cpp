@@ -9,18 +9,20 @@
 // reader-writer lock, so lookups from any thread see only live environments.
 //
 // Synchronization edges (papers/design/memory-ordering.md):
-//   (CB1) set_errcall / set_msgcall store the application's C++ callback
-//         [release]; the trampolines and get_errcall / get_msgcall load it
-//         [acquire]. Whatever the setting thread did before the set (the
+//   (CB1) set_errcall / set_msgcall store the application's C++ callback,
+//         set_error_stream / set_message_stream its std::ostream* [release];
+//         the trampolines and the getters load them [acquire]. Whatever the setting thread did before the set (the
 //         state its callback reads) happens-before a call of that callback
-//         from another thread. pagepool's own data needs no edge here (the
-//         pointer's target is code); the edge is the application's.
+//         from another thread, and the stream's construction happens-before
+//         a message written to it. pagepool's own data needs no edge here;
+//         the edge is the application's.
 #include <atomic>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <mutex>
 #include <new>
+#include <ostream>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -29,24 +31,7 @@
 
 #include "db_cxx.h"
 
-using errcall_fn = void (*)(const DbEnv*, const char*, const char*);
-using msgcall_fn = void (*)(const DbEnv*, const char*);
-
-namespace pagepool::bdb_detail {
-
-// Everything a DbEnv keeps beside its C handle.
-struct env_state {
-  explicit env_state(DbEnv* o) : owner(o) {}
-  DbEnv* const owner;
-  // The application's C++ callbacks; the C layer gets the trampolines below.
-  std::atomic<errcall_fn> errcall{nullptr};
-  std::atomic<msgcall_fn> msgcall{nullptr};
-  // The DbMpoolFile objects made by memp_fcreate and not yet closed.
-  std::mutex files_mu;
-  std::unordered_set<DbMpoolFile*> files;
-};
-
-}  // namespace pagepool::bdb_detail
+#include "bdb/cxx_env_state.hpp"
 
 using pagepool::bdb_detail::env_state;
 
@@ -91,6 +76,10 @@ env_state* registry_find(const DB_ENV* env) noexcept {
 
 }  // namespace
 
+env_state* pagepool::bdb_detail::find_env_state(const DB_ENV* env) noexcept {
+  return registry_find(env);
+}
+
 // The C callbacks: find the DbEnv, call the application's C++ callback. The C
 // layer calls them only from inside a call on a live environment, so the
 // state found outlives the call.
@@ -99,14 +88,29 @@ static void errcall_trampoline(const DB_ENV* env, const char* errpfx, const char
   env_state* s = registry_find(env);
   if (s == nullptr) return;
   errcall_fn fn = s->errcall.load(std::memory_order_acquire);  // (CB1)
-  if (fn != nullptr) fn(s->owner, errpfx, msg);
+  if (fn != nullptr) {
+    fn(s->owner, errpfx, msg);
+    return;
+  }
+  std::ostream* os = s->error_stream.load(std::memory_order_acquire);  // (CB1)
+  if (os == nullptr) return;
+  if (errpfx != nullptr) *os << errpfx << ": ";
+  if (msg != nullptr) *os << msg;
+  *os << '\n' << std::flush;
 }
 
 static void msgcall_trampoline(const DB_ENV* env, const char* msg) {
   env_state* s = registry_find(env);
   if (s == nullptr) return;
   msgcall_fn fn = s->msgcall.load(std::memory_order_acquire);  // (CB1)
-  if (fn != nullptr) fn(s->owner, msg);
+  if (fn != nullptr) {
+    fn(s->owner, msg);
+    return;
+  }
+  std::ostream* os = s->message_stream.load(std::memory_order_acquire);  // (CB1)
+  if (os == nullptr) return;
+  if (msg != nullptr) *os << msg;
+  *os << '\n' << std::flush;
 }
 }
 
@@ -187,7 +191,9 @@ void DbEnv::forget_file(DbMpoolFile* file) noexcept {
 }
 
 int DbEnv::open(const char* home, u_int32_t flags, int mode) {
-  return report("DbEnv::open", imp_ != nullptr ? imp_->open(imp_, home, flags, mode) : EINVAL);
+  const int ret = imp_ != nullptr ? imp_->open(imp_, home, flags, mode) : EINVAL;
+  if (ret == 0) state_->opened = true;  // for DbMpool::open
+  return report("DbEnv::open", ret);
 }
 
 int DbEnv::close(u_int32_t flags) {
@@ -320,8 +326,21 @@ void DbEnv::get_errcall(errcall_fn* errcallp) {
 
 void DbEnv::set_errcall(errcall_fn errcall) {
   if (imp_ == nullptr || state_ == nullptr) return;
+  state_->error_stream.store(nullptr, std::memory_order_release);  // (CB1)
   state_->errcall.store(errcall, std::memory_order_release);  // (CB1)
   imp_->set_errcall(imp_, errcall != nullptr ? errcall_trampoline : nullptr);
+}
+
+void DbEnv::set_error_stream(std::ostream* stream) {
+  if (imp_ == nullptr || state_ == nullptr) return;
+  state_->errcall.store(nullptr, std::memory_order_release);  // (CB1)
+  state_->error_stream.store(stream, std::memory_order_release);  // (CB1)
+  imp_->set_errcall(imp_, stream != nullptr ? errcall_trampoline : nullptr);
+}
+
+std::ostream* DbEnv::get_error_stream() {
+  if (state_ == nullptr) return nullptr;
+  return state_->error_stream.load(std::memory_order_acquire);  // (CB1)
 }
 
 void DbEnv::get_errfile(FILE** errfilep) {
@@ -355,8 +374,21 @@ void DbEnv::get_msgcall(msgcall_fn* msgcallp) {
 
 void DbEnv::set_msgcall(msgcall_fn msgcall) {
   if (imp_ == nullptr || state_ == nullptr) return;
+  state_->message_stream.store(nullptr, std::memory_order_release);  // (CB1)
   state_->msgcall.store(msgcall, std::memory_order_release);  // (CB1)
   imp_->set_msgcall(imp_, msgcall != nullptr ? msgcall_trampoline : nullptr);
+}
+
+void DbEnv::set_message_stream(std::ostream* stream) {
+  if (imp_ == nullptr || state_ == nullptr) return;
+  state_->msgcall.store(nullptr, std::memory_order_release);  // (CB1)
+  state_->message_stream.store(stream, std::memory_order_release);  // (CB1)
+  imp_->set_msgcall(imp_, stream != nullptr ? msgcall_trampoline : nullptr);
+}
+
+std::ostream* DbEnv::get_message_stream() {
+  if (state_ == nullptr) return nullptr;
+  return state_->message_stream.load(std::memory_order_acquire);  // (CB1)
 }
 
 void DbEnv::get_msgfile(FILE** msgfilep) {

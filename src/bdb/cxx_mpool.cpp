@@ -7,6 +7,8 @@
 
 #include "db_cxx.h"
 
+#include "bdb/cxx_mpool_files.hpp"
+
 // DbMpoolFile's destructor is in cxx_env.cpp, beside memp_fcreate, which makes
 // every DbMpoolFile: this file calls into cxx_env.cpp (DbEnv::forget_file),
 // not the other way round.
@@ -23,6 +25,7 @@ int DbMpoolFile::close(u_int32_t flags) {
   DbEnv* env = env_;
   bool throws = throws_;
   if (env != nullptr) env->forget_file(this);
+  if (mpool_ != nullptr) mpool_->files_->forget(this);
   imp_ = nullptr;
   delete this;
   return DbEnv::report(env, throws, "DbMpoolFile::close", ret);

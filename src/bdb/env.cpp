@@ -217,6 +217,9 @@ extern "C" int db_env_create(DB_ENV** dbenvp, u_int32_t flags) {
   init_env_messages(a);
   init_env_callbacks(a);
   init_env_memp(a);
+  init_env_threads(a);
+  init_env_settings(a);
+  init_env_unsupported(a);
   *dbenvp = &a;
   return 0;
 }

@@ -76,6 +76,12 @@ void set_msgcall(DB_ENV* dbenv, void (*fn)(const DB_ENV*, const char*)) {
   e->msgcall = fn;
 }
 
+void get_msgcall(DB_ENV* dbenv, void (**fn)(const DB_ENV*, const char*)) {
+  dbenv_state* e = env_of(dbenv);
+  std::lock_guard g(e->mu);
+  if (fn) *fn = e->msgcall;
+}
+
 }  // namespace
 
 void init_env_messages(DB_ENV& a) noexcept {
@@ -84,6 +90,7 @@ void init_env_messages(DB_ENV& a) noexcept {
   a.get_errcall = get_errcall;
   a.get_errfile = get_errfile;
   a.get_errpfx = get_errpfx;
+  a.get_msgcall = get_msgcall;
   a.get_msgfile = get_msgfile;
   a.set_errcall = set_errcall;
   a.set_errfile = set_errfile;

@@ -10,7 +10,13 @@
  *
  * Source compatibility, not binary: type names, method-pointer signatures,
  * flag and error names are Berkeley DB 5.3's; the structs hold only what this
- * API needs. Flag and error values are Berkeley DB's where it has them.
+ * API needs. Flag and error values are Berkeley DB's where it has them. Every
+ * error code (db_errors.h) and every flag of the methods below (db_flags.h)
+ * is declared, including those of subsystems pagepool does not have, so that
+ * a program mentioning them compiles. A method for something pagepool does
+ * not do returns EINVAL, or DB_OPNOTSUP where Berkeley DB has it, with a
+ * message through the error callback or file, and changes nothing (the end of
+ * struct __db_env lists them).
  *
  * Behaviour follows Berkeley DB's manual pages. Where pagepool departs from
  * them, or where Berkeley DB 5.3 itself departs from its documentation, the
@@ -34,7 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/types.h> /* u_int8_t, u_int32_t, ... */
+#include <pthread.h>   /* pthread_t: db_threadid_t */
+#include <sys/types.h> /* u_int8_t, u_int32_t, pid_t, ... */
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,6 +67,8 @@ typedef u_int32_t db_timeout_t;  /* microseconds */
 typedef size_t db_size_t;
 typedef ssize_t db_ssize_t;
 typedef db_size_t roff_t;
+/* A thread's identity, as DB_ENV->set_thread_id reports it (with a pid_t). */
+typedef pthread_t db_threadid_t;
 
 #define DB_MAX_PAGES 0xffffffff
 #define DB_FILE_ID_LEN 20
@@ -95,9 +104,6 @@ struct __db_dbt {
   void *app_data;
   u_int32_t flags;
 };
-#define DB_DBT_MALLOC 0x010
-#define DB_DBT_REALLOC 0x080
-#define DB_DBT_USERMEM 0x800
 
 /* Cache priority of a page when it is unpinned (DB_MPOOLFILE->put). */
 typedef enum {
@@ -109,81 +115,23 @@ typedef enum {
   DB_PRIORITY_VERY_HIGH = 5
 } DB_CACHE_PRIORITY;
 
-/* ---------------------------------------------------------------- errors */
+/* ------------------------------------------------------- errors, flags */
 
-/* Berkeley DB's own codes (negative, so they never collide with errno). */
-#define DB_BUFFER_SMALL (-30999)
-#define DB_LOCK_DEADLOCK (-30993)
-#define DB_NOTFOUND (-30988)
-#define DB_PAGE_NOTFOUND (-30986)
-#define DB_RUNRECOVERY (-30973)
-#define DB_VERSION_MISMATCH (-30969)
-/* pagepool's: a sync found modified pages that stayed pinned while it waited;
- * they were not written (every other modified page was). */
-#define DB_PP_INCOMPLETE (-30899)
+/* Every error code (db_errors.h) and every flag of the methods below
+ * (db_flags.h), with Berkeley DB 5.3's names and values. */
+#include "db_errors.h"
+#include "db_flags.h"
 
-/* ----------------------------------------------------------------- flags */
-
-/* DB_ENV->open */
-#define DB_CREATE 0x00000001
-#define DB_RECOVER 0x00000002
-#define DB_THREAD 0x00000020
-#define DB_INIT_CDB 0x00000080
-#define DB_INIT_LOCK 0x00000100
-#define DB_INIT_LOG 0x00000200
-#define DB_INIT_MPOOL 0x00000400
-#define DB_INIT_MUTEX 0x00000800
-#define DB_INIT_REP 0x00001000
-#define DB_INIT_TXN 0x00002000
-#define DB_LOCKDOWN 0x00004000
-#define DB_FAILCHK 0x00000010
-#define DB_PRIVATE 0x00010000
-#define DB_RECOVER_FATAL 0x00020000
-#define DB_REGISTER 0x00040000
-#define DB_SYSTEM_MEM 0x00080000
-#define DB_USE_ENVIRON 0x00000004
-#define DB_USE_ENVIRON_ROOT 0x00000008
-
-/* db_env_create */
-#define DB_CXX_NO_EXCEPTIONS 0x00000002
-
-/* DB_ENV->remove */
-#define DB_FORCE 0x00000001
-
-/* DB_ENV->set_flags */
-#define DB_NOMMAP 0x00000010
-#define DB_DIRECT_DB 0x00000200
-
-/* DB_MPOOLFILE->open */
-#define DB_MULTIVERSION 0x00000008
-#define DB_DIRECT 0x00000020
-#define DB_ODDFILESIZE 0x00000080
-#define DB_EXTENT 0x00000100
-#define DB_RDONLY 0x00000400
-#define DB_TRUNCATE 0x00020000
-
-/* DB_MPOOLFILE->get (at most one of CREATE, LAST, NEW) */
-#define DB_MPOOL_CREATE 0x00000001
-#define DB_MPOOL_DIRTY 0x00000002
-#define DB_MPOOL_EDIT 0x00000004
-#define DB_MPOOL_FREE 0x00000008 /* internal to Berkeley DB: EINVAL here */
-#define DB_MPOOL_LAST 0x00000010
-#define DB_MPOOL_NEW 0x00000020
-#define DB_MPOOL_TRY 0x00000040 /* internal to Berkeley DB: EINVAL here */
-
-/* DB_MPOOLFILE->put and ->set (DB_MPOOL_DIRTY as above) */
-#define DB_MPOOL_DISCARD 0x00000001
-#define DB_MPOOL_CLEAN 0x00000008
-
-/* DB_MPOOLFILE->set_flags */
-#define DB_MPOOL_NOFILE 0x00000001
-#define DB_MPOOL_UNLINK 0x00000002
-
-/* memp_stat and memp_stat_print */
-#define DB_STAT_CLEAR 0x00000001
-#define DB_STAT_ALL 0x00000004
-#define DB_STAT_ALLOC 0x00000008
-#define DB_STAT_MEMP_HASH 0x00000010
+/* The kinds of object DB_ENV->set_memory_init sizes (all of other subsystems:
+ * pagepool keeps the values and uses none). */
+typedef enum {
+  DB_MEM_LOCK = 1,
+  DB_MEM_LOCKOBJECT = 2,
+  DB_MEM_LOCKER = 3,
+  DB_MEM_LOGID = 4,
+  DB_MEM_TRANSACTION = 5,
+  DB_MEM_THREAD = 6
+} DB_MEM_CONFIG;
 
 /* ------------------------------------------------------------ statistics */
 
@@ -352,6 +300,72 @@ struct __db_env {
   void (*set_msgcall)(DB_ENV *, void (*)(const DB_ENV *, const char *));
   void (*set_msgfile)(DB_ENV *, FILE *);
   int (*set_tmp_dir)(DB_ENV *, const char *);
+
+  /* -- messages (any time). pagepool writes no verbose messages: set_verbose
+   * keeps the setting for get_verbose. set_data_len keeps the length for
+   * get_data_len (pagepool prints no data items). stat_print prints the
+   * memory pool's statistics (DB_STAT_ALL, DB_STAT_CLEAR, DB_STAT_SUBSYSTEM). */
+  void (*get_msgcall)(DB_ENV *, void (**)(const DB_ENV *, const char *));
+  int (*get_verbose)(DB_ENV *, u_int32_t, int *);
+  int (*set_verbose)(DB_ENV *, u_int32_t, int);
+  int (*get_data_len)(DB_ENV *, u_int32_t *);
+  int (*set_data_len)(DB_ENV *, u_int32_t);
+  int (*stat_print)(DB_ENV *, u_int32_t);
+
+  /* -- threads and failures. The pool lives in this process only, so no
+   * other process can die holding it: failchk (after open, with set_isalive
+   * called, flags 0) has nothing to clean up and returns 0. The callbacks are
+   * kept for their getters; pagepool raises no events and never panics. */
+  int (*get_thread_count)(DB_ENV *, u_int32_t *);
+  int (*set_thread_count)(DB_ENV *, u_int32_t); /* before open */
+  int (*get_thread_id_fn)(DB_ENV *, void (**)(DB_ENV *, pid_t *, db_threadid_t *));
+  int (*set_thread_id)(DB_ENV *, void (*)(DB_ENV *, pid_t *, db_threadid_t *));
+  int (*get_thread_id_string_fn)(DB_ENV *,
+                                 char *(**)(DB_ENV *, pid_t, db_threadid_t, char *));
+  int (*set_thread_id_string)(DB_ENV *, char *(*)(DB_ENV *, pid_t, db_threadid_t, char *));
+  int (*get_isalive)(DB_ENV *, int (**)(DB_ENV *, pid_t, db_threadid_t, u_int32_t));
+  int (*set_isalive)(DB_ENV *, int (*)(DB_ENV *, pid_t, db_threadid_t, u_int32_t));
+  int (*failchk)(DB_ENV *, u_int32_t);
+  int (*set_event_notify)(DB_ENV *, void (*)(DB_ENV *, u_int32_t, void *));
+  int (*get_feedback)(DB_ENV *, void (**)(DB_ENV *, int, int));
+  int (*set_feedback)(DB_ENV *, void (*)(DB_ENV *, int, int));
+  int (*set_paniccall)(DB_ENV *, void (*)(DB_ENV *, int));
+
+  /* -- settings pagepool keeps but has no use for (before open): the shared
+   * memory key (pools are private), lock/transaction/register timeouts, the
+   * mode of intermediate directories (none are made), region memory. */
+  int (*get_shm_key)(DB_ENV *, long *);
+  int (*set_shm_key)(DB_ENV *, long);
+  int (*get_timeout)(DB_ENV *, db_timeout_t *, u_int32_t);
+  int (*set_timeout)(DB_ENV *, db_timeout_t, u_int32_t); /* any time */
+  int (*get_intermediate_dir_mode)(DB_ENV *, const char **);
+  int (*set_intermediate_dir_mode)(DB_ENV *, const char *);
+  int (*get_memory_init)(DB_ENV *, DB_MEM_CONFIG, u_int32_t *);
+  int (*set_memory_init)(DB_ENV *, DB_MEM_CONFIG, u_int32_t);
+  int (*get_memory_max)(DB_ENV *, u_int32_t *, u_int32_t *);
+  int (*set_memory_max)(DB_ENV *, u_int32_t, u_int32_t);
+  int (*get_alloc)(DB_ENV *, void *(**)(size_t), void *(**)(void *, size_t),
+                   void (**)(void *));
+  int (*is_bigendian)(void);
+
+  /* -- what pagepool does not do; each returns its error with a message and
+   * changes nothing. Files are found relative to the home directory only:
+   * set_data_dir, add_data_dir, set_create_dir and set_metadata_dir are
+   * EINVAL (their getters report none set). There are no database files to
+   * rewrite: fileid_reset and lsn_reset are EINVAL. There is no cryptography:
+   * set_encrypt and get_encrypt_flags are DB_OPNOTSUP, as in a Berkeley DB
+   * built without it. */
+  int (*add_data_dir)(DB_ENV *, const char *);
+  int (*set_data_dir)(DB_ENV *, const char *);
+  int (*get_data_dirs)(DB_ENV *, const char ***);
+  int (*get_create_dir)(DB_ENV *, const char **);
+  int (*set_create_dir)(DB_ENV *, const char *);
+  int (*get_metadata_dir)(DB_ENV *, const char **);
+  int (*set_metadata_dir)(DB_ENV *, const char *);
+  int (*fileid_reset)(DB_ENV *, const char *, u_int32_t);
+  int (*lsn_reset)(DB_ENV *, const char *, u_int32_t);
+  int (*get_encrypt_flags)(DB_ENV *, u_int32_t *);
+  int (*set_encrypt)(DB_ENV *, const char *, u_int32_t);
 };
 
 /* ------------------------------------------------------------- functions */

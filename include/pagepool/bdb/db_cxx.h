@@ -48,6 +48,7 @@
 #define PAGEPOOL_BDB_DB_CXX_H
 
 #include <exception>
+#include <iosfwd>
 #include <memory>
 #include <string>
 
@@ -55,6 +56,7 @@
 
 class DbEnv;
 class DbMpoolFile;
+class DbMpool;
 class Dbt;
 class DbLsn;
 /// Transactions do not exist in pagepool: DbTxn is declared only so that
@@ -65,7 +67,8 @@ class DbException;
 class DbMemoryException;
 namespace pagepool {
 namespace bdb_detail {
-struct env_state;  // DbEnv's bookkeeping, private to the library
+struct env_state;     // DbEnv's bookkeeping, private to the library
+struct mpool_files;   // DbMpool's open files, private to the library
 }  // namespace bdb_detail
 }  // namespace pagepool
 
@@ -285,6 +288,69 @@ class DbEnv {
       __attribute__((format(printf, 2, 3)))
 #endif
       ;
+  /// Error messages go to *stream instead ("errpfx: message", one line
+  /// each); NULL stops that. It replaces set_errcall's callback, and
+  /// set_errcall replaces it. BDB: DbEnv::set_error_stream.
+  virtual void set_error_stream(std::ostream *stream);
+  virtual std::ostream *get_error_stream();
+  /// Informational messages go to *stream, one line each; replaces and is
+  /// replaced by set_msgcall. BDB: DbEnv::set_message_stream.
+  virtual void set_message_stream(std::ostream *stream);
+  virtual std::ostream *get_message_stream();
+  /// Kept for get_verbose; pagepool writes no verbose messages.
+  virtual int get_verbose(u_int32_t which, int *onoffp);
+  virtual int set_verbose(u_int32_t which, int onoff);
+  /// The memory pool's statistics (the only subsystem) via memp_stat_print.
+  virtual int stat_print(u_int32_t flags);
+
+  // -- threads and failures (db.h: failchk has nothing to clean up in a
+  //    pool private to one process; the callbacks are kept, never called)
+
+  virtual int get_thread_count(u_int32_t *countp);
+  virtual int set_thread_count(u_int32_t count);
+  virtual int get_thread_id_fn(void (**fnp)(DbEnv *, pid_t *, db_threadid_t *));
+  virtual int set_thread_id(void (*fn)(DbEnv *, pid_t *, db_threadid_t *));
+  virtual int get_thread_id_string_fn(char *(**fnp)(DbEnv *, pid_t, db_threadid_t, char *));
+  virtual int set_thread_id_string(char *(*fn)(DbEnv *, pid_t, db_threadid_t, char *));
+  virtual int get_isalive(int (**fnp)(DbEnv *, pid_t, db_threadid_t, u_int32_t));
+  virtual int set_isalive(int (*fn)(DbEnv *, pid_t, db_threadid_t, u_int32_t));
+  virtual int failchk(u_int32_t flags);
+  virtual int set_event_notify(void (*fn)(DbEnv *, u_int32_t, void *));
+  virtual int get_feedback(void (**fnp)(DbEnv *, int, int));
+  virtual int set_feedback(void (*fn)(DbEnv *, int, int));
+  virtual int set_paniccall(void (*fn)(DbEnv *, int));
+
+  // -- settings kept for their getters (db.h)
+
+  virtual int get_shm_key(long *keyp);
+  virtual int set_shm_key(long key);
+  virtual int get_timeout(db_timeout_t *timeoutp, u_int32_t which);
+  virtual int set_timeout(db_timeout_t timeout, u_int32_t which);
+  virtual int get_intermediate_dir_mode(const char **modep);
+  virtual int set_intermediate_dir_mode(const char *mode);
+  virtual int get_memory_init(DB_MEM_CONFIG type, u_int32_t *countp);
+  virtual int set_memory_init(DB_MEM_CONFIG type, u_int32_t count);
+  virtual int get_memory_max(u_int32_t *gbytesp, u_int32_t *bytesp);
+  virtual int set_memory_max(u_int32_t gbytes, u_int32_t bytes);
+  virtual int get_alloc(db_malloc_fcn_type *mallocp, db_realloc_fcn_type *reallocp,
+                        db_free_fcn_type *freep);
+  virtual bool is_bigendian();
+
+  // -- what pagepool does not do: the error db.h names, with a message
+  //    (EINVAL: data directories, fileid_reset, lsn_reset; DB_OPNOTSUP:
+  //    encryption); nothing changes
+
+  virtual int add_data_dir(const char *dir);
+  virtual int set_data_dir(const char *dir);
+  virtual int get_data_dirs(const char ***dirsp);
+  virtual int get_create_dir(const char **dirp);
+  virtual int set_create_dir(const char *dir);
+  virtual int get_metadata_dir(const char **dirp);
+  virtual int set_metadata_dir(const char *dir);
+  virtual int fileid_reset(const char *file, u_int32_t flags);
+  virtual int lsn_reset(const char *file, u_int32_t flags);
+  virtual int get_encrypt_flags(u_int32_t *flagsp);
+  virtual int set_encrypt(const char *passwd, u_int32_t flags);
 
   // -- memory pool
 
@@ -326,6 +392,7 @@ class DbEnv {
 
  private:
   friend class DbMpoolFile;
+  friend class DbMpool;
 
   bool throws() const noexcept { return (construct_flags_ & DB_CXX_NO_EXCEPTIONS) == 0; }
   /// A method's result: 0 stays 0; an error is returned or thrown (DbException
@@ -342,90 +409,8 @@ class DbEnv {
   pagepool::bdb_detail::env_state *state_;  // callbacks, open files
 };
 
-// ------------------------------------------------------------------ DbMpoolFile
-
-/// A file in the memory pool: made by DbEnv::memp_fcreate, configured with the
-/// set_* methods, opened with open(), used with get/put/set/sync, released by
-/// close() (which deletes the object). Wraps a DB_MPOOLFILE; each method calls
-/// the C method of the same name, so arguments, flags and errors are db.h's.
-/// Errors: as its DbEnv (top of this file); DB_PAGE_NOTFOUND from get and
-/// DB_PP_INCOMPLETE from sync are returned, never thrown. BDB: DbMpoolFile.
-class DbMpoolFile {
- public:
-  DbMpoolFile(const DbMpoolFile &) = delete;
-  DbMpoolFile &operator=(const DbMpoolFile &) = delete;
-
-  /// Opens file (NULL: a private temporary file, backed on disk only when a
-  /// page must leave the cache). flags: DB_CREATE, DB_DIRECT,
-  /// DB_MULTIVERSION, DB_NOMMAP, DB_ODDFILESIZE, DB_RDONLY. mode 0 means
-  /// 0660. EINVAL (bad flag or page size, DB_RDONLY with no file, a length
-  /// not a multiple of pagesize), ENOENT (missing without DB_CREATE), ENOMEM
-  /// (DbMemoryException: too many open files). BDB: DbMpoolFile::open.
-  int open(const char *file, u_int32_t flags, int mode, size_t pagesize);
-  /// Closes the handle, writing nothing, and deletes this object whatever
-  /// the result. A temporary file's pages and backing file go with its last
-  /// handle. BDB: DbMpoolFile::close.
-  int close(u_int32_t flags);
-  /// Pins page *pgnoaddr and stores its address in *(void **)pagep. flags:
-  /// 0, or one of DB_MPOOL_CREATE, DB_MPOOL_LAST, DB_MPOOL_NEW (which write
-  /// the page number back), with DB_MPOOL_DIRTY or DB_MPOOL_EDIT. txnid must
-  /// be NULL. Returns DB_PAGE_NOTFOUND (not thrown) for a missing page.
-  /// EINVAL, EACCES, ENOSPC, ENOMEM, EAGAIN as db.h. BDB: DbMpoolFile::get.
-  int get(db_pgno_t *pgnoaddr, DbTxn *txnid, u_int32_t flags, void *pagep);
-  /// Unpins a page from get. flags: DB_MPOOL_CLEAN, DB_MPOOL_DIRTY,
-  /// DB_MPOOL_DISCARD (CLEAN and DIRTY exclusive). BDB: DbMpoolFile::put.
-  int put(void *pgaddr, DB_CACHE_PRIORITY priority, u_int32_t flags);
-  /// Changes a pinned page's flags (as put's) without unpinning it.
-  /// BDB: DbMpoolFile::set (the manual's).
-  int set(void *pgaddr, u_int32_t flags);
-  /// Writes the file's modified pages. Returns (never throws)
-  /// DB_PP_INCOMPLETE when some stayed pinned. BDB: DbMpoolFile::sync.
-  int sync();
-
-  // -- configuration: clear_len, fileid, ftype, lsn_offset and pgcookie
-  //    before open only (EINVAL after)
-
-  int get_clear_len(u_int32_t *lenp);
-  int set_clear_len(u_int32_t len);
-  /// DB_FILE_ID_LEN bytes.
-  int get_fileid(u_int8_t *fileid);
-  int set_fileid(u_int8_t *fileid);
-  /// DB_MPOOL_NOFILE, DB_MPOOL_UNLINK.
-  int get_flags(u_int32_t *flagsp);
-  int set_flags(u_int32_t flags, int onoff);
-  int get_ftype(int *ftypep);
-  int set_ftype(int ftype);
-  int get_last_pgno(db_pgno_t *pgnoaddr);
-  int get_lsn_offset(int32_t *offsetp);
-  int set_lsn_offset(int32_t offset);
-  int get_maxsize(u_int32_t *gbytesp, u_int32_t *bytesp);
-  int set_maxsize(u_int32_t gbytes, u_int32_t bytes);
-  /// The bytes handed to pgin and pgout. get_pgcookie fills the Dbt as the C
-  /// method does; DB_BUFFER_SMALL is thrown as DbMemoryException(dbt).
-  int get_pgcookie(Dbt *dbt);
-  int set_pgcookie(Dbt *dbt);
-  /// Berkeley DB's signatures.
-  int get_pgcookie(DBT *dbt);
-  int set_pgcookie(DBT *dbt);
-  int get_priority(DB_CACHE_PRIORITY *priorityp);
-  int set_priority(DB_CACHE_PRIORITY priority);
-
-  /// The C handle; NULL once the environment has closed it.
-  DB_MPOOLFILE *get_DB_MPOOLFILE() { return imp_; }
-  const DB_MPOOLFILE *get_const_DB_MPOOLFILE() const { return imp_; }
-
- private:
-  friend class DbEnv;
-  DbMpoolFile(DbEnv *env, DB_MPOOLFILE *imp, bool throws) noexcept
-      : imp_(imp), env_(env), throws_(throws) {}
-  ~DbMpoolFile();
-  int report(const char *method, int error, Dbt *dbt = nullptr) {
-    return DbEnv::report(env_, throws_, method, error, dbt);
-  }
-
-  DB_MPOOLFILE *imp_;  // NULL once the environment closed it
-  DbEnv *env_;         // NULL once the environment closed it
-  bool throws_;        // the environment's policy, kept for after it is gone
-};
+// The memory-pool classes: DbMpoolFile (5.3's, and seed 001's 2.x methods)
+// and DbMpool (2.x).
+#include "db_cxx_mpool.h"
 
 #endif  // PAGEPOOL_BDB_DB_CXX_H
