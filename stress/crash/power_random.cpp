@@ -8,8 +8,9 @@
 // the next version, puts it, and only then, still under the page's mutex,
 // records the version in `committed`.
 //
-// The syncer. It pauses, then trickles, creates the next file or closes one
-// and opens it again (holding the gate: no writer runs meanwhile), or syncs: pool::sync or
+// The syncer. It pauses, then trickles, resizes the pool, creates the next
+// file or closes one and opens it again (holding the gate: no writer runs
+// meanwhile), or syncs: pool::sync or
 // file::sync of one file, gated (the writers stopped: nothing pinned, it must
 // succeed) or racing them (errc::incomplete acknowledges nothing). Before the
 // call it snapshots `committed`, each page under its mutex (so every
@@ -56,6 +57,8 @@ struct shape {
   unsigned trickle_percent = 10;
   unsigned create_percent = 10;
   unsigned reopen_percent = 5;  // close a file's last handle and open it again
+  unsigned resize_percent = 0;  // resize the pool between frames and twice that
+  int max_open_fd = 0;          // pool_options::max_open_fd (0: unlimited)
   unsigned background_percent = 0;  // 0: no background writer
   std::uint64_t cut_op = 1;
 
@@ -64,6 +67,7 @@ struct shape {
            " files<=" + std::to_string(l.max_files) + " regions=" + std::to_string(regions) +
            " frames=" + std::to_string(frames) + " writers=" + std::to_string(writers) +
            " background=" + std::to_string(background_percent) +
+           " resize=" + std::to_string(resize_percent) + " max_open_fd=" + std::to_string(max_open_fd) +
            " cut_op=" + std::to_string(cut_op);
   }
 };
@@ -84,6 +88,8 @@ shape draw_shape(std::mt19937_64& rng) {
   s.trickle_percent = static_cast<unsigned>(rng() % 30);
   s.create_percent = 5 + static_cast<unsigned>(rng() % 20);
   s.reopen_percent = static_cast<unsigned>(rng() % 15);
+  s.resize_percent = rng() % 3 == 0 ? 5 + static_cast<unsigned>(rng() % 15) : 0;
+  s.max_open_fd = rng() % 4 == 0 ? 1 : 0;  // descriptors of closed files reopened to fsync
   s.background_percent = rng() % 3 == 0 ? 10 + static_cast<unsigned>(rng() % 50) : 0;
   // Mutating calls before the cut: early (creation, the first syncs) to well
   // into the run.
@@ -181,6 +187,13 @@ void sync_once(run_state& r, std::mt19937_64& rng) {
     if (auto ec = open_file(r, fi, open_flags::none)) r.fail("open again: " + ec.message());
     return;
   }
+  if (action < r.s.trickle_percent + r.s.create_percent + r.s.reopen_percent +
+                   r.s.resize_percent) {
+    // Grow or shrink the live pool: a shrink writes the dirty pages it drops.
+    const std::size_t n = r.s.frames + rng() % (r.s.frames + 1);
+    if (auto ec = r.p->resize(n)) r.fail("resize(" + std::to_string(n) + "): " + ec.message());
+    return;
+  }
   if (gated) {
     turnstile.lock();
     gate.lock();
@@ -238,6 +251,8 @@ cut_result run_cut(const shape& s, std::uint64_t seed) {
   o.max_files = 8;
   o.regions = s.regions;
   o.alloc_timeout = std::chrono::milliseconds(2000);
+  o.max_open_fd = s.max_open_fd;
+  o.cache_max_bytes = 2 * s.frames * s.l.page_size;
   o.io = r.io;
   for (unsigned fi = 0; fi < file_cap; ++fi) {
     r.committed[fi] = std::make_unique<std::uint32_t[]>(s.l.pages);
