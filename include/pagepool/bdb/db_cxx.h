@@ -9,7 +9,10 @@
 //
 // Source compatibility, not binary: class, method and type names are Berkeley
 // DB 5.3's, but only the environment and memory-pool parts exist. Every method
-// calls the C method of the same name (db.h) and reports its result.
+// calls the C method of the same name (db.h) and reports its result. The
+// seed's Berkeley DB 2.x API (DbMpool, DbMpoolFile::open(mp, ...)) is here
+// too: db_cxx_mpool.h, included at the end, says how one DbMpoolFile class
+// serves both.
 //
 // Errors. A method that fails either throws or returns the error, chosen once
 // per environment:

@@ -245,10 +245,22 @@ static void test_unsupported_methods_say_so_and_change_nothing(void) {
   CHECK_REFUSED(env->lsn_reset(env, "f.db", DB_ENCRYPT), EINVAL, "no database file format");
   CHECK_REFUSED(env->lsn_reset(env, "f.db", 0x100), EINVAL, "unknown flags");
 
+  /* Flags of subsystems pagepool lacks: EINVAL, and the flags stay. */
+  CHECK_OK(env->set_flags(env, DB_NOMMAP, 1));
+  CHECK_REFUSED(env->set_flags(env, DB_TXN_NOSYNC, 1), EINVAL, "DB_NOMMAP");
+  CHECK_REFUSED(env->set_flags(env, DB_NOMMAP | DB_PANIC_ENVIRONMENT, 1), EINVAL, "DB_NOMMAP");
+  CHECK_OK(env->get_flags(env, &flags));
+  CHECK_EQ(flags, (u_int32_t)DB_NOMMAP);
+  CHECK_REFUSED(env->open(env, ct_dir, DB_CREATE | DB_INIT_MPOOL | DB_INIT_TXN, 0), EINVAL,
+                "DB_INIT_TXN");
+
   /* The refusals changed nothing: the environment opens and works. */
   REQUIRE_OK(env->open(env, ct_dir, DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0));
   DB_MPOOLFILE *mpf = NULL;
   REQUIRE_OK(env->memp_fcreate(env, &mpf, 0));
+  CHECK_REFUSED(mpf->set_flags(mpf, DB_MPOOL_NOLOCK, 1), EINVAL, "invalid flags");
+  CHECK_OK(mpf->get_flags(mpf, &flags));
+  CHECK_EQ(flags, 0u);
   CHECK_OK(mpf->open(mpf, "names.db", DB_CREATE, 0, 4096));
   CHECK_OK(mpf->close(mpf, 0));
   CHECK_OK(env->get_data_dirs(env, &dirs));
