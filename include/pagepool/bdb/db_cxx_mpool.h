@@ -202,7 +202,17 @@ class DbMpool {
   /// Statistics, as DbEnv::memp_stat: *gsp and the NULL-terminated array
   /// *fsp (either may be NULL), each one block allocated with db_malloc
   /// (malloc when NULL), for the caller to free. BDB 2.x: DbMpool::stat.
+  /// (A parameter of pointer-to-array-of-unknown-bound type, as the 2.x page
+  /// has it, is standard from C++17; older modes accept it as an extension,
+  /// which -pedantic would report.)
+#if defined(__GNUC__) && __cplusplus < 201703L
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#endif
   int stat(DB_MPOOL_STAT **gsp, DB_MPOOL_FSTAT *(*fsp)[], void *(*db_malloc)(size_t));
+#if defined(__GNUC__) && __cplusplus < 201703L
+#pragma GCC diagnostic pop
+#endif
 
   /// pagepool: the environment serving the pool (the caller's DbEnv, or the
   /// one DbMpool made); valid until close(). The C handle of one DbMpool made

@@ -215,6 +215,7 @@ static void test_names_are_distinct_and_described(void) {
   CHECK(env_open_flags != 0 && env_set_flags != 0 && misc_flags != 0 && timeout_flags == 7);
   CHECK(verbose_flags == 0x1ffff && mpf_flags != 0 && stat_flags == 0x3f && dbt_flags != 0);
   CHECK_EQ(sizeof events / sizeof events[0], 23u);
+  for (u_int32_t i = 0; i + 1 < sizeof events / sizeof events[0]; ++i) CHECK_EQ(events[i], i);
   CHECK_EQ(DB_MEM_THREAD, 6);
   thread_name[0] = '\0';
 }
