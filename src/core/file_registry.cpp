@@ -6,7 +6,7 @@
 // pages, or a sync owes it an fsync. With no handle left, a named file's
 // state lingers (its pages stay cached and are written back later, as BDB's
 // do); a temporary file's pages are dropped and its state freed at once.
-// All changes to the table happen under registry_latch.
+// All changes to the table happen under its latch (core/file_table.hpp).
 //
 // Synchronization edges (papers/design/memory-ordering.md; defined with
 // evict in core/pool_impl.cpp): (F1) the acquire loads of a file state's
@@ -34,21 +34,6 @@ namespace pagepool::internal {
 namespace {
 
 std::error_code err(int e) { return {e, std::generic_category()}; }
-
-// A sync owes a file an fsync while pages written back since its last one
-// (write_gen > synced_gen) or its new name (dir_unsynced) are not durable;
-// reap_locked keeps its state until then, so that a sync after the last
-// close, or after the file is opened again, still makes them durable (power
-// loss: stress/crash/power.hpp). A marked file (sync_error) is never fsync'd
-// again, and may go. relaxed: called after reap_locked's (F1) acquire, so
-// the write_gen raises of the frames' last writers are seen; a stale
-// synced_gen only keeps the state longer.
-bool owes_fsync(const file_shared& fs) noexcept {
-  return !fs.temp.load(std::memory_order_relaxed) && !fs.nofile.load(std::memory_order_relaxed) &&
-         fs.sync_error.load(std::memory_order_relaxed) == 0 &&
-         (fs.dir_unsynced.load(std::memory_order_relaxed) ||
-          fs.write_gen.load(std::memory_order_relaxed) > fs.synced_gen.load(std::memory_order_relaxed));
-}
 
 file_id derive_id(const io_file_info& st) {
   file_id id{};
@@ -183,34 +168,34 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     std::memcpy(id.data() + 8, &self, sizeof self);
   }
 
-  registry_latch.lock();
+  files_.latch.lock();
   std::uint32_t slot = no_slot;
   if (path) {
-    for (std::uint32_t i = 0; i < max_files_; ++i) {
-      file_shared& fs = files_[i];
+    for (std::uint32_t i = 0; i < files_.size(); ++i) {
+      file_shared& fs = files_.shared(i);
       if (!fs.used.load(std::memory_order_relaxed) || fs.temp.load(std::memory_order_relaxed) ||
           fs.nofile.load(std::memory_order_relaxed) != nofile)
         continue;
-      if (nofile ? locals_[i].path == *path : fs.id == id) {
+      if (nofile ? files_.local(i).path == *path : fs.id == id) {
         slot = i;
         break;
       }
     }
   }
   if (slot == no_slot && nofile && path && !any(flags, of::create)) {
-    registry_latch.unlock();
+    files_.latch.unlock();
     return err(ENOENT);  // BDB: DB_CREATE is needed to create an in-memory file
   }
   if (slot != no_slot) {
     // Join. Every setting this handle gives must match the file's (spec 004).
-    file_shared& fs = files_[slot];
+    file_shared& fs = files_.shared(slot);
     if (fs.page_size != page_size || (h.ftype_set && h.ftype != fs.ftype) ||
         (h.clear_set && h.clear_len != fs.clear_len) ||
         (h.lsn_set && h.lsn_offset != fs.lsn_offset)) {
-      registry_latch.unlock();
+      files_.latch.unlock();
       return err(EINVAL);
     }
-    file_local& fl = locals_[slot];
+    file_local& fl = files_.local(slot);
     {
       std::unique_lock lk(fl.fd_mu);
       if (fl.fd < 0 || (!fl.fd_writable && !rdonly)) {
@@ -226,13 +211,13 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     while (cur < npages && !fs.npages.compare_exchange_weak(cur, npages, std::memory_order_relaxed)) {
     }
   } else {
-    for (std::uint32_t i = 0; i < max_files_; ++i)
-      if (!files_[i].used.load(std::memory_order_relaxed)) {
+    for (std::uint32_t i = 0; i < files_.size(); ++i)
+      if (!files_.shared(i).used.load(std::memory_order_relaxed)) {
         slot = i;
         break;
       }
     if (slot == no_slot) {
-      registry_latch.unlock();
+      files_.latch.unlock();
       return err(ENOMEM);  // BDB: the maximum number of open files was reached
     }
     // The file's size is read again now that no state of it exists (the
@@ -246,18 +231,18 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     if (path && !nofile) {
       io_file_info now;
       if (const int rc = io_->fstat(fd.fd, now); rc != 0) {
-        registry_latch.unlock();
+        files_.latch.unlock();
         return err(-rc);
       }
       const auto size_now = static_cast<std::size_t>(now.size);
       if (size_now / page_size >= no_frame) {
-        registry_latch.unlock();
+        files_.latch.unlock();
         return err(EINVAL);
       }
       fsize = size_now;
       npages = static_cast<std::uint32_t>(size_now / page_size);
     }
-    file_shared& fs = files_[slot];
+    file_shared& fs = files_.shared(slot);
     fs.page_size = static_cast<std::uint32_t>(page_size);
     fs.id = id;
     fs.ftype = h.ftype;
@@ -278,7 +263,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     fs.sync_error.store(0, std::memory_order_relaxed);  // a fresh state: no failed fsync
     fs.dir_unsynced.store(false, std::memory_order_relaxed);
     for (auto f : file_counter_fields) fs.counters.clear(f);
-    file_local& fl = locals_[slot];
+    file_local& fl = files_.local(slot);
     {
       std::unique_lock lk(fl.fd_mu);
       fl.fd = fd.release();
@@ -290,13 +275,13 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
       } catch (...) {
         if (fl.fd >= 0) (void)io_->close(fl.fd);
         fl.fd = -1;
-        registry_latch.unlock();
+        files_.latch.unlock();
         return err(ENOMEM);
       }
     }
     fs.used.store(1, std::memory_order_relaxed);
   }
-  file_shared& fs = files_[slot];
+  file_shared& fs = files_.shared(slot);
   fs.handles.fetch_add(1, std::memory_order_relaxed);
   if (created_new) fs.dir_unsynced.store(true, std::memory_order_relaxed);
   if (h.unlink.load(std::memory_order_relaxed)) fs.unlink.store(true, std::memory_order_relaxed);
@@ -314,7 +299,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
                        fsize <= mmap_size.load(std::memory_order_relaxed) && !has_pgin(fs.ftype) &&
                        fs.can_mmap.load(std::memory_order_relaxed) &&
                        fs.frames.load(std::memory_order_acquire) == 0;  // (F1)
-  registry_latch.unlock();
+  files_.latch.unlock();
 
   h.open = true;
   if (direct_refused) pool_counters_.add<&pool_counters::direct_fallback>();
@@ -327,9 +312,9 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   h.lsn_offset = fs.lsn_offset;
   h.id = fs.id;
   if (can_map) {
-    std::shared_lock lk(locals_[slot].fd_mu);
+    std::shared_lock lk(files_.local(slot).fd_mu);
     const std::size_t len = std::size_t{npages} * page_size;
-    void* m = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, locals_[slot].fd, 0);
+    void* m = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, files_.local(slot).fd, 0);
     if (m != MAP_FAILED) {
       h.map = static_cast<std::byte*>(m);
       h.map_len = len;
@@ -358,8 +343,8 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
     h.map = nullptr;
   }
   const std::uint32_t slot = h.slot;
-  file_shared& fs = files_[slot];
-  registry_latch.lock();
+  file_shared& fs = files_.shared(slot);
+  files_.latch.lock();
   const std::uint32_t left = fs.handles.fetch_sub(1, std::memory_order_relaxed) - 1;
   if (!h.rdonly) fs.writers.fetch_sub(1, std::memory_order_relaxed);
   if (left == 0) {
@@ -368,7 +353,7 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
     const bool unl = fs.unlink.load(std::memory_order_relaxed);
     if (fs.temp.load(std::memory_order_relaxed) || unl) discard_file_frames(slot);
     if (unl && !fs.temp.load(std::memory_order_relaxed) && !fs.nofile.load(std::memory_order_relaxed)) {
-      (void)io_->unlink(locals_[slot].path);
+      (void)io_->unlink(files_.local(slot).path);
       // Removed: no sync owes it an fsync any more (reap_locked may free it).
       fs.synced_gen.store(fs.write_gen.load(std::memory_order_relaxed), std::memory_order_relaxed);
       fs.dir_unsynced.store(false, std::memory_order_relaxed);
@@ -376,7 +361,7 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
     fs.unlink.store(false, std::memory_order_relaxed);
   }
   reap_locked();
-  registry_latch.unlock();
+  files_.latch.unlock();
   h.open = false;
   h.closed = true;
   open_handles.fetch_sub(1, std::memory_order_relaxed);
@@ -384,7 +369,7 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
 }
 
 void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
-  file_shared& fs = files_[slot];
+  file_shared& fs = files_.shared(slot);
   backoff outer;
   // acquire: pairs with evictors' (F1) release, so their last use of the
   // file state is over when the count reads 0.
@@ -408,49 +393,6 @@ void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
   }
 }
 
-void pool_impl::reap_locked() noexcept {
-  std::uint32_t lingering_fds = 0;
-  for (std::uint32_t i = 0; i < max_files_; ++i) {
-    file_shared& fs = files_[i];
-    if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0)
-      continue;
-    file_local& fl = locals_[i];
-    if (fs.frames.load(std::memory_order_acquire) == 0 &&  // (F1)
-        fs.io_refs.load(std::memory_order_relaxed) == 0 && !owes_fsync(fs)) {
-      // Fold its counters into the pool's, as BDB does, then free it.
-      for (auto f : file_counter_fields) retired_.add(f, fs.counters.sum(f));
-      std::unique_lock lk(fl.fd_mu);
-      if (fl.fd >= 0) (void)io_->close(fl.fd);
-      fl.fd = -1;
-      fl.fd_writable = false;
-      fl.path.clear();
-      fl.cookie.clear();
-      fs.used.store(0, std::memory_order_relaxed);
-      continue;
-    }
-    std::shared_lock lk(fl.fd_mu);
-    if (fl.fd >= 0) ++lingering_fds;
-  }
-  // set_mp_max_openfd: descriptors kept for files no handle has open. Each is
-  // reopened by path if a page of its file must be written later.
-  const int maxfd = max_open_fd.load(std::memory_order_relaxed);
-  if (maxfd <= 0) return;
-  for (std::uint32_t i = 0; i < max_files_ && lingering_fds > static_cast<std::uint32_t>(maxfd); ++i) {
-    file_shared& fs = files_[i];
-    if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0 ||
-        fs.temp.load(std::memory_order_relaxed) || fs.io_refs.load(std::memory_order_relaxed) != 0)
-      continue;
-    file_local& fl = locals_[i];
-    std::unique_lock lk(fl.fd_mu);
-    if (fl.fd < 0) continue;
-    (void)io_->close(fl.fd);
-    fl.fd = -1;
-    fl.fd_writable = false;
-    --lingering_fds;
-    pool_counters_.add<&pool_counters::fd_closed>();
-  }
-}
-
 std::error_code pool_impl::close() noexcept {
   if (closed.load(std::memory_order_relaxed)) return {};
   if (open_handles.load(std::memory_order_relaxed) != 0) return err(EBUSY);
@@ -469,21 +411,16 @@ std::error_code pool_impl::close() noexcept {
         const auto st = fr.state.load(std::memory_order_relaxed);
         if (!(st & frame_state::valid) || !(st & frame_state::dirty)) continue;
         const std::uint32_t slot = fr.file.load(std::memory_order_relaxed);
-        if (slot < max_files_ && !files_[slot].temp.load(std::memory_order_relaxed) &&
-            !files_[slot].nofile.load(std::memory_order_relaxed))
+        if (slot < files_.size() && !files_.shared(slot).temp.load(std::memory_order_relaxed) &&
+            !files_.shared(slot).nofile.load(std::memory_order_relaxed))
           return ec;
       }
   }
   closed.store(true, std::memory_order_relaxed);
-  registry_latch.lock();
+  files_.latch.lock();
   reap_locked();
-  for (std::uint32_t i = 0; i < max_files_; ++i) {
-    file_local& fl = locals_[i];
-    std::unique_lock lk(fl.fd_mu);
-    if (fl.fd >= 0) (void)io_->close(fl.fd);
-    fl.fd = -1;
-  }
-  registry_latch.unlock();
+  files_.close_all_locked();
+  files_.latch.unlock();
   return ec;
 }
 

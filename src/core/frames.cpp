@@ -25,7 +25,7 @@ void pool_impl::unlink_and_free(std::uint32_t r, std::uint32_t f) noexcept {
   const route rt = route_of(slot, fr.pgno.load(std::memory_order_relaxed));
   rg.table().erase(rt.bucket, f);
   policy_removed(r, f);
-  files_[slot].frames.fetch_sub(1, std::memory_order_release);  // (F1)
+  files_.shared(slot).frames.fetch_sub(1, std::memory_order_release);  // (F1)
   rg.push_free(f);
 }
 
@@ -105,7 +105,7 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std:
 bool pool_impl::unevictable(std::uint32_t r, std::uint32_t f) noexcept {
   // relaxed: see file_shared::nofile.
   const std::uint32_t slot = regions_[r]->frame_at(f).file.load(std::memory_order_relaxed);
-  return slot < max_files_ && files_[slot].nofile.load(std::memory_order_relaxed);
+  return slot < files_.size() && files_.shared(slot).nofile.load(std::memory_order_relaxed);
 }
 
 void pool_impl::drain_excess(std::uint32_t r, bool force) noexcept {
@@ -170,7 +170,7 @@ std::error_code pool_impl::evict(std::uint32_t r, std::uint32_t f, frame_state::
   frame& fr = rg.frame_at(f);
   const std::uint32_t slot = fr.file.load(std::memory_order_relaxed);
   const pgno_t pgno = fr.pgno.load(std::memory_order_relaxed);
-  file_shared& fs = files_[slot];
+  file_shared& fs = files_.shared(slot);
   const bool dirty = (s & frame_state::dirty) != 0;
   if (dirty) {
     std::byte* copy = scratch_page(frame_size_);

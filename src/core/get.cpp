@@ -38,7 +38,7 @@ std::error_code pool_impl::fix_slow(file_handle_state& h, pgno_t* pgno, get_flag
     if (is_new) return err(EINVAL);
   }
   const std::uint32_t slot = h.slot;
-  file_shared& fs = files_[slot];
+  file_shared& fs = files_.shared(slot);
   const std::size_t ps = fs.page_size;
 
   // Small read-only files: served from the mapping while no writer joined.
@@ -210,7 +210,7 @@ int pool_impl::optimistic_begin(file_handle_state& h, pgno_t p, pagepool::optimi
                 static_cast<int>(file::optimistic::not_resident) == 2);
   if (!h.open) return 2;
   const std::uint32_t slot = h.slot;
-  file_shared& fs = files_[slot];
+  file_shared& fs = files_.shared(slot);
   // relaxed: as in fix(); a mapped read-only file has no writer to race with.
   if (h.map != nullptr && p < h.map_pages && fs.can_mmap.load(std::memory_order_relaxed)) {
     t.state = nullptr;
@@ -243,14 +243,14 @@ int pool_impl::optimistic_begin(file_handle_state& h, pgno_t p, pagepool::optimi
 }
 
 void pool_impl::optimistic_failed(file_handle_state& h) noexcept {
-  if (h.open) files_[h.slot].counters.add<&file_counters::opt_fail>();
+  if (h.open) files_.shared(h.slot).counters.add<&file_counters::opt_fail>();
 }
 
 frame_state::word pool_impl::insert_loading(route rt, std::uint32_t f, std::uint32_t slot,
                                             pgno_t p) noexcept {
   const frame_state::word l = regions_[rt.region]->table().insert_loading(rt.bucket, f, slot, p);
   // relaxed: a count; the reaper reads it under the registry latch (F1).
-  if (l != 0) files_[slot].frames.fetch_add(1, std::memory_order_relaxed);
+  if (l != 0) files_.shared(slot).frames.fetch_add(1, std::memory_order_relaxed);
   return l;
 }
 
@@ -258,8 +258,8 @@ std::error_code pool_impl::load_page(file_handle_state& h, std::uint32_t r, std:
                                      pgno_t pgno, bool exists, bool create, bool is_new,
                                      bool& created) noexcept {
   const std::uint32_t slot = h.slot;
-  file_shared& fs = files_[slot];
-  file_local& fl = locals_[slot];
+  file_shared& fs = files_.shared(slot);
+  file_local& fl = files_.local(slot);
   const std::size_t ps = fs.page_size;
   std::byte* page = regions_[r]->page(f);
   if (fs.nofile.load(std::memory_order_relaxed)) exists = false;  // nothing to read

@@ -51,7 +51,7 @@ inline bool pool_impl::try_hit(route rt, std::uint32_t slot, pgno_t p, bool to_w
       frame_ops::pin_result::pinned)  // (P1)
     return false;
   if (rule & hit_rule::record) queue_touch(rt.region, f, policy::page_key::of(slot, p), false);
-  count_hit(files_[slot], extra);
+  count_hit(files_.shared(slot), extra);
   out = {make_ref(rt.region, f), page, p, to_write};
   return true;
 }

@@ -2,6 +2,8 @@
 #include "pagepool/pool.hpp"
 
 #include "core/pool_impl.hpp"
+#include "io/checksum.hpp"
+#include "pagepool/checksum.hpp"
 #include "pagepool/file.hpp"
 
 namespace pagepool {
@@ -85,13 +87,13 @@ std::error_code pool::set_max_open_fd(int n) noexcept {
 int pool::max_open_fd() const noexcept { return impl_->max_open_fd.load(std::memory_order_relaxed); }
 std::error_code pool::set_max_write(int writes, std::chrono::microseconds sleep) noexcept {
   if (writes < 0 || sleep.count() < 0) return err(EINVAL);
-  impl_->max_write.store(writes, std::memory_order_relaxed);
-  impl_->max_write_sleep_us.store(sleep.count(), std::memory_order_relaxed);
+  impl_->max_write().store(writes, std::memory_order_relaxed);
+  impl_->max_write_sleep_us().store(sleep.count(), std::memory_order_relaxed);
   return {};
 }
 void pool::max_write(int* writes, std::chrono::microseconds* sleep) const noexcept {
-  if (writes) *writes = impl_->max_write.load(std::memory_order_relaxed);
-  if (sleep) *sleep = std::chrono::microseconds(impl_->max_write_sleep_us.load(std::memory_order_relaxed));
+  if (writes) *writes = impl_->max_write().load(std::memory_order_relaxed);
+  if (sleep) *sleep = std::chrono::microseconds(impl_->max_write_sleep_us().load(std::memory_order_relaxed));
 }
 
 std::error_code pool::close() noexcept { return impl_->close(); }
@@ -103,6 +105,17 @@ std::error_code pool::start_background_writer(int clean_percent,
 void pool::stop_background_writer() noexcept { impl_->stop_background_writer(); }
 bool pool::background_writer_running() const noexcept {
   return impl_->background_writer_running();
+}
+
+std::error_code register_checksum(pool& p, int ftype, const checksum_options& options,
+                                  page_io_fn pgin, page_io_fn pgout) noexcept {
+  using place = checksum_options::place;
+  if (options.where != place::trailer && options.where != place::offset)
+    return errno_code(EINVAL);
+  // A field that fits no page of this pool; one that fits the pool's frames
+  // but not a smaller file's pages is found at that file's I/O.
+  if (internal::checksum_field(options, p.frame_size()) < 0) return errno_code(EINVAL);
+  return p.impl().register_page_io(ftype, std::move(pgin), std::move(pgout), &options);
 }
 
 }  // namespace pagepool

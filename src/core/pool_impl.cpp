@@ -1,5 +1,5 @@
-// src/core/pool_impl.cpp: the pool's creation and destruction, the registry
-// of page-in/out functions and the log flush, and put's out-of-line parts.
+// src/core/pool_impl.cpp: the pool's creation, destruction and close, the
+// facades of write-back and statistics, and put's out-of-line parts.
 // get is in core/hit_path.hpp (the hit) and core/get.cpp (the rest); frames'
 // allocation, eviction and resize in core/frames.cpp.
 //
@@ -7,13 +7,6 @@
 // frame/frame.hpp; the bucket latch's in table/bucket_latch.hpp):
 //   (F1) fs.frames.fetch_sub [release] after the evictor's last use of the
 //        file state; the reaper's acquire load pairs with it.
-//   (X1) a new page-in/out entry or log-flush function is published by an
-//        exchange [acq_rel: release publishes the new object's construction;
-//        acquire orders the old one's loads before its retirement]; pairs
-//        with (X2).
-//   (X2) a reader loads it [acquire] inside an epoch guard; the epoch domain
-//        (epoch/epoch_domain.hpp) frees a retired one only after every guard
-//        that could have loaded it has ended.
 #include "core/pool_impl.hpp"
 
 #include <sys/mman.h>
@@ -26,8 +19,8 @@
 #include <cstring>
 #include <new>
 
-#include "io/checksum.hpp"
 #include "io/posix_io.hpp"
+#include "stats/statistics.hpp"
 #include "port/assert.hpp"
 
 namespace pagepool::internal {
@@ -35,23 +28,6 @@ namespace pagepool::internal {
 namespace {
 std::error_code err(int e) { return {e, std::generic_category()}; }
 }  // namespace
-
-// ---------------------------------------------------------------- scratch page
-
-std::byte* scratch_page(std::size_t size) noexcept {
-  struct buf {
-    std::byte* p = nullptr;
-    std::size_t n = 0;
-    ~buf() { std::free(p); }
-  };
-  thread_local buf b;
-  if (b.n < size) {
-    std::free(b.p);
-    b.p = static_cast<std::byte*>(std::aligned_alloc(4096, (size + 4095) / 4096 * 4096));
-    b.n = b.p ? size : 0;
-  }
-  return b.p;
-}
 
 // -------------------------------------------------------------------- creation
 
@@ -77,8 +53,8 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   p->max_frames_ = max_frames;  // regions round their share up; the pool never exceeds the maximum
   p->mmap_size.store(o.mmap_size, std::memory_order_relaxed);
   p->max_open_fd.store(o.max_open_fd, std::memory_order_relaxed);
-  p->max_write.store(o.max_write, std::memory_order_relaxed);
-  p->max_write_sleep_us.store(o.max_write_sleep.count(), std::memory_order_relaxed);
+  p->wb_.max_write.store(o.max_write, std::memory_order_relaxed);
+  p->wb_.max_write_sleep_us.store(o.max_write_sleep.count(), std::memory_order_relaxed);
   // The page reservation: each region's range spans a power of two of
   // frames (at least its cap), so that locate() splits an offset into region
   // and frame with a shift. Address space only (MAP_NORESERVE): memory is
@@ -105,14 +81,9 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
       if (!rg->ok()) return err(ENOMEM);
       p->regions_.push_back(std::move(rg));
     }
-    p->max_files_ = o.max_files;
-    p->files_len_ = sizeof(file_shared) * o.max_files;
-    void* m = ::mmap(nullptr, p->files_len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
-    if (m == MAP_FAILED) return err(ENOMEM);
-    p->files_ = static_cast<file_shared*>(m);
-    for (std::size_t i = 0; i < o.max_files; ++i) new (&p->files_[i]) file_shared();
-    p->locals_ = std::make_unique<file_local[]>(o.max_files);
+    if (auto ec = p->files_.init(o.max_files, p->io_.get())) return ec;
+    p->wb_.attach({&p->regions_, &p->files_, p->io_.get(), &p->page_io_, &p->pool_counters_,
+                   &p->total_frames_, &p->max_open_fd, fs, o.temp_dir});
   } catch (const std::bad_alloc&) {
     return err(ENOMEM);
   }
@@ -122,100 +93,91 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
 }
 
 pool_impl::~pool_impl() {
-  stop_background_writer();
-  // No reader is left: the current functions go now, retired ones with epoch_.
-  // relaxed: every other thread's last use of the pool happens-before its
-  // destruction (the last shared_ptr's release).
-  for (auto& e : page_io_) delete e.load(std::memory_order_relaxed);
-  delete log_flush_.load(std::memory_order_relaxed);
-  if (locals_) {
-    for (std::size_t i = 0; i < max_files_; ++i)
-      if (locals_[i].fd >= 0) (void)io_->close(locals_[i].fd);
-  }
-  if (files_ != nullptr) {
-    for (std::size_t i = 0; i < max_files_; ++i) files_[i].~file_shared();
-    ::munmap(files_, files_len_);
-  }
+  bg_.stop();
   regions_.clear();  // before the pages they point into
   if (arena_ != nullptr) ::munmap(arena_, arena_len_);
 }
 
-// ------------------------------------------------------------- page-io registry
+// ---------------------------------------------------------- write-back facades
 
-std::error_code pool_impl::register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout,
-                                            const checksum_options* sum) noexcept {
-  if (ftype < 1 || ftype > 127) return err(EINVAL);
-  // Moving a std::function does not throw: only the allocation can fail.
-  const page_io* e = new (std::nothrow)
-      page_io{std::move(pgin), std::move(pgout), sum != nullptr, sum ? *sum : checksum_options{}};
-  if (e == nullptr) return err(ENOMEM);
-  const page_io* old;
-  {
-    std::lock_guard g(io_mu_);
-    old = page_io_[ftype].exchange(e, std::memory_order_acq_rel);  // (X1)
-  }
-  epoch_.retire(old);  // freed after every reader that may hold it
-  return {};
+std::error_code pool_impl::sync(std::optional<lsn> upto, std::uint32_t only_slot) noexcept {
+  if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
+  return wb_.sync(upto, only_slot);
 }
 
-void pool_impl::set_log_flush(log_flush_fn fn) noexcept {
-  const log_flush_fn* p = nullptr;
-  if (fn) {
-    p = new (std::nothrow) log_flush_fn(std::move(fn));  // the move does not throw
-    if (p == nullptr) return;  // out of memory: the previous function stays
-  }
-  const log_flush_fn* old;
-  {
-    std::lock_guard g(io_mu_);
-    old = log_flush_.exchange(p, std::memory_order_acq_rel);  // (X1)
-  }
-  epoch_.retire(old);
+std::error_code pool_impl::trickle(int percent, int* written) noexcept {
+  if (percent < 1 || percent > 100) return err(EINVAL);
+  if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
+  std::int64_t n = 0;
+  const std::error_code ec = wb_.clean_to(percent, n);
+  pool_counters_.add<&pool_counters::page_trickle>(static_cast<std::uint64_t>(n));
+  if (written != nullptr) *written = static_cast<int>(n);
+  return ec;
 }
 
-bool pool_impl::has_pgin(int ftype) noexcept {
-  if (ftype < 1 || ftype > 127) return false;
-  auto g = epoch_.enter();
-  const page_io* e = page_io_[ftype].load(std::memory_order_acquire);  // (X2)
-  return e != nullptr && (e->pgin || e->checksum);  // a checksum must be verified too
+std::error_code pool_impl::start_background_writer(int percent,
+                                                    std::chrono::milliseconds period) noexcept {
+  if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
+  return bg_.start(percent, period);
 }
 
-std::error_code pool_impl::call_page_io(std::uint32_t slot, bool in, pgno_t pgno, void* page,
-                                        bool from_disk) noexcept {
-  file_shared& fs = files_[slot];
-  const int ftype = fs.ftype;
-  if (ftype < 1 || ftype > 127) return {};
-  auto g = epoch_.enter();  // e stays alive while the function runs
-  const page_io* e = page_io_[ftype].load(std::memory_order_acquire);  // (X2)
-  if (e == nullptr) return {};
-  // The checksum wraps the application's pair: verify before its pgin,
-  // stamp after its pgout, so that it covers the bytes on disk.
-  std::ptrdiff_t field = -1;
-  if (e->checksum) {
-    field = checksum_field(e->sum, fs.page_size);
-    if (field < 0) return err(EINVAL);  // the field does not fit this file's pages
-    if (in && from_disk) {
-      const auto v = verify_checksum(static_cast<const std::byte*>(page), fs.page_size,
-                                     static_cast<std::size_t>(field));
-      if (v == checksum_verdict::corrupt) {
-        fs.counters.add<&file_counters::sum_fail>();
-        return errc::page_corrupt;
+void pool_impl::background_pass(int percent) noexcept {
+  pool_counters_.add<&pool_counters::bg_passes>();
+  if (closed.load(std::memory_order_relaxed)) return;
+  std::int64_t n = 0;
+  if (wb_.clean_to(percent, n)) pool_counters_.add<&pool_counters::bg_errors>();
+  pool_counters_.add<&pool_counters::bg_writes>(static_cast<std::uint64_t>(n));
+}
+
+// ------------------------------------------------------------------ statistics
+
+pool_stats pool_impl::stats(bool clear) noexcept {
+  pool_stats st;
+  st.cache_bytes = std::uint64_t{frames()} * frame_size_;
+  st.ncache = static_cast<std::uint32_t>(regions_.size());
+  st.frame_size = static_cast<std::uint32_t>(frame_size_);
+  st.frames = static_cast<std::uint32_t>(frames());
+  st.mmapsize = mmap_size.load(std::memory_order_relaxed);
+  st.maxopenfd = max_open_fd.load(std::memory_order_relaxed);
+  st.maxwrite = wb_.max_write.load(std::memory_order_relaxed);
+  st.maxwrite_sleep =
+      static_cast<std::uint32_t>(wb_.max_write_sleep_us.load(std::memory_order_relaxed));
+  stats_folder folder(st, clear);
+  for (auto& rg : regions_) folder.add_region(*rg);
+  files_.latch.lock();
+  folder.add_retired(files_.retired);
+  for (std::uint32_t i = 0; i < files_.size(); ++i) {
+    file_shared& fs = files_.shared(i);
+    if (!fs.used.load(std::memory_order_relaxed)) continue;
+    file_local& fl = files_.local(i);
+    std::shared_lock lk(fl.fd_mu);
+    folder.add_file(fs.counters, fl.fd >= 0);
+  }
+  files_.latch.unlock();
+  return folder.finish(pool_counters_);
+}
+
+std::vector<file_stats> pool_impl::file_statistics(bool clear) noexcept {
+  std::vector<file_stats> out;
+  files_.latch.lock();
+  try {
+    for (std::uint32_t i = 0; i < files_.size(); ++i) {
+      file_shared& fs = files_.shared(i);
+      if (!fs.used.load(std::memory_order_relaxed)) continue;
+      file_stats f = stats_folder::file_entry(fs.counters, clear);
+      file_local& fl = files_.local(i);
+      f.file_name = fl.path;
+      f.pagesize = fs.page_size;
+      {
+        std::shared_lock lk(fl.fd_mu);
+        f.direct_io = fl.direct;
       }
+      out.push_back(std::move(f));
     }
+  } catch (...) {
   }
-  const page_io_fn& fn = in ? e->pgin : e->pgout;
-  if (fn) {
-    const auto& c = locals_[slot].cookie;
-    int rc;
-    try {
-      rc = fn(pgno, page, std::span<const std::byte>(c.data(), c.size()));
-    } catch (...) {
-      rc = EIO;  // a callback must not throw; the read or write fails instead
-    }
-    if (rc != 0) return err(rc);
-  }
-  if (!in && field >= 0)
-    stamp_checksum(static_cast<std::byte*>(page), fs.page_size, static_cast<std::size_t>(field));
-  return {};
+  files_.latch.unlock();
+  return out;
 }
 
 // ------------------------------------------------------------------ put (unfix)

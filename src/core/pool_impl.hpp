@@ -2,8 +2,13 @@
 //
 // Shared state (regions and the file table) lives in mappings and refers to
 // itself by index. Process-local state sits beside it: per-file descriptors,
-// paths and cookies (file_local), the page-in/out registry, the log-flush
-// function, and each handle's pin table (file_handle_state).
+// paths and cookies (core/file_table.hpp, file_local), the page-in/out
+// registry (io/page_io_registry.hpp), the threads' pin records
+// (core/pin_records.hpp) and each handle's state (file_handle_state).
+// Write-back (flush/writeback.hpp), the background writer
+// (flush/background_writer.hpp) and statistics (stats/statistics.hpp) are
+// parts of their own with narrow interfaces; this class owns them and wires
+// them to the regions and the file table.
 #pragma once
 
 #include <atomic>
@@ -22,9 +27,13 @@
 #include "pagepool/checksum.hpp"
 #include "pagepool/file.hpp"
 #include "pagepool/pool.hpp"
+#include "core/file_table.hpp"
 #include "core/pin_records.hpp"
 #include "core/policy_host.hpp"
-#include "epoch/epoch_domain.hpp"
+#include "flush/background_writer.hpp"
+#include "flush/writeback.hpp"
+#include "io/page_io_registry.hpp"
+#include "io/scratch_page.hpp"
 #include "port/assert.hpp"
 #include "region/region.hpp"
 #include "stats/sharded_counter.hpp"
@@ -32,77 +41,13 @@
 
 namespace pagepool::internal {
 
-inline constexpr std::uint32_t no_slot = 0xFFFFFFFFu;
 /// The success value, built once: a default-constructed std::error_code calls
 /// std::system_category() out of line, which the get/put path would pay for
 /// at every return.
 inline const std::error_code no_error{};
-inline constexpr std::uint64_t no_limit = ~0ull;
 constexpr frame_ref make_ref(std::uint32_t r, std::uint32_t f) { return (frame_ref{r} << 32) | f; }
 constexpr std::uint32_t ref_region(frame_ref x) { return static_cast<std::uint32_t>(x >> 32); }
 constexpr std::uint32_t ref_frame(frame_ref x) { return static_cast<std::uint32_t>(x); }
-
-/// Per-file counters. A latch-free hit updates `hit` only (and `walk` when
-/// its chain walk went past the first frame): the table's search counts are
-/// derived from them when statistics are read (stats/stats.cpp).
-struct file_counters {
-  counter hit, miss, create, in, out, map, opt_read, opt_fail, sum_fail;
-  counter walk;  // chain entries a latch-free hit examined beyond the first
-};
-/// Every field of file_counters, for folding, clearing and snapshots.
-inline constexpr counter file_counters::*file_counter_fields[] = {
-    &file_counters::hit, &file_counters::miss, &file_counters::create,   &file_counters::in,
-    &file_counters::out, &file_counters::map,  &file_counters::opt_read, &file_counters::opt_fail,
-    &file_counters::sum_fail, &file_counters::walk};
-
-/// Per physical file, shared by every handle on it (BDB: MPOOLFILE). Lives in
-/// the file table mapping; index = slot.
-struct file_shared {
-  std::atomic<std::uint32_t> used{0};  // relaxed: guarded by the registry latch
-  std::uint32_t page_size = 0;
-  file_id id{};
-  std::int32_t ftype = 0;
-  std::uint32_t clear_len = 0;
-  std::int32_t lsn_offset = -1;
-  // relaxed: set under the registry latch when the slot is filled; atomic
-  // because sync peeks at it through a frame's key before owning the frame.
-  std::atomic<bool> temp{false};
-  // relaxed (both): set under the registry latch; eviction peeks at nofile
-  // through a frame's key as a hint and checks again once it owns the frame.
-  std::atomic<bool> nofile{false};  // in memory only: never read, written or evicted
-  std::atomic<bool> unlink{false};  // remove the file when its last handle closes
-  std::atomic<std::uint32_t> npages{0};    // pages in the file: last_pgno + 1
-  std::atomic<std::uint64_t> maxpages{no_limit};  // pages the file may have
-  std::atomic<std::uint32_t> handles{0};   // open handles (registry latch)
-  std::atomic<std::uint32_t> writers{0};   // open writable handles (registry latch)
-  std::atomic<std::uint32_t> frames{0};    // frames holding its pages
-  std::atomic<std::uint32_t> io_refs{0};   // syncs that will fsync it
-  std::atomic<bool> can_mmap{true};        // false once a writer has joined
-  std::atomic<std::uint64_t> write_gen{0};  // pages written so far
-  std::atomic<std::uint64_t> synced_gen{0}; // write_gen covered by a finished fsync
-  // Durability marks (flush/writeback.cpp, fsync_file). relaxed (both):
-  // changed under the registry latch (open) or the file's sync_mu
-  // (fsync_file), and read there; sync's unlatched peeks only decide whether
-  // to visit the file, and fsync_file reads them again under sync_mu.
-  // sync_error: the errno of the first failed fsync of the file or of its
-  // directory, sticky until the state is freed (file.hpp, "Durability").
-  std::atomic<int> sync_error{0};
-  // dir_unsynced: the pool created the file (open with create, new path) and
-  // its directory has not been fsync'd since; the next sync does it.
-  std::atomic<bool> dir_unsynced{false};
-  sharded<file_counters> counters;
-};
-
-/// Per physical file, per process: the descriptor and what reopens it.
-struct file_local {
-  std::shared_mutex fd_mu;  // I/O holds it shared; open/close/upgrade exclusive
-  std::mutex sync_mu;  // one fsync_file of the file at a time (taken before fd_mu)
-  int fd = -1;
-  bool fd_writable = false;
-  bool direct = false;
-  std::string path;  // empty for a temporary file
-  std::vector<std::byte> cookie;
-};
 
 /// One handle (BDB: DB_MPOOLFILE), process-local.
 struct file_handle_state {
@@ -163,8 +108,8 @@ class pool_impl {
   /// EBUSY while h holds pins, unless force: then its raw pins are released
   /// first (a handle destroyed while open).
   std::error_code close_file(file_handle_state& h, bool force = false) noexcept;
-  file_shared& shared(std::uint32_t slot) noexcept { return files_[slot]; }
-  file_local& local(std::uint32_t slot) noexcept { return locals_[slot]; }
+  file_shared& shared(std::uint32_t slot) noexcept { return files_.shared(slot); }
+  file_local& local(std::uint32_t slot) noexcept { return files_.local(slot); }
   /// The backend every file operation goes through (pool_options::io).
   io_backend& io() noexcept { return *io_; }
 
@@ -214,21 +159,20 @@ class pool_impl {
     return locate_mapped(h, a, ref);
   }
 
-  // --- write-back (flush/writeback.cpp)
+  // --- write-back (flush/writeback.hpp; the checks are in core/pool_impl.cpp)
   std::error_code sync(std::optional<lsn> upto, std::uint32_t only_slot) noexcept;
   std::error_code trickle(int percent, int* written) noexcept;
-  /// trickle's engine, shared with the background writer: writes unpinned
-  /// dirty pages until `percent` of the frames are clean; `written` counts them.
-  std::error_code clean_to(int percent, std::int64_t& written) noexcept;
 
   // --- registry of page-in/out functions and the log flush
   /// With `sum`, the entry also stamps and verifies a CRC32C around pgin /
   /// pgout (io/checksum.hpp; pagepool/checksum.hpp says how they compose).
   std::error_code register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout,
-                                   const checksum_options* sum = nullptr) noexcept;
-  void set_log_flush(log_flush_fn fn) noexcept;
+                                   const checksum_options* sum = nullptr) noexcept {
+    return page_io_.set(ftype, std::move(pgin), std::move(pgout), sum);
+  }
+  void set_log_flush(log_flush_fn fn) noexcept { page_io_.set_log_flush(std::move(fn)); }
 
-  // --- statistics (stats/stats.cpp)
+  // --- statistics (the walk in core/pool_impl.cpp, the folding in stats/statistics.cpp)
   pool_stats stats(bool clear) noexcept;
   std::vector<file_stats> file_statistics(bool clear) noexcept;
 
@@ -270,8 +214,6 @@ class pool_impl {
   // read at the next operation; nothing is published through them).
   std::atomic<std::size_t> mmap_size{0};
   std::atomic<int> max_open_fd{0};
-  std::atomic<int> max_write{0};
-  std::atomic<std::int64_t> max_write_sleep_us{0};
   std::atomic<std::uint32_t> open_handles{0};
   std::atomic<bool> closed{false};
 
@@ -321,44 +263,38 @@ class pool_impl {
   inline bool try_hit(route rt, std::uint32_t slot, pgno_t p, bool to_write,
                       fix_result& out) noexcept;
 
-  // write-back
  public:
-  /// Writes frame f's page, which the caller owns (busy) or snapshotted into
-  /// `copy`: write-ahead rule, page-out on the copy, pwrite. Marks the file
-  /// written.
-  std::error_code write_page(std::uint32_t slot, pgno_t pgno, std::byte* copy) noexcept;
-  std::error_code ensure_fd(std::uint32_t slot, bool for_write) noexcept;
-  /// Runs the type's page-in (in) or page-out on `page`. A page-in of a page
-  /// read from the file (from_disk) first verifies its checksum, if the type
-  /// has one: errc::page_corrupt, counted, when it fails. A page-out stamps
-  /// the checksum after the application's pgout.
+  // --- write-back's parts the core uses (flush/writeback.hpp)
+  std::error_code write_page(std::uint32_t slot, pgno_t pgno, std::byte* copy) noexcept {
+    return wb_.write_page(slot, pgno, copy);
+  }
+  std::error_code ensure_fd(std::uint32_t slot, bool for_write) noexcept {
+    return wb_.ensure_fd(slot, for_write);
+  }
   std::error_code call_page_io(std::uint32_t slot, bool in, pgno_t pgno, void* page,
-                               bool from_disk = true) noexcept;
-  bool has_pgin(int ftype) noexcept;
+                               bool from_disk = true) noexcept {
+    return wb_.run_page_io(slot, in, pgno, page, from_disk);
+  }
+  bool has_pgin(int ftype) noexcept { return page_io_.has_pgin(ftype); }
+  /// Writes per burst and the pause between bursts (set_mp_max_write).
+  std::atomic<int>& max_write() noexcept { return wb_.max_write; }
+  std::atomic<std::int64_t>& max_write_sleep_us() noexcept { return wb_.max_write_sleep_us; }
   /// Discards every frame of a file (its pages are dropped, not written).
   void discard_file_frames(std::uint32_t slot) noexcept;
   /// Frees file states no handle, frame or sync uses any more; enforces
-  /// max_open_fd on the rest. Caller holds the registry latch.
-  void reap_locked() noexcept;
-  std::error_code fsync_file(std::uint32_t slot) noexcept;
-  enum class pass_kind { sync, trickle };
-  std::error_code write_back(pass_kind kind, std::optional<lsn> upto, std::uint32_t only_slot,
-                             std::int64_t limit, std::int64_t& written) noexcept;
+  /// max_open_fd on the rest. Caller holds the file table's latch.
+  void reap_locked() noexcept {
+    pool_counters_.add<&pool_counters::fd_closed>(
+        files_.reap_locked(max_open_fd.load(std::memory_order_relaxed)));
+  }
 
-  bucket_latch registry_latch;
-  struct pool_counters {
-    counter page_trickle, write_sleeps, fd_closed, bg_passes, bg_writes, bg_errors;
-    counter direct_fallback;  // opens with DB_DIRECT that the file system refused
-  };
-
-  // --- background writer (flush/background_writer.cpp)
+  // --- background writer (flush/background_writer.hpp)
   std::error_code start_background_writer(int percent, std::chrono::milliseconds period) noexcept;
-  void stop_background_writer() noexcept;
-  bool background_writer_running() noexcept;
+  void stop_background_writer() noexcept { bg_.stop(); }
+  bool background_writer_running() noexcept { return bg_.running(); }
   /// An application thread wrote a dirty victim: wake the writer early.
-  void nudge_background_writer() noexcept;
+  void nudge_background_writer() noexcept { bg_.nudge(); }
   sharded<pool_counters> pool_counters_;
-  sharded<file_counters> retired_;  // counters of freed file states (BDB folds them too)
 
  private:
   /// locate() for an address outside the frames: a page of h's mapped file.
@@ -388,26 +324,12 @@ class pool_impl {
   unsigned frame_shift_ = 0;   // log2(frame_size)
   pool_options opts_;
   std::shared_ptr<io_backend> io_;  // opts_.io, or posix_io()
-  // File table: a mapping of max_files file_shared, plus the local side.
-  file_shared* files_ = nullptr;
-  std::size_t files_len_ = 0;
-  std::size_t max_files_ = 0;
-  std::unique_ptr<file_local[]> locals_;
+  // The file table (after io_: its destruction closes descriptors through it).
+  file_table files_;
   std::atomic<std::uint32_t> temp_serial_{0};
 
-  struct page_io {
-    page_io_fn pgin, pgout;
-    bool checksum = false;  // register_checksum's entry: `sum` says where
-    checksum_options sum;
-  };
-  // The page-in/out functions and the log flush may be replaced at any time
-  // while I/O runs: readers load them under a guard of epoch_ (X2), a
-  // replacement publishes the new one (X1) and retires the old one, which is
-  // freed once every guard that might have loaded it has ended.
-  std::mutex io_mu_;  // serialises replacements
-  std::atomic<const page_io*> page_io_[128] = {};
-  std::atomic<const log_flush_fn*> log_flush_{nullptr};
-  epoch_domain epoch_;
+  page_io_registry page_io_;
+  writeback wb_;
 
   // eviction policy (core/policy_host.cpp; see policy_host.hpp)
   std::error_code init_policy(policy_kind kind) noexcept;
@@ -436,21 +358,10 @@ class pool_impl {
   std::atomic<int> kind_{0};
   std::uint64_t serial_ = 0;  // this pool's number, for the per-thread touch queues
 
-  void background_loop() noexcept;
-  std::mutex bg_mu_;
-  std::condition_variable bg_cv_;
-  std::thread bg_thread_;
-  bool bg_stop_ = false;
-  int bg_percent_ = 0;
-  std::chrono::milliseconds bg_period_{100};
-  std::atomic<bool> bg_running_{false};  // relaxed: a hint for nudges
-  std::atomic<bool> bg_nudged_{false};   // relaxed: see nudge_background_writer
-
+  /// One pass of the background writer (flush/background_writer.hpp).
+  void background_pass(int percent) noexcept;
+  background_writer bg_{[this](int percent) { background_pass(percent); }};
 };
-
-
-/// Scratch page buffer per thread, 4 KiB-aligned (O_DIRECT).
-std::byte* scratch_page(std::size_t size) noexcept;
 
 }  // namespace pagepool::internal
 

@@ -1,7 +1,5 @@
-// src/flush/writeback.cpp: writing pages back: the page writer (write-ahead
-// rule, page-out, pwrite), sync, trickle, descriptors, and durability (the
-// fsync of each written file, of a new file's directory, and the sticky mark
-// of a failed fsync: fsync_file). All I/O goes through the pool's io_backend.
+// src/flush/writeback.cpp: writing pages back (the design is in
+// flush/writeback.hpp).
 //
 // Synchronization edges (see frame/frame_state.hpp for the states):
 //   (W1) sync/trickle claim the frame (frame_ops::claim, edge E1 in
@@ -34,8 +32,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/pool_impl.hpp"
+#include "flush/writeback.hpp"
+#include "pagepool/error.hpp"
 #include "io/posix_io.hpp"
+#include "io/scratch_page.hpp"
 #include "port/backoff.hpp"
 
 namespace pagepool::internal {
@@ -44,9 +44,9 @@ namespace {
 std::error_code err(int e) { return {e, std::generic_category()}; }
 }  // namespace
 
-std::error_code pool_impl::ensure_fd(std::uint32_t slot, bool for_write) noexcept try {
-  file_local& fl = locals_[slot];
-  file_shared& fs = files_[slot];
+std::error_code writeback::ensure_fd(std::uint32_t slot, bool for_write) noexcept try {
+  file_local& fl = p_.files->local(slot);
+  file_shared& fs = p_.files->shared(slot);
   {
     std::shared_lock lk(fl.fd_mu);
     if (fl.fd >= 0 && (!for_write || fl.fd_writable)) return {};
@@ -56,7 +56,7 @@ std::error_code pool_impl::ensure_fd(std::uint32_t slot, bool for_write) noexcep
   int fd = -1;
   if (fs.temp.load(std::memory_order_relaxed)) {
     if (!for_write) return err(ENOENT);  // no backing file yet: nothing to read
-    std::string dir = opts_.temp_dir;
+    std::string dir = p_.temp_dir;
     if (dir.empty()) {
       const char* t = std::getenv("TMPDIR");
       dir = t && *t ? t : "/tmp";
@@ -75,24 +75,24 @@ std::error_code pool_impl::ensure_fd(std::uint32_t slot, bool for_write) noexcep
                     static_cast<unsigned long long>(n),
                     static_cast<unsigned long long>(t ^ reinterpret_cast<std::uintptr_t>(this)));
       name = dir + tail;
-      fd = io_->open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      fd = p_.io->open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       if (fd != -EEXIST) break;
     }
     if (fd < 0) return err(-fd);
     // Gone from the directory at once; freed with its last descriptor. Its
     // directory is owed no fsync: the file is never synced and dies with
     // the pool's descriptor.
-    (void)io_->unlink(name);
+    (void)p_.io->unlink(name);
   } else {
     int of = (for_write || fl.fd_writable || fs.writers.load(std::memory_order_relaxed) > 0)
                  ? O_RDWR
                  : O_RDONLY;
     if (fl.direct) of |= O_DIRECT;
-    fd = io_->open(fl.path, of | O_CLOEXEC, 0);
+    fd = p_.io->open(fl.path, of | O_CLOEXEC, 0);
     if (fd < 0) return err(-fd);
     for_write = (of & O_ACCMODE) == O_RDWR;
   }
-  if (fl.fd >= 0) (void)io_->close(fl.fd);  // exclusive: no I/O uses it now
+  if (fl.fd >= 0) (void)p_.io->close(fl.fd);  // exclusive: no I/O uses it now
   fl.fd = fd;
   fl.fd_writable = for_write || fs.temp.load(std::memory_order_relaxed);
   return {};
@@ -100,28 +100,14 @@ std::error_code pool_impl::ensure_fd(std::uint32_t slot, bool for_write) noexcep
   return err(ENOMEM);
 }
 
-std::error_code pool_impl::write_page(std::uint32_t slot, pgno_t pgno, std::byte* copy) noexcept {
-  file_shared& fs = files_[slot];
-  file_local& fl = locals_[slot];
+std::error_code writeback::write_page(std::uint32_t slot, pgno_t pgno, std::byte* copy) noexcept {
+  file_shared& fs = p_.files->shared(slot);
+  file_local& fl = p_.files->local(slot);
   const std::size_t ps = fs.page_size;
   // Write-ahead rule: the log is durable up to this page's LSN first.
-  if (fs.lsn_offset >= 0) {
-    auto g = epoch_.enter();  // flush stays alive while it runs
-    const log_flush_fn* flush = log_flush_.load(std::memory_order_acquire);  // (X2)
-    if (flush != nullptr) {
-      lsn l;
-      std::memcpy(&l.file, copy + fs.lsn_offset, sizeof l.file);
-      std::memcpy(&l.offset, copy + fs.lsn_offset + sizeof l.file, sizeof l.offset);
-      int rc;
-      try {
-        rc = (*flush)(l);
-      } catch (...) {
-        rc = EIO;  // a callback must not throw; the write fails instead
-      }
-      if (rc != 0) return err(rc);
-    }
-  }
-  if (auto ec = call_page_io(slot, false, pgno, copy)) return ec;
+  if (fs.lsn_offset >= 0)
+    if (auto ec = p_.page_io->flush_log_for(copy, static_cast<std::size_t>(fs.lsn_offset))) return ec;
+  if (auto ec = run_page_io(slot, false, pgno, copy)) return ec;
   // ensure_fd opens the descriptor under fd_mu and lets go of it; before the
   // write takes it again, set_mp_max_openfd's reaping may close a descriptor
   // of a file no handle has open. Open it again then (the page's frame is
@@ -130,13 +116,24 @@ std::error_code pool_impl::write_page(std::uint32_t slot, pgno_t pgno, std::byte
     if (auto ec = ensure_fd(slot, true)) return ec;
     std::shared_lock lk(fl.fd_mu);
     if (fl.fd < 0 || !fl.fd_writable) continue;  // closed in between: again
-    if (auto ec = io::write_at(*io_, fl.fd, copy, ps, std::uint64_t{pgno} * ps))
+    if (auto ec = io::write_at(*p_.io, fl.fd, copy, ps, std::uint64_t{pgno} * ps))
       return ec;
     break;
   }
   fs.write_gen.fetch_add(1, std::memory_order_release);  // (G1)
   fs.counters.add<&file_counters::out>();
   return {};
+}
+
+std::error_code writeback::run_page_io(std::uint32_t slot, bool in, pgno_t pgno, void* page,
+                                       bool from_disk) noexcept {
+  file_shared& fs = p_.files->shared(slot);
+  const auto& c = p_.files->local(slot).cookie;
+  const std::error_code ec = p_.page_io->run(fs.ftype, fs.page_size,
+                                             std::span<const std::byte>(c.data(), c.size()), in,
+                                             pgno, page, from_disk);
+  if (ec == errc::page_corrupt) fs.counters.add<&file_counters::sum_fail>();
+  return ec;
 }
 
 // Durability of one file: the states of file_shared::sync_error.
@@ -151,9 +148,9 @@ std::error_code pool_impl::write_page(std::uint32_t slot, pgno_t pgno, std::byte
 // fsync Linux may have dropped the dirty pages (and cleared the error), so a
 // later success would claim what cannot be given (fsyncgate). Every
 // transition happens under the file's sync_mu.
-std::error_code pool_impl::fsync_file(std::uint32_t slot) noexcept {
-  file_shared& fs = files_[slot];
-  file_local& fl = locals_[slot];
+std::error_code writeback::fsync_file(std::uint32_t slot) noexcept {
+  file_shared& fs = p_.files->shared(slot);
+  file_local& fl = p_.files->local(slot);
   // One at a time per file: with two fsyncs racing, the kernel reports a
   // write-back error to one of them only; the other must not succeed after
   // the first has seen the failure. Under sync_mu, a sync that comes second
@@ -167,7 +164,7 @@ std::error_code pool_impl::fsync_file(std::uint32_t slot) noexcept {
     if (auto ec = ensure_fd(slot, false)) return ec;  // not an fsync failure: no mark
     std::shared_lock lk(fl.fd_mu);
     if (fl.fd < 0) continue;  // closed in between: again
-    const std::error_code ec = io::sync_fd(*io_, fl.fd);
+    const std::error_code ec = io::sync_fd(*p_.io, fl.fd);
     rc = ec.value();
     if (rc == 0 && fs.dir_unsynced.load(std::memory_order_relaxed)) {
       // The file was created by the pool: its name is durable once its
@@ -179,7 +176,7 @@ std::error_code pool_impl::fsync_file(std::uint32_t slot) noexcept {
         return err(ENOMEM);
       }
       if (dir.empty()) dir = ".";
-      rc = -io::sync_dir(*io_, dir);
+      rc = -io::sync_dir(*p_.io, dir);
       if (rc == 0) fs.dir_unsynced.store(false, std::memory_order_relaxed);
     }
     break;
@@ -192,7 +189,7 @@ std::error_code pool_impl::fsync_file(std::uint32_t slot) noexcept {
 
 // The common engine of sync and trickle: visit every frame, write the dirty,
 // unpinned ones that the pass wants.
-std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, std::uint32_t only_slot,
+std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, std::uint32_t only_slot,
                                       std::int64_t limit, std::int64_t& written) noexcept {
   written = 0;
   bool incomplete = false;
@@ -200,18 +197,18 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
   std::vector<bool> touched;  // files this pass wrote or waited on
   std::vector<std::pair<std::uint32_t, std::uint64_t>> owed;
   try {
-    touched.assign(max_files_, false);
-    owed.reserve(max_files_);
+    touched.assign(p_.files->size(), false);
+    owed.reserve(p_.files->size());
   } catch (const std::bad_alloc&) {
     return err(ENOMEM);
   }
   const int mw = max_write.load(std::memory_order_relaxed);
   const auto sleep = std::chrono::microseconds(max_write_sleep_us.load(std::memory_order_relaxed));
-  std::byte* copy = scratch_page(frame_size_);
+  std::byte* copy = scratch_page(p_.frame_size);
   if (copy == nullptr) return err(ENOMEM);
 
-  for (std::uint32_t r = 0; r < regions_.size() && written < limit; ++r) {
-    region& rg = *regions_[r];
+  for (std::uint32_t r = 0; r < p_.regions->size() && written < limit; ++r) {
+    region& rg = *(*p_.regions)[r];
     for (std::uint32_t i = 0; i < rg.scan_end() && written < limit; ++i) {
       frame& fr = rg.frame_at(i);
       backoff bo;
@@ -221,8 +218,8 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
         // relaxed peek: confirmed after the claim below.
         const std::uint32_t slot = fr.file.load(std::memory_order_relaxed);
         if (only_slot != no_slot && slot != only_slot) break;
-        if (slot >= max_files_ || files_[slot].temp.load(std::memory_order_relaxed) ||
-            files_[slot].nofile.load(std::memory_order_relaxed))
+        if (slot >= p_.files->size() || p_.files->shared(slot).temp.load(std::memory_order_relaxed) ||
+            p_.files->shared(slot).nofile.load(std::memory_order_relaxed))
           break;
         if (s & (frame_state::busy | frame_state::wrt)) {
           // Being read, evicted or written by someone else: wait, then look
@@ -242,7 +239,7 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
         // Owned. The peeked key is now stable; check it.
         const std::uint32_t slot2 = fr.file.load(std::memory_order_relaxed);
         const pgno_t pgno = fr.pgno.load(std::memory_order_relaxed);
-        file_shared& fs = files_[slot2];
+        file_shared& fs = p_.files->shared(slot2);
         bool skip = slot2 != slot;
         if (!skip && upto && fs.lsn_offset >= 0) {
           lsn l;
@@ -267,7 +264,7 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
         }
         ++written;
         if (mw > 0 && written % mw == 0 && sleep.count() > 0) {
-          pool_counters_.add<&pool_counters::write_sleeps>();
+          p_.counters->add<&pool_counters::write_sleeps>();
           std::this_thread::sleep_for(sleep);
         }
         break;
@@ -279,9 +276,9 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
     // fsync every file this pass wrote, waited on, or that someone else wrote
     // since its last fsync. write_gen / synced_gen make a concurrent sync that
     // has not finished its fsync not count as ours.
-    registry_latch.lock();
-    for (std::uint32_t slot = 0; slot < max_files_; ++slot) {
-      file_shared& fs = files_[slot];
+    p_.files->latch.lock();
+    for (std::uint32_t slot = 0; slot < p_.files->size(); ++slot) {
+      file_shared& fs = p_.files->shared(slot);
       if (!fs.used.load(std::memory_order_relaxed) || fs.temp.load(std::memory_order_relaxed) ||
           fs.nofile.load(std::memory_order_relaxed))
         continue;
@@ -296,9 +293,9 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
         owed.emplace_back(slot, g);
       }
     }
-    registry_latch.unlock();
+    p_.files->latch.unlock();
     for (auto [slot, g] : owed) {
-      file_shared& fs = files_[slot];
+      file_shared& fs = p_.files->shared(slot);
       if (auto ec = fsync_file(slot)) {
         if (!first_err) first_err = ec;
       } else {
@@ -309,46 +306,36 @@ std::error_code pool_impl::write_back(pass_kind kind, std::optional<lsn> upto, s
         }
       }
     }
-    registry_latch.lock();
-    for (auto [slot, g] : owed) files_[slot].io_refs.fetch_sub(1, std::memory_order_relaxed);
-    reap_locked();
-    registry_latch.unlock();
+    p_.files->latch.lock();
+    for (auto [slot, g] : owed) p_.files->shared(slot).io_refs.fetch_sub(1, std::memory_order_relaxed);
+    p_.counters->add<&pool_counters::fd_closed>(
+        p_.files->reap_locked(p_.max_open_fd->load(std::memory_order_relaxed)));
+    p_.files->latch.unlock();
   }
   if (first_err) return first_err;
   if (incomplete) return errc::incomplete;
   return {};
 }
 
-std::error_code pool_impl::sync(std::optional<lsn> upto, std::uint32_t only_slot) noexcept {
-  if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
+std::error_code writeback::sync(std::optional<lsn> upto, std::uint32_t only_slot) noexcept {
   std::int64_t n = 0;
   return write_back(pass_kind::sync, upto, only_slot, INT64_MAX, n);
 }
 
-std::error_code pool_impl::clean_to(int percent, std::int64_t& written) noexcept {
+std::error_code writeback::clean_to(int percent, std::int64_t& written) noexcept {
   written = 0;
   std::int64_t dirty = 0;
-  for (auto& rg : regions_)
+  for (auto& rg : *p_.regions)
     for (std::uint32_t i = 0; i < rg->scan_end(); ++i) {
       // relaxed: a count to aim at; the writes themselves claim each frame.
       const auto s = rg->frame_at(i).state.load(std::memory_order_relaxed);
       if ((s & frame_state::valid) && (s & frame_state::dirty)) ++dirty;
     }
-  const auto total = static_cast<std::int64_t>(frames());
+  const auto total = static_cast<std::int64_t>(p_.frames->load(std::memory_order_relaxed));
   const std::int64_t clean = total - dirty;
   const std::int64_t target = (total * percent + 99) / 100;
   if (target <= clean) return {};
   return write_back(pass_kind::trickle, std::nullopt, no_slot, target - clean, written);
-}
-
-std::error_code pool_impl::trickle(int percent, int* written) noexcept {
-  if (percent < 1 || percent > 100) return err(EINVAL);
-  if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
-  std::int64_t n = 0;
-  const std::error_code ec = clean_to(percent, n);
-  pool_counters_.add<&pool_counters::page_trickle>(static_cast<std::uint64_t>(n));
-  if (written != nullptr) *written = static_cast<int>(n);
-  return ec;
 }
 
 }  // namespace pagepool::internal

@@ -1,6 +1,6 @@
-// src/io/checksum.cpp: CRC32C (hardware and table engines), the page field,
-// and register_checksum. The design is in io/checksum.hpp and
-// pagepool/checksum.hpp.
+// src/io/checksum.cpp: CRC32C (hardware and table engines) and the page
+// field. The design is in io/checksum.hpp and pagepool/checksum.hpp;
+// register_checksum is with the pool's facade (core/pool.cpp).
 #include "io/checksum.hpp"
 
 #include <array>
@@ -10,8 +10,6 @@
 #include <nmmintrin.h>
 #endif
 
-#include "core/pool_impl.hpp"
-#include "pagepool/pool.hpp"
 
 namespace pagepool::internal {
 
@@ -143,17 +141,6 @@ std::uint32_t crc32c(const void* data, std::size_t n, std::uint32_t crc) noexcep
   static const engine pick =
       internal::crc32c_hw_available() ? &internal::crc32c_hw : &internal::crc32c_sw;
   return pick(data, n, crc);
-}
-
-std::error_code register_checksum(pool& p, int ftype, const checksum_options& options,
-                                  page_io_fn pgin, page_io_fn pgout) noexcept {
-  using place = checksum_options::place;
-  if (options.where != place::trailer && options.where != place::offset)
-    return errno_code(EINVAL);
-  // A field that fits no page of this pool; one that fits the pool's frames
-  // but not a smaller file's pages is found at that file's I/O.
-  if (internal::checksum_field(options, p.frame_size()) < 0) return errno_code(EINVAL);
-  return p.impl().register_page_io(ftype, std::move(pgin), std::move(pgout), &options);
 }
 
 }  // namespace pagepool

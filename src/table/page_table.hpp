@@ -41,7 +41,7 @@ static_assert(sizeof(bucket) == 8, "bucket layout changed");
 
 /// The table's statistics (BDB: the region's st_hash_* fields). The
 /// latch-free hit counts nothing here: its searches are derived from the
-/// files' hit counters when statistics are read (stats/stats.cpp).
+/// files' hit counters when statistics are read (stats/statistics.cpp).
 struct table_counters {
   counter latched_searches;  // finds under the latch
   counter latched_hits;      // of those, hits (counted by the caller)
