@@ -37,12 +37,17 @@ namespace detail {
 inline bool pool_impl::try_hit(route rt, std::uint32_t slot, pgno_t p, bool to_write,
                                 fix_result& out) noexcept {
   region& rg = *regions_[rt.region];
+  // The bucket's head is the page's frame in most lookups (load factor 1):
+  // fetch its page while the walk reads the frame header, so that the two
+  // misses overlap instead of following each other. A hint: a wrong or stale
+  // index only prefetches a page that is not read.
+  if (const std::uint32_t h = rg.table().head_hint(rt.bucket); h < rg.cap()) [[likely]]
+    __builtin_prefetch(rg.page(h));
   frame_state::word s = 0;
   std::uint32_t extra = 0;
   const std::uint32_t f = rg.table().find_unlatched(rt.bucket, slot, p, s, extra);  // (P4)
   if (f == no_frame) return false;
   std::byte* page = rg.page(f);
-  __builtin_prefetch(page);  // the caller reads the page next: overlap that miss
   // relaxed: see hit_rule_; the policy's hit rule changes the usage bits in
   // the pin's CAS.
   const std::uint32_t rule = hit_rule_.load(std::memory_order_relaxed);
@@ -75,10 +80,30 @@ inline std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, pri
   using pf = put_flags;
   PAGEPOOL_ASSERT(!check_put(h, prio, flags), "unfix: arguments not checked");
   if (ref_region(ref) == no_frame) return no_error;  // mapped page: nothing to unpin
-  frame& fr = regions_[ref_region(ref)]->frame_at(ref_frame(ref));
+  region& rg = *regions_[ref_region(ref)];
+  frame& fr = rg.frame_at(ref_frame(ref));
   // relaxed (prio): a setting read at the put.
   const priority eff =
       prio == priority::unchanged ? static_cast<priority>(h.prio.load(std::memory_order_relaxed)) : prio;
+  // relaxed (the peek at discard): a hint; a page marked discard takes the
+  // general path below, which reads its key while still pinned for the
+  // policy's demote.
+  if (flags == put_flags::none && !set_only && eff == priority::normal &&
+      !(fr.state.load(std::memory_order_relaxed) & frame_state::discard)) [[likely]] {
+    // The caller holds the pin: one RMW, no check before it (frame_ops::
+    // unpin_held).
+    const frame_state::word before = frame_ops::unpin_held(fr, to_write);  // (P2)
+    PAGEPOOL_ASSERT(frame_state::pins(before) > 0 && (before & frame_state::valid),
+                    "unfix: a put of a pin not held");
+    if (frame_state::pins(before) == 1) [[unlikely]] {
+      // A discard marked by another holder after the peek: the last unpin
+      // still clears it and the usage bits (the policy is not told: a hint).
+      if (before & frame_state::discard) (void)frame_ops::clear_discard(fr, before);
+      // The last pin of a frame a shrink took out of service: retire it.
+      if (ref_frame(ref) >= rg.nframes()) after_unpin(ref, false, {});
+    }
+    return no_error;
+  }
   bool demote = false;
   policy::page_key pk{};
   const frame_state::word ns = frame_ops::unpin(fr, [&](frame_state::word s) -> frame_state::word {
@@ -109,7 +134,7 @@ inline std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, pri
   // A final unpin that the policy must hear of, or of a frame a shrink took
   // out of service: rare, out of line.
   if (frame_state::pins(ns) == 0 &&
-      (demote || ref_frame(ref) >= regions_[ref_region(ref)]->nframes())) [[unlikely]]
+      (demote || ref_frame(ref) >= rg.nframes())) [[unlikely]]
     after_unpin(ref, demote, pk);
   return no_error;
 }

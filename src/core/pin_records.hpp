@@ -67,9 +67,13 @@ class pin_records {
   /// False if out of memory (the pin was not recorded).
   [[gnu::always_inline]] bool add(std::uint64_t h, frame_ref ref, bool write) noexcept {
     entry* e = find_or_free(h, ref);
-    if (e == nullptr) [[unlikely]] {
-      e = grow();
-      if (e == nullptr) return false;
+    if (e == nullptr) {
+      if (hw_ < chunk_entries) [[likely]] {  // room in the first chunk: append inline
+        e = last_ = &first_.e[hw_++];
+      } else {
+        e = grow();
+        if (e == nullptr) return false;
+      }
     }
     if (e->handle.load(std::memory_order_relaxed) != h || e->ref.load(std::memory_order_relaxed) != ref)
       e->reset(h, ref);
@@ -96,7 +100,18 @@ class pin_records {
     }
     if (e->live_plain() == 0 && e->live_write() == 0) {
       e->handle.store(0, std::memory_order_relaxed);  // the entry is free again
-      if (e == last_) shrink_hw();
+      if (e == last_) {
+        // The last entry of the first chunk, with the one below it in use
+        // (or none below): lower the mark inline; else walk (shrink_hw).
+        if (hw_ == 1) [[likely]] {
+          hw_ = 0;
+          last_ = nullptr;
+        } else if (hw_ <= chunk_entries && !first_.e[hw_ - 2].unused()) {
+          last_ = &first_.e[--hw_ - 1];
+        } else {
+          shrink_hw();
+        }
+      }
     }
     return k;
   }

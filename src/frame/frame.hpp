@@ -104,6 +104,34 @@ template <typename Next>
   }
 }
 
+/// R --fetch_sub pins-1 (and writers-1 for a pin to write)--> R (P2), for a
+/// caller that holds the pin (its pin records or page_handle say so): while
+/// a pin is held nobody owns the frame, so no owner's plain store can race
+/// with this RMW, and no check is needed before it. One locked instruction,
+/// no load before it. Returns the word before.
+[[gnu::always_inline]] inline word unpin_held(frame& fr, bool to_write) noexcept {
+  const word d = 1 + (to_write ? frame_state::writer_one : word{0});
+  return fr.state.fetch_sub(d, std::memory_order_release);  // (P2)
+}
+
+/// After unpin_held left a page unpinned with its discard mark still set
+/// (the put's discard rule applies at the last unpin): clears the mark and
+/// the usage bits if the frame is still that unpinned page. False if it was
+/// pinned, claimed or changed in between (the next last unpin, or the
+/// evictor, takes over).
+inline bool clear_discard(frame& fr, word before) noexcept {
+  const std::uint32_t version = frame_state::version(before);
+  word s = fr.state.load(std::memory_order_relaxed);
+  while (frame_state::version(s) == version && frame_state::pins(s) == 0 &&
+         (s & (frame_state::valid | frame_state::busy | frame_state::discard)) ==
+             (frame_state::valid | frame_state::discard)) {
+    if (fr.state.compare_exchange_weak(s, frame_state::with_usage(s, 0) & ~frame_state::discard,
+                                       std::memory_order_relaxed))
+      return true;
+  }
+  return false;
+}
+
 /// R --CAS busy (pins = 0, !busy, !wrt)--> E (E1), from exactly `s`; with
 /// `clear_dirty` also clears dirty (write-back owns the page's writing).
 inline bool claim(frame& fr, word& s, bool clear_dirty = false) noexcept {

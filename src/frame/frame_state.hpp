@@ -44,6 +44,9 @@
 //   R --CAS pins+1 (valid, !busy, pins<max)             [acquire]---> R
 //        (a pin to write also sets dirty, adds a writer and version_one)
 //   R --CAS pins-1 (writers-1), usage/dirty/clean per put [release]-> R
+//   R --fetch_sub pins-1 (writers-1): a put with no flags at normal
+//        priority, by the pin's holder [release]-------------------> R
+//   R --the last such unpin left disc set: CAS clear disc, usage 0---> R
 //   R --CAS busy (pins=0, !busy, !wrt)                  [acquire]---> E
 //        (evictor; or sync/trickle, which also clears dirty)
 //   E --evictor: written if dirty, unlinked, store E' version+1------> E'
