@@ -12,8 +12,9 @@
 # regress-clean-or-created.bin (a get that may have made the page or found it
 # clean must not merge the two into one "maybe dirty" page).
 #
-# The byte encoding is api_fuzz.cpp's decoder: one byte for the pool's frame
-# count (2 + b % 4), one for its eviction policy (b % 6), then per call an op byte (b % 20), a handle byte (b % 4)
+# The byte encoding is the fuzzer's decoder (driver::run in driver.cpp, then
+# each op_*.cpp): one byte for the pool's frame count (2 + b % 4), one for its
+# eviction policy (b % 6), then per call an op byte (b % 20), a handle byte (b % 4)
 # and the op's own bytes, read in the order the decoder reads them. The helpers
 # below name those bytes; PAGEPOOL_FUZZ_TRACE=1 pagepool_api_fuzz FILE prints
 # the calls a file decodes to.
