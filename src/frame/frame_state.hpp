@@ -39,7 +39,7 @@
 //        E' = busy, !valid: the allocating thread owns a blank frame
 //   E' --store L (key set, linked under the bucket's exclusive latch)-> L
 //        L = busy|pins=1, version+1
-//   L --CAS: clear busy, set valid (+dirty if created)  [release]---> R
+//   L --store: clear busy, set valid (+dirty if created) [release]--> R
 //   L --read/pgin failed: unlink, store F, push free list------------> F
 //   R --CAS pins+1 (valid, !busy, pins<max)             [acquire]---> R
 //        (a pin to write also sets dirty, adds a writer and version_one)
@@ -50,12 +50,18 @@
 //   R --CAS busy (pins=0, !busy, !wrt)                  [acquire]---> E
 //        (evictor; or sync/trickle, which also clears dirty)
 //   E --evictor: written if dirty, unlinked, store E' version+1------> E'
-//   E --evictor: write failed: CAS clear busy (dirty kept) [release]> R
-//   E --sync: page copied, CAS clear busy, set wrt      [release]---> W
-//   E --sync: page not to be written: CAS clear busy, restore dirty--> R
+//   E --evictor: write failed: store, busy cleared (dirty kept) [rel]> R
+//   E --sync: page copied, store: busy cleared, wrt set [release]---> W
+//   E --sync: page not to be written: store, busy cleared, dirty back> R
 //   W --CAS pins+1 / pins-1 as in R------------------------------------> W
 //   W --write done: CAS clear wrt (set dirty again if it failed)-----> R
 //   R --policy's aging (view.set_usage): CAS usage (pins=0) [relaxed]-> R
+//
+// Stores are used only by the frame's owner (busy, no pin but the loader's
+// own), so no pin's RMW can race with them; every other transition is an
+// RMW. claim and set_usage compare against exactly the word the caller read,
+// and the caller checks the transition's condition on that word first
+// (frame_state::evictable for a claim).
 //
 // A frame's key (file, pgno) and chain link change only in E'/L, while it is
 // busy and under its bucket's exclusive latch; readers read them under the
