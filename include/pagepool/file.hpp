@@ -23,7 +23,10 @@
 // wrote or that was written since its last fsync (eviction and trickle write
 // without fsync). A file the pool created (open with create of a path that
 // did not exist) also has its directory fsync'd, after the file, before the
-// first sync covering it reports success. A failed fsync (of the file or of
+// first sync covering it reports success. Both hold after the file's last
+// handle has closed (pool::sync) or when it is opened again: what a sync
+// owes a file lives with its shared state, which is not freed before a sync
+// has paid it. A failed fsync (of the file or of
 // that directory) is reported, and marks the file: every later sync of it
 // returns the same error, without trying an fsync again, because after a
 // failed fsync Linux may have dropped the dirty pages and cleared the error,
