@@ -161,7 +161,18 @@ std::error_code writeback::fsync_file(std::uint32_t slot) noexcept {
   for (;;) {
     // A descriptor set_mp_max_openfd closed leaves the written pages in the
     // kernel's cache, still to be made durable: reopen to fsync them.
-    if (auto ec = ensure_fd(slot, false)) return ec;  // not an fsync failure: no mark
+    if (auto ec = ensure_fd(slot, false)) {
+      // Removed from its path while no handle has it open (its descriptor
+      // closed by set_mp_max_openfd): nothing of it can be made durable, and
+      // nothing is owed; the reap after this sync frees its state.
+      if (ec == std::errc::no_such_file_or_directory &&
+          fs.handles.load(std::memory_order_relaxed) == 0) {
+        fs.synced_gen.store(fs.write_gen.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        fs.dir_unsynced.store(false, std::memory_order_relaxed);
+        return {};
+      }
+      return ec;  // not an fsync failure: no mark
+    }
     std::shared_lock lk(fl.fd_mu);
     if (fl.fd < 0) continue;  // closed in between: again
     const std::error_code ec = io::sync_fd(*p_.io, fl.fd);

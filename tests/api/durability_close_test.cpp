@@ -89,5 +89,30 @@ TEST_F(DurabilityClose, CreatedFileClosedBeforeAnySyncStillHasItsDirectoryFsynce
   EXPECT_OK(p->close());
 }
 
+// A file that still owes an fsync may have its descriptor closed
+// (set_mp_max_openfd) and be removed by the application before the next sync:
+// nothing of it can be made durable any more, and nothing is owed; the sync
+// succeeds and the state goes, as it would have at the last close.
+TEST_F(DurabilityClose, AClosedFileRemovedBeforeTheSyncOwesNothing) {
+  const std::string c = "/mem/c1/c";
+  for (const auto& path : {a, b, c}) touch(path);
+  pool_options o;
+  o.cache_frames = 2;
+  o.frame_size = 4096;
+  o.max_open_fd = 1;
+  o.io = fio;
+  auto p = make_pool(o);
+  for (const auto& path : {a, b, c}) {  // each file's pages evict the previous one's
+    auto f = open_file(*p, path, open_flags::none, kPs);
+    ASSERT_TRUE(f);
+    for (pgno_t n = 0; n < 2; ++n) write_page(*f, n, 3);
+    ASSERT_OK(f->close());
+  }
+  ASSERT_EQ(mem->unlink(a), 0);
+  EXPECT_OK(p->sync());
+  EXPECT_OK(p->sync());
+  EXPECT_OK(p->close());
+}
+
 }  // namespace
 }  // namespace pagepool::apitest
