@@ -1,4 +1,4 @@
-// bench/pagepool-bench/commands.hpp: the three subcommands of pagepool-bench,
+// bench/pagepool-bench/commands.hpp: the subcommands of pagepool-bench,
 // each a function of its parsed options returning the process's exit status
 // (0 success, 1 failure: an unreadable trace, a pool error; a bad command
 // line never gets here: CLI11 reports it and main exits with 2).
@@ -78,6 +78,18 @@ struct run_options {
   std::string plot;
 };
 int run_run_command(const run_options& o);
+
+struct mrc_options {
+  std::string trace;
+  policy_choice policy{false, policy_kind::lru};
+  std::vector<size_choice> sizes;
+  bool all_sizes = false;  // every size from 1 to the trace's unique pages
+  double sample = 0;       // SHARDS rate in (0, 1); 0 or 1: exact
+  std::uint64_t seed = 0;  // the sample's hash seed
+  std::string json;
+  std::string plot;
+};
+int run_mrc_command(const mrc_options& o);
 
 /// Reads a trace (text or .gz) through the trace library; false with a
 /// message in err.

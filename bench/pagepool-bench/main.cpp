@@ -2,6 +2,7 @@
 //
 //   pagepool-bench replay  --policy P --cache-pages C [...] TRACE
 //   pagepool-bench compare TRACE [--sizes 1%,5%,10%] [--policies ...] [--json F] [--plot F]
+//   pagepool-bench mrc     TRACE [--policy lru|P] [--sizes LIST|all] [--sample RATE] [--json F] [--plot F]
 //   pagepool-bench run     --workload hit|zipf|scan|write|mixed|loop|shift|uniform [...]
 //
 // README.md in this folder documents each command and its output. Exit
@@ -117,6 +118,33 @@ int main(int argc, char** argv) {
   compare->add_option("--plot", co.plot, "draw miss ratio against cache size (.png or .svg; needs gnuplot "
                                          "or python3-matplotlib)");
 
+  // --- mrc
+  mrc_options mo;
+  std::string m_policy = "lru";
+  std::vector<std::string> m_sizes{"1%", "2%", "5%", "10%", "20%", "50%", "100%"};
+  CLI::App* mrc = app.add_subcommand("mrc", "miss-ratio curve: a policy's miss ratio at many cache sizes "
+                                            "(exact LRU in one pass; SHARDS sampling with --sample); one "
+                                            "line 'c=N miss_ratio=X' per size");
+  mrc->add_option("trace", mo.trace, "trace: one page number per line, optionally gzipped")->required();
+  mrc->add_option("--policy", m_policy, "clock, lru, fifo, sieve, s3fifo, arc")
+      ->check(CLI::IsMember({"clock", "lru", "fifo", "sieve", "s3fifo", "arc"}))
+      ->capture_default_str();
+  mrc->add_option("--sizes", m_sizes, "cache sizes: pages, or shares of the unique pages; 'all' for every "
+                                      "size from 1 to the unique pages")
+      ->delimiter(',')
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            size_choice z;
+            return s == "all" || parse_size_choice(s, z) ? std::string() : "not a size: " + s;
+          },
+          "PAGES|PCT%|all", ""))
+      ->capture_default_str();
+  mrc->add_option("--sample", mo.sample, "SHARDS sampling rate in (0, 1]; 1 or absent: exact")
+      ->check(CLI::Range(1e-6, 1.0));
+  mrc->add_option("--seed", mo.seed, "seed of the sample's hash")->capture_default_str();
+  mrc->add_option("--json", mo.json, "write the curve to this file");
+  mrc->add_option("--plot", mo.plot, "draw the curve (.png or .svg; needs gnuplot or python3-matplotlib)");
+
   // --- run
   run_options uo;
   std::vector<std::string> u_policies{"clock", "lru", "fifo", "sieve", "s3fifo", "arc"};
@@ -193,6 +221,19 @@ int main(int argc, char** argv) {
     (void)parse_policy_list(c_policies, co.policies);
     co.back = c_backing == "file" ? backing::file : backing::memory;
     return run_compare_command(co);
+  }
+  if (mrc->parsed()) {
+    (void)parse_policy_choice(m_policy, mo.policy);
+    for (const auto& s : m_sizes) {
+      if (s == "all") {
+        mo.all_sizes = true;
+        continue;
+      }
+      size_choice z;
+      (void)parse_size_choice(s, z);
+      mo.sizes.push_back(z);
+    }
+    return run_mrc_command(mo);
   }
   (void)parse_policy_list(u_policies, uo.policies);
   uo.back = u_backing == "file" ? backing::file : backing::memory;

@@ -171,9 +171,17 @@ int mpf_put(DB_MPOOLFILE* mpf, void* page, DB_CACHE_PRIORITY prio, u_int32_t fla
     return EINVAL;
   }
   const int rc = to_int(m->file->put(page, static_cast<pagepool::priority>(prio), pf));
-  if (rc == EINVAL)
-    report(m->env, 0, "DB_MPOOLFILE->put: the page was not got through this handle, was already "
-                      "put, or the priority %d is unknown", static_cast<int>(prio));
+  if (rc == EINVAL) {
+    // The same check order as the library's: a pointer not pinned here
+    // first, then the flags, then the priority.
+    if ((flags & DB_MPOOL_CLEAN) != 0 && (flags & DB_MPOOL_DIRTY) != 0 &&
+        prio >= DB_PRIORITY_UNCHANGED && prio <= DB_PRIORITY_VERY_HIGH)
+      report(m->env, 0, "DB_MPOOLFILE->put: DB_MPOOL_CLEAN and DB_MPOOL_DIRTY together (or the "
+                        "page was not got through this handle, or was already put)");
+    else
+      report(m->env, 0, "DB_MPOOLFILE->put: the page was not got through this handle, was "
+                        "already put, or the priority %d is unknown", static_cast<int>(prio));
+  }
   return rc;
 }
 

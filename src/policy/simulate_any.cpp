@@ -1,0 +1,27 @@
+// src/policy/simulate_any.cpp: the run-time dispatch of simulate_misses.
+#include "policy/simulate_any.hpp"
+
+#include "policy/arc.hpp"
+#include "policy/clock.hpp"
+#include "policy/fifo.hpp"
+#include "policy/lru.hpp"
+#include "policy/s3fifo.hpp"
+#include "policy/sieve.hpp"
+#include "policy/simulate.hpp"
+
+namespace pagepool::policy {
+
+std::uint64_t simulate_misses_of(policy_kind kind, std::span<const std::uint32_t> trace,
+                                 std::uint32_t c) {
+  switch (kind) {
+    case policy_kind::clock: return simulate_misses<clock_policy>(trace, c);
+    case policy_kind::lru: return simulate_misses<lru_policy>(trace, c);
+    case policy_kind::fifo: return simulate_misses<fifo_policy>(trace, c);
+    case policy_kind::sieve: return simulate_misses<sieve_policy>(trace, c);
+    case policy_kind::s3fifo: return simulate_misses<s3fifo_policy>(trace, c);
+    case policy_kind::arc: return simulate_misses<arc_policy>(trace, c);
+  }
+  return trace.size();
+}
+
+}  // namespace pagepool::policy
