@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/trace_formats.hpp"
 #include "rig.hpp"
 #include "workloads.hpp"
 
@@ -79,6 +80,13 @@ struct run_options {
 };
 int run_run_command(const run_options& o);
 
+struct convert_options {
+  std::string in, out;
+  std::uint32_t size = 4096;  // object size of each record when the input has none
+};
+/// Writes the trace (read as trace_input() says) as oracleGeneral.
+int run_convert_command(const convert_options& o);
+
 struct mrc_options {
   std::string trace;
   policy_choice policy{false, policy_kind::lru};
@@ -91,7 +99,16 @@ struct mrc_options {
 };
 int run_mrc_command(const mrc_options& o);
 
-/// Reads a trace (text or .gz) through the trace library; false with a
+/// How traces are read (pagepool-bench's global options --format, --csv-key,
+/// ...); the format comes from the file's name unless --format was given.
+struct trace_input_options {
+  policy::trace_options opts;
+  bool format_given = false;
+};
+[[nodiscard]] trace_input_options& trace_input();
+
+/// Reads a trace in the format trace_input() says (txt, oracleGeneral, csv,
+/// block; plain, gzip or zstd) through the trace library; false with a
 /// message in err.
 [[nodiscard]] bool load_trace(const std::string& path, std::vector<std::uint32_t>& out, std::string& err);
 

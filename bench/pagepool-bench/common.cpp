@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "commands.hpp"
+#include "policy/byte_source.hpp"
 #include "policy/trace.hpp"
 
 namespace pagepool::bench {
@@ -60,12 +61,35 @@ bool parse_size_choice(const std::string& s, size_choice& out) {
   return true;
 }
 
+trace_input_options& trace_input() {
+  static trace_input_options o;
+  return o;
+}
+
 bool load_trace(const std::string& path, std::vector<std::uint32_t>& out, std::string& err) {
   out.clear();
-  std::string why;
-  if (!policy::read_trace(path, out, &why)) {
-    err = why.empty() ? "cannot read trace " + path : "cannot read trace: " + why;
-    return false;
+  policy::trace_options o = trace_input().opts;
+  if (!trace_input().format_given) o.format = policy::format_from_name(path);
+  bool zstd = false;
+  {
+    policy::byte_source probe;
+    std::string ignored;
+    zstd = probe.open(path, ignored) && probe.compression() == policy::byte_source::kind::zstd;
+  }
+  if (o.format == policy::trace_format::txt && !zstd) {
+    std::string why;
+    if (!policy::read_trace(path, out, &why)) {
+      err = why.empty() ? "cannot read trace " + path : "cannot read trace: " + why;
+      return false;
+    }
+  } else {
+    policy::trace_data d;
+    std::string why;
+    if (!policy::read_trace_file(path, o, d, why)) {
+      err = "cannot read trace: " + why;
+      return false;
+    }
+    out = std::move(d.pages);
   }
   if (out.empty()) {
     err = "trace " + path + " has no requests";

@@ -2,10 +2,14 @@
 //
 //   pagepool-bench replay  --policy P --cache-pages C [...] TRACE
 //   pagepool-bench compare TRACE [--sizes 1%,5%,10%] [--policies ...] [--json F] [--plot F]
+//   pagepool-bench convert IN OUT [--size B]          (IN in any format below; OUT oracleGeneral)
 //   pagepool-bench mrc     TRACE [--policy lru|P] [--sizes LIST|all] [--sample RATE] [--json F] [--plot F]
 //   pagepool-bench run     --workload hit|zipf|scan|write|mixed|loop|shift|uniform [...]
 //
-// README.md in this folder documents each command and its output. Exit
+// Before the command: --format txt|oracleGeneral|csv|block (default: from
+// the name), --csv-key N, --csv-size N, --block-offset N, --block-size N,
+// --block-page B. README.md in this folder documents each command and its
+// output. Exit
 // status: 0 success; 1 a failure (an unreadable trace, a pool error); 2 a
 // bad command line (CLI11's message).
 #include <CLI/CLI.hpp>
@@ -58,6 +62,29 @@ bool parse_policy_list(const std::vector<std::string>& names, std::vector<policy
 int main(int argc, char** argv) {
   CLI::App app{"pagepool-bench: eviction policies and throughput through the real pool"};
   app.require_subcommand(1);
+
+  // --- how traces are read (every command that reads one)
+  std::string t_format;
+  auto& ti = trace_input();
+  app.add_option("--format", t_format, "trace format: txt, oracleGeneral, csv or block (default: from the "
+                                       "name: *oracleGeneral* or *.bin, *.csv*, else txt); any of them may be "
+                                       "gzip or zstd compressed")
+      ->check(CLI::IsMember({"txt", "oracleGeneral", "csv", "block"}));
+  app.add_option("--csv-key", ti.opts.key_column, "csv: the key's column (1-based)")
+      ->check(CLI::Range(1u, 1000u))
+      ->capture_default_str();
+  app.add_option("--csv-size", ti.opts.size_column, "csv: the object size's column (1-based; 0: none)")
+      ->check(CLI::Range(0u, 1000u))
+      ->capture_default_str();
+  app.add_option("--block-offset", ti.opts.offset_column, "block: the byte offset's column (1-based)")
+      ->check(CLI::Range(1u, 1000u))
+      ->capture_default_str();
+  app.add_option("--block-size", ti.opts.length_column, "block: the request size's column (1-based)")
+      ->check(CLI::Range(1u, 1000u))
+      ->capture_default_str();
+  app.add_option("--block-page", ti.opts.page_size, "block: bytes per page when offsets become pages")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))
+      ->capture_default_str();
 
   // --- replay
   replay_options ro;
@@ -117,6 +144,16 @@ int main(int argc, char** argv) {
   compare->add_option("--json", co.json, "write the results to this file");
   compare->add_option("--plot", co.plot, "draw miss ratio against cache size (.png or .svg; needs gnuplot "
                                          "or python3-matplotlib)");
+
+  // --- convert
+  convert_options vo;
+  CLI::App* convert = app.add_subcommand("convert", "write a trace as libCacheSim's oracleGeneral "
+                                                    "(24-byte records with next access times)");
+  convert->add_option("in", vo.in, "the trace to read")->required();
+  convert->add_option("out", vo.out, "the oracleGeneral file to write")->required();
+  convert->add_option("--size", vo.size, "object size of each record when the input has none")
+      ->check(CLI::Range(1u, 0xFFFFFFFFu))
+      ->capture_default_str();
 
   // --- mrc
   mrc_options mo;
@@ -206,6 +243,11 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  if (!t_format.empty()) {
+    (void)pagepool::policy::parse_trace_format(t_format, ti.opts.format);
+    ti.format_given = true;
+  }
+  if (convert->parsed()) return run_convert_command(vo);
   if (replay->parsed()) {
     (void)parse_policy_choice(r_policy, ro.policy);
     (void)parse_size_choice(r_cache, ro.cache);
