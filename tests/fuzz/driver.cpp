@@ -1,9 +1,13 @@
 // tests/fuzz/driver.cpp: the input decoder, the operation encoding of
 // pagepool_api_fuzz. driver::run reads the pool's frame count (2 + b % 4)
-// and eviction policy, then per call an op byte (b % 20) and a handle slot
+// and a byte c for the eviction policy (c % 6), the regions (1 + c / 6 % 8)
+// and mmap_size (c / 48 % 3: off, 1 MiB, 8 KiB; bytes 0..5, the seeds of
+// before, give one region and no mmap), then per call an op byte (b % 20) and a handle slot
 // (b % 4), and calls the op_* that reads the op's own bytes; at most max_ops
 // calls, and the input is cut short once the model holds more than max_worlds
-// worlds. make_pool creates the pool and checks its frame count.
+// worlds. make_pool creates the pool and checks its frame count and regions.
+// With more regions than the frame count, pool::create must fail (EINVAL);
+// the pool is then made with 1 to 4 frames per region.
 #include "driver.hpp"
 
 #include <algorithm>
@@ -24,18 +28,35 @@ void driver::make_pool() {
   pool_ = std::move(p);
   nframes_ = pool_->frames();
   if (nframes_ != opts_.cache_frames) diverge("pool::frames() is not cache_frames");
+  if (pool_->regions() != opts_.regions) diverge("pool::regions() is not regions");
+  if (pool_->mmap_size() != opts_.mmap_size) diverge("pool::mmap_size() is not mmap_size");
+  if (nregions_ > 1) seen(pool_regions);
 }
 
 void driver::run() {
   std::lock_guard g(mu_);
-  opts_.cache_frames = 2 + r_.u8() % 4;
+  const std::uint8_t fb = r_.u8();
+  opts_.cache_frames = 2 + fb % 4;
   opts_.frame_size = frame_size;
-  opts_.regions = 1;
+  const std::uint8_t cb = r_.u8();
+  nregions_ = 1 + (cb / 6) % 8;
+  opts_.regions = nregions_;
   opts_.alloc_timeout = std::chrono::milliseconds(0);
-  opts_.mmap_size = 0;  // no mmap: whether a file is mapped depends on what is cached
+  // mmap: read-only files up to mmap_size are served from a mapping unless a
+  // page of theirs is cached (is_mapped() after open tells the model which).
+  static constexpr std::size_t mmap_sizes[] = {0, 1u << 20, 8192};
+  opts_.mmap_size = mmap_sizes[(cb / 48) % 3];
   opts_.max_files = 64;
   opts_.temp_dir = g_dir;
-  opts_.policy = static_cast<pagepool::policy_kind>(r_.u8() % pagepool::policy_kind_count);
+  opts_.policy = static_cast<pagepool::policy_kind>(cb % pagepool::policy_kind_count);
+  if (opts_.cache_frames < nregions_) {
+    // Fewer frames than regions: EINVAL (pool.hpp), then 1..4 frames a region.
+    std::unique_ptr<pool> p;
+    const auto ec = pool::create(opts_, p);
+    call("pool::create", -1, static_cast<long long>(opts_.cache_frames), nregions_, 0, ec);
+    if (ec != E(EINVAL) || p) diverge("pool::create with fewer frames than regions");
+    opts_.cache_frames = nregions_ * (1 + (fb / 4) % 4);
+  }
   make_pool();
   world w;
   for (std::size_t i = 0; i < disk_ps.size(); ++i) {

@@ -40,6 +40,7 @@ class driver {
   std::vector<world> extra_;  // worlds a call forked off (appended by each)
   std::uint64_t serial_ = 0;
   std::size_t nframes_ = 0;
+  unsigned nregions_ = 1;
   bool gave_up_ = false;
 
   // Applies `f` to every world; keeps those that allow the result.
@@ -64,6 +65,12 @@ class driver {
     worlds_ = std::move(keep);
   }
   world& w0() { return worlds_.front(); }
+  /// A get of page p of file f needs a frame and none of its region's
+  /// frames can be had: every one holds a pinned page or an in-memory one.
+  bool full(const world& w, int f, pgno_t p) const {
+    const unsigned r = region_of(w.files[f].slot, p, nregions_);
+    return w.locked(static_cast<int>(r), nregions_) >= region_share(r, nframes_, nregions_);
+  }
 
   void make_pool();
   void op_open(int k);
@@ -84,7 +91,7 @@ class driver {
   void op_set_policy();
   void op_resize();
   void stamp(int k, std::uintptr_t addr);
-  void observe_open(int k);
+  void observe_open(int k, std::uint32_t flags);
 };
 
 }  // namespace pagepool_fuzz

@@ -98,6 +98,13 @@ struct file_m {
   int lsn = -1;
   bool unlink = false;
   int handles = 0;
+  // The pool's file slot of the state (observed at each open: it is the
+  // pool's name for the state, and with the page number it selects the
+  // region, region_of); a join keeps it.
+  std::uint32_t slot = no_slot;
+  // A handle that may write opened the state since it was made: its pages
+  // are served by mmap no more (file_shared::can_mmap).
+  bool had_writer = false;
   std::map<pgno_t, page_m> pages;
 };
 
@@ -106,6 +113,7 @@ struct pin_m {
   int file;
   pgno_t p;
   unsigned plain, write;
+  bool mapped = false;  // a page of the handle's mmap: no frame, only this handle can put it
 };
 
 struct handle_m {
@@ -118,6 +126,11 @@ struct handle_m {
   int ftype = 0, lsn = -1, prio = 3;
   std::uint64_t maxsize = 0;
   bool nofile = false, unlink = false;
+  // Opened with a mapping of the file (is_mapped() right after open), of
+  // map_pages pages; gets are served from it while the state has had no
+  // writer (file_m::had_writer).
+  bool mapped = false;
+  std::uint32_t map_pages = 0;
   std::vector<pin_m> pins;
   pin_m* pin_at(std::uintptr_t a) {
     for (auto& p : pins)
@@ -131,21 +144,28 @@ struct world {
   std::vector<file_m> files;  // 0..2: the disk files f0..f2; then nofile and temp files
   std::array<handle_m, nhandles> h;
 
+  /// Page p of file f is pinned in a frame (pins of mapped pages hold none).
   bool pinned(int f, pgno_t p) const {
     for (const auto& hh : h)
       for (const auto& pn : hh.pins)
-        if (pn.file == f && pn.p == p) return true;
+        if (pn.file == f && pn.p == p && !pn.mapped) return true;
     return false;
   }
-  /// Frames that cannot be given to another page: pinned pages and pages of
-  /// in-memory files.
-  std::size_t locked() const {
+  /// Frames of region r (of nreg) that cannot be given to another page:
+  /// pinned pages and pages of in-memory files routed there; r < 0: of all
+  /// regions.
+  std::size_t locked(int r = -1, unsigned nreg = 1) const {
     std::set<std::pair<int, pgno_t>> s;
+    auto in_r = [&](int f, pgno_t p) {
+      return r < 0 || region_of(files[f].slot, p, nreg) == static_cast<unsigned>(r);
+    };
     for (const auto& hh : h)
-      for (const auto& pn : hh.pins) s.insert({pn.file, pn.p});
+      for (const auto& pn : hh.pins)
+        if (!pn.mapped && in_r(pn.file, pn.p)) s.insert({pn.file, pn.p});
     for (std::size_t i = 0; i < files.size(); ++i)
       if (files[i].alive && files[i].kind == fkind::nofile)
-        for (const auto& [p, pm] : files[i].pages) s.insert({static_cast<int>(i), p});
+        for (const auto& [p, pm] : files[i].pages)
+          if (in_r(static_cast<int>(i), p)) s.insert({static_cast<int>(i), p});
     return s.size();
   }
   /// A frame may be taken from another page: any unpinned page of a file on
@@ -200,17 +220,18 @@ struct world {
 
 /// Records a pin of page p of handle k's file at addr; false if the pool gave
 /// an address that another pinned page has.
-inline bool add_pin_in(world& w, int k, std::uintptr_t addr, pgno_t p, bool write) {
+inline bool add_pin_in(world& w, int k, std::uintptr_t addr, pgno_t p, bool write,
+                       bool mapped = false) {
   handle_m& h = w.h[k];
   if (pin_m* pn = h.pin_at(addr)) {
-    if (pn->file != h.file || pn->p != p) return false;  // one address, two pages
+    if (pn->file != h.file || pn->p != p || pn->mapped != mapped) return false;  // one address, two pages
     (write ? pn->write : pn->plain)++;
     return true;
   }
   for (const auto& hh : w.h)
     for (const auto& o : hh.pins)
       if (o.addr == addr && (o.file != h.file || o.p != p)) return false;
-  h.pins.push_back({addr, h.file, p, write ? 0u : 1u, write ? 1u : 0u});  // plain, write
+  h.pins.push_back({addr, h.file, p, write ? 0u : 1u, write ? 1u : 0u, mapped});  // plain, write
   return true;
 }
 

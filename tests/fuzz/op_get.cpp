@@ -3,7 +3,8 @@
 // and the page's bytes against each world (the content oracle: resident,
 // made, read back, not found, ENOMEM, ENOSPC, ...; a clean and a dirty
 // outcome fork the world), printing what each world expected before a
-// divergence. stamp fills a page pinned to write from a serial number, the
+// divergence. A get on a handle served by mmap returns the mapped page, whose
+// bytes must be one of the file's possible contents. stamp fills a page pinned to write from a serial number, the
 // file and the page number, and records it as the page's contents; op_stamp
 // stamps one of a handle's write pins again.
 #include <cstddef>
@@ -61,8 +62,28 @@ void driver::op_get(int k) {
     if (h.rdonly && is_new) return ec == E(EINVAL);
     file_m& f = w.files[h.file];
     const std::size_t ps = h.ps;
-    const bool full = w.locked() >= nframes_;
     auto add_pin = [&](pgno_t p, bool write) { return add_pin_in(w, k, addr, p, write); };
+    if (h.mapped && !f.had_writer && !is_new) {
+      // Served from the handle's mapping (file.hpp, is_mapped): no frame, so
+      // no ENOMEM and nothing evicted; the bytes are the file's own.
+      if (last && h.map_pages == 0) return ec == not_found();
+      const pgno_t p = last ? h.map_pages - 1 : asked;
+      if (p < h.map_pages) {
+        if (ec || pg != p) return false;
+        page_m& pm = f.pages[p];
+        if (pm.disk.empty()) pm.disk = {nullptr};
+        if (pm.d != dirt::no) return false;  // a mapped state has had no writer: nothing dirty
+        std::vector<cptr> fit;
+        for (const auto& c : pm.disk) {
+          const cptr want = c ? c : zeros(ps);  // a hole inside the file reads as zeros
+          if (matches(*want, static_cast<const std::uint8_t*>(page))) fit.push_back(c);
+        }
+        if (fit.empty()) return false;
+        pm.disk = std::move(fit);
+        return add_pin_in(w, k, addr, p, false, true);
+      }
+    }
+    const bool full = this->full(w, h.file, is_new ? f.npages : last && f.npages > 0 ? f.npages - 1 : asked);
     if (is_new) {
       const std::uint32_t n = f.npages;
       if (n == 0xFFFFFFFFu || n >= f.maxpages) return ec == E(ENOSPC);
@@ -213,8 +234,12 @@ void driver::op_get(int k) {
       std::fprintf(stderr, " (-1 equal, -2 absent)\n");
     }
   });
+  if (!ec && obj_[k]->is_mapped()) seen(get_mapped);
   if (!ec) seen(get_ok);
-  else if (ec == E(ENOMEM)) seen(get_enomem);
+  else if (ec == E(ENOMEM)) {
+    seen(get_enomem);
+    if (w0().locked() < nframes_) seen(enomem_region);
+  }
   else if (ec == not_found()) seen(get_nf);
   else if (ec == E(ENOSPC)) seen(get_enospc);
   else if (ec == E(EACCES)) seen(get_eacces);

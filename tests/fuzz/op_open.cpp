@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/pool_impl.hpp"  // file_handle_state::slot
 #include "driver.hpp"
 #include "run_stats.hpp"
 
@@ -191,6 +192,8 @@ void driver::op_open(int k) {
       f.ftype = h.ftype;
       f.lsn = h.lsn_set ? h.lsn : -1;
       f.unlink = false;
+      f.slot = no_slot;  // observed after the open
+      f.had_writer = false;
     };
     int fi = -1;
     if (h.nofile && path) {
@@ -267,6 +270,7 @@ void driver::op_open(int k) {
           handle_m& vh = v.h[k];
           file_m& vf = v.files[disk];
           vf.handles++;
+          if (!rdonly) vf.had_writer = true;
           if (vh.unlink) vf.unlink = true;
           if (vh.maxsize_set) vf.maxpages = vh.maxsize == 0 ? no_limit : vh.maxsize / ps;
           vh.open = true;
@@ -282,6 +286,7 @@ void driver::op_open(int k) {
     }
     file_m& f = w.files[fi];
     f.handles++;
+    if (!rdonly) f.had_writer = true;
     if (h.unlink) f.unlink = true;
     if (h.maxsize_set) f.maxpages = h.maxsize == 0 ? no_limit : h.maxsize / ps;
     h.open = true;
@@ -315,11 +320,41 @@ void driver::op_open(int k) {
   }
   if (next.empty()) diverge("open");
   worlds_ = std::move(next);
-  if (!ec) observe_open(k);
+  if (!ec) observe_open(k, flags);
 }
 
-void driver::observe_open(int k) {
+void driver::observe_open(int k, std::uint32_t flags) {
   file& fo = *obj_[k];
+  // The pool's slot for the file state: with the page number it selects a
+  // page's region (region_of). Not an API result, so observed, not
+  // predicted, except that a state joined keeps its slot.
+  const std::uint32_t slot = fo.state().slot;
+  const bool mapped = fo.is_mapped();
+  call("is_mapped", k, mapped, slot, 0, ok);
+  if (mapped) seen(open_mapped);
+  each("open: the slot and the mapping", [&](world& w) {
+    handle_m& h = w.h[k];
+    file_m& f = w.files[h.file];
+    if (f.slot != no_slot && f.slot != slot) return false;
+    f.slot = slot;
+    // Mapped (file_registry.cpp, open): a read-only handle without nommap
+    // or direct on a disk file of 1 page or more, no larger than mmap_size,
+    // whose state no writer has opened, and no page of it cached.
+    const bool can = f.kind == fkind::disk && h.rdonly && !(flags & 0x30) && f.npages > 0 &&
+                     std::uint64_t{f.npages} * h.ps <= opts_.mmap_size && !f.had_writer;
+    if (!can) return !mapped;
+    bool cached = false;  // a page of the file may be resident
+    for (const auto& [p, pm] : f.pages)
+      if (pm.mem) cached = true;
+    if (!mapped) return cached;
+    for (auto& [p, pm] : f.pages) {
+      if (pm.d != dirt::no) return false;
+      pm.mem = nullptr;  // no frame holds a page of the file
+    }
+    h.mapped = true;
+    h.map_pages = f.npages;
+    return true;
+  });
   pgno_t last = 12345;
   const auto ec = fo.get_last_pgno(&last);
   const std::uint64_t maxsize = fo.maxsize();

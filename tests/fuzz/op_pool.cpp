@@ -1,7 +1,9 @@
 // tests/fuzz/op_pool.cpp: calls on the pool itself in pagepool_api_fuzz:
 // close (EBUSY while a handle is open; dirty pages written), a new pool on the
 // same files, set_policy (any policy, or one out of range) and resize (sizes in
-// range and out of it; a shrink only where the model stays exact).
+// range and out of it, fewer frames than regions; a shrink only where the
+// model stays exact). After a resize the frames are split between the regions
+// again (region_share), which the ENOMEM rule of op_get follows.
 #include <cstddef>
 
 #include "driver.hpp"
@@ -67,14 +69,14 @@ void driver::op_resize() {
   const int sel = r_.u8() % 8;
   std::size_t n;
   switch (sel) {
-    case 0: n = 0; break;                        // fewer frames than regions: EINVAL
+    case 0: n = nregions_ - 1; break;            // fewer frames than regions: EINVAL
     case 1: n = maxf + 1; break;                 // past the maximum: EINVAL
     case 2: n = maxf; break;
     case 3: n = nframes_ + 1; break;
     case 4: n = nframes_ > 1 ? nframes_ - 1 : 1; break;
-    default: n = 1 + r_.u8() % maxf; break;
+    default: n = 1 + r_.u8() % maxf; break;      // with regions, maybe fewer than them
   }
-  const bool in_range = n >= 1 && n <= maxf;
+  const bool in_range = n >= nregions_ && n <= maxf;
   if (in_range && n < nframes_) {
     for (const world& w : worlds_)
       if (w.closed || w.locked() != 0) return;  // not exact: no call

@@ -52,10 +52,11 @@ void driver::op_put(int k, bool set_only, int mode) {
     if (!h.open) return ec == E(EINVAL);
     // Does the pool find a frame holding a page of this handle's file there?
     int located = maybe_frame ? -1 : 0;  // -1: unknown (a frame nobody pins)
+    // A mapped page is found only through the handle that mapped it.
     if (maybe_frame)
-      for (const auto& hh : w.h)
-        for (const auto& p : hh.pins)
-          if (p.addr == addr) located = p.file == h.file ? 1 : 0;
+      for (int o = 0; o < nhandles; ++o)
+        for (const auto& p : w.h[o].pins)
+          if (p.addr == addr) located = (p.mapped ? o == k : p.file == h.file) ? 1 : 0;
     if (located == 0) return ec == E(EINVAL);
     const std::error_code cp = check_put(h, prio, fl);
     if (located < 0) return ec == E(EINVAL) || (cp && ec == cp);
@@ -64,8 +65,10 @@ void driver::op_put(int k, bool set_only, int mode) {
     if (pn == nullptr) return ec == E(EINVAL);
     if (ec) return false;
     page_m& pm = w.files[pn->file].pages[pn->p];
-    if (fl & 2) pm.d = dirt::yes;
-    if (fl & 1) pm.d = dirt::no;
+    if (!pn->mapped) {  // a mapped page has no dirty bit (and dirty is EACCES: read-only)
+      if (fl & 2) pm.d = dirt::yes;
+      if (fl & 1) pm.d = dirt::no;
+    }
     if (!set_only) {
       if (pn->plain > 0) pn->plain--;
       else pn->write--;

@@ -33,7 +33,9 @@ result_counts g_seen[] = {
     {"get ok", 0},        {"get ENOMEM", 0},     {"get not-found", 0}, {"get ENOSPC", 0},
     {"get EACCES", 0},    {"get EINVAL", 0},     {"put/set ok", 0},    {"put/set EINVAL", 0},
     {"put/set EACCES", 0}, {"close EBUSY", 0},   {"sync incomplete", 0}, {"open ok", 0},
-    {"open error", 0},    {"world forks", 0},    {"read back from file", 0}};
+    {"open error", 0},    {"world forks", 0},    {"read back from file", 0},
+    {"open mapped", 0},   {"get mapped", 0},     {"ENOMEM, frames free in other regions", 0},
+    {"pool with regions > 1", 0}};
 }  // namespace
 
 void seen(seen_ix i) { ++g_seen[i].n; }

@@ -26,7 +26,8 @@ extern std::chrono::steady_clock::time_point g_start;
 
 // The kinds of result counted (g_seen in run_stats.cpp names them).
 enum seen_ix { get_ok, get_enomem, get_nf, get_enospc, get_eacces, get_einval, put_ok, put_einval,
-               put_eacces, close_ebusy, sync_incomplete, open_ok, open_err, forks, reread };
+               put_eacces, close_ebusy, sync_incomplete, open_ok, open_err, forks, reread,
+               open_mapped, get_mapped, enomem_region, pool_regions };
 void seen(seen_ix i);
 
 /// Prints the totals: API calls, inputs, inputs cut short, results by kind.
