@@ -2,14 +2,17 @@
 // checks every result against a single-mutex reference model.
 //
 // Each input is decoded into a sequence of calls on one small pool (2 to 5
-// frames, so that eviction and ENOMEM happen; any eviction policy, and
-// set_policy on the way): file opens with random flags,
+// frames, or 1 to 4 a region, so that eviction and ENOMEM happen; 1 to 8
+// regions; any eviction policy, and set_policy on the way; mmap off, or
+// read-only files up to 8 KiB or 1 MiB served by a mapping): file opens with random flags,
 // page sizes and settings (valid and not), gets with random flags and page
 // numbers, puts and sets with random flags and priorities, puts of foreign
 // pointers (another handle's page, a stack buffer, a pointer into the middle
 // of a pinned page, a page already put), syncs, trickles, closes with pages
 // pinned, handle destruction, pool close and a new pool on the same files,
-// and resizes of the live pool (op_resize says which are exact).
+// and resizes of the live pool (op_resize says which are exact). Whether an
+// open mapped the file is read back (is_mapped) and checked; gets on a mapped
+// handle must return the file's bytes.
 // Every page got to write is stamped (its bytes filled from a serial number,
 // the file and the page number), and every get compares the page it returns
 // with the model's (the content oracle). A result the model did not allow

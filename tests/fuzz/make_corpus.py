@@ -8,9 +8,11 @@
 # which fuzzing found bugs in the model (papers/results/fuzzing.md), kept as
 # libFuzzer saved them: regress-lingering-state.bin (a failed open of a file
 # whose state the pool may have dropped must not decide that it was kept),
-# regress-plain-pin-stamp.bin (pins recorded with plain and write swapped) and
+# regress-plain-pin-stamp.bin (pins recorded with plain and write swapped),
 # regress-clean-or-created.bin (a get that may have made the page or found it
-# clean must not merge the two into one "maybe dirty" page).
+# clean must not merge the two into one "maybe dirty" page) and
+# regress-owed-sync.bin (a file the pool created keeps its state after its
+# last close, with no page cached, while the directory fsync is owed).
 #
 # The byte encoding is the fuzzer's decoder (driver::run in driver.cpp, then
 # each op_*.cpp): one byte for the pool's frame count (2 + b % 4), one for its

@@ -18,8 +18,15 @@
 // also return `mem` (if it was evicted it was written first). A clean page
 // may return `mem` or any `disk` content (a clean page is dropped unwritten),
 // and the get tells the model which. ENOMEM is predicted exactly: a get that
-// needs a frame fails when every frame holds a pinned page or a page of an
-// in-memory file, and only then (alloc_timeout is 0, one region).
+// needs a frame fails when every frame of the page's region (region_of: the
+// file's slot and the page number) holds a pinned page or a page of an
+// in-memory file, and only then (alloc_timeout is 0).
+//
+// mmap: a read-only handle may be served by a mapping of the file (is_mapped,
+// read back after open). Its gets use no frame: they return the file's bytes
+// (one of `disk`), and their pins (pin_m::mapped) hold no frame and can be
+// put only through that handle. A writer opening the state ends it: the
+// handle's later gets go through the cache (file_m::had_writer).
 //
 // One thing no call reveals: whether the pool still holds the state of a
 // file that no handle has open (it lingers while a frame holds one of its
@@ -75,8 +82,9 @@ struct page_m {
 //
 //   first open / open in a world where it is gone ---------> present
 //   present, last handle closed, unlink set ---------------> gone (file removed)
-//   present, last handle closed --------------------------> present? (if a page
-//        may be resident) and gone? (always possible: frames emptied, reaped)
+//   present, last handle closed --------------------------> present? (a page
+//        may be resident, or a sync is owed: file.hpp, "Durability") and
+//        gone? (always possible: frames emptied, sync paid, reaped)
 //   open with both possible: the world forks into L (present: join, its page
 //        count and settings) and R (gone: a new state whose page count is the
 //        file's size, one world per size the file may have)

@@ -29,9 +29,12 @@ void handle_gone(world& w, int k) {
           f.maybe_present = false;
           f.maybe_gone = true;
         } else {
-          f.maybe_present = false;
-          for (const auto& [p, pm] : f.pages)
-            if (pm.mem) f.maybe_present = true;
+          // The state may linger while a page of it is cached, and also
+          // while it owes a sync (file.hpp, "Durability": an fsync of the
+          // file, or of the directory of a file the pool created, is not
+          // lost with the last close), which the model does not track:
+          // both possible, whatever is cached.
+          f.maybe_present = true;
           f.maybe_gone = true;
         }
         break;
