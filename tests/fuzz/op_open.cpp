@@ -348,7 +348,8 @@ void driver::observe_open(int k, std::uint32_t flags) {
       if (pm.mem) cached = true;
     if (!mapped) return cached;
     for (auto& [p, pm] : f.pages) {
-      if (pm.d != dirt::no) return false;
+      // A page pinned in a frame, or dirty, is cached: not mapped then.
+      if (pm.d != dirt::no || w.pinned(h.file, p)) return false;
       pm.mem = nullptr;  // no frame holds a page of the file
     }
     h.mapped = true;
