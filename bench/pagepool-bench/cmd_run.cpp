@@ -230,8 +230,13 @@ int run_run_command(const run_options& o) {
   }
   if (!o.plot.empty()) {
     plot_spec ps;
-    ps.title = "throughput, workload " + o.workload;
+    ps.title = "throughput, workload " + o.workload + ": " + std::to_string(spec.pages) + " pages of " +
+               std::to_string(o.page_size) + " B, cache " + std::to_string(cache) + " pages, " +
+               std::to_string(o.regions) + " region(s), " +
+               (o.back == backing::file ? "file" : "memory") + " backing";
     ps.xlabel = "threads";
+    ps.integer_x = true;
+    ps.y_from_zero = true;
     ps.ylabel = "million get+put per second";
     ps.series = std::move(series);
     bool skipped = false;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -89,6 +90,19 @@ bool run_gnuplot(const plot_spec& spec, const std::string& out, const scratch& s
     << "set key outside right top noenhanced\n"
     << "set grid\n";
   if (spec.log_x) g << "set logscale x\n";
+  if (spec.integer_x) {
+    std::set<double> xs;
+    for (const auto& ser : spec.series) xs.insert(ser.x.begin(), ser.x.end());
+    g << "set xtics (";
+    bool first = true;
+    for (const double x : xs) {
+      g << (first ? "" : ", ") << static_cast<long long>(x);
+      first = false;
+    }
+    g << ")\n";
+    if (!xs.empty()) g << "set xrange [" << *xs.begin() - 0.5 << ":" << *xs.rbegin() + 0.5 << "]\n";
+  }
+  if (spec.y_from_zero) g << "set yrange [0:*]\n";
   g << "plot ";
   for (std::size_t i = 0; i < spec.series.size(); ++i) {
     if (i != 0) g << ", \\\n     ";
@@ -111,6 +125,8 @@ bool run_matplotlib(const plot_spec& spec, const std::string& out, const scratch
   j["xlabel"] = spec.xlabel;
   j["ylabel"] = spec.ylabel;
   j["log_x"] = spec.log_x;
+  j["integer_x"] = spec.integer_x;
+  j["y_from_zero"] = spec.y_from_zero;
   j["out"] = out;
   for (const auto& ser : spec.series) j["series"].push_back({{"name", ser.name}, {"x", ser.x}, {"y", ser.y}});
   const auto spec_path = s.dir() / "plot.json";
@@ -125,6 +141,9 @@ bool run_matplotlib(const plot_spec& spec, const std::string& out, const scratch
                            "for ser in s['series']:\n"
                            "    ax.plot(ser['x'], ser['y'], marker='o', label=ser['name'])\n"
                            "if s['log_x']: ax.set_xscale('log')\n"
+                           "if s['integer_x']:\n"
+                           "    ax.set_xticks(sorted({x for ser in s['series'] for x in ser['x']}))\n"
+                           "if s['y_from_zero']: ax.set_ylim(bottom=0)\n"
                            "ax.set_title(s['title']); ax.set_xlabel(s['xlabel']); ax.set_ylabel(s['ylabel'])\n"
                            "ax.grid(True); ax.legend(loc='best')\n"
                            "fig.tight_layout(); fig.savefig(s['out'])\n";

@@ -22,6 +22,8 @@ struct plot_spec {
   std::string xlabel;
   std::string ylabel;
   bool log_x = false;
+  bool integer_x = false;  // x is a count (threads): ticks at the series' x values only
+  bool y_from_zero = false;  // the y axis starts at 0 (throughput)
   std::vector<plot_series> series;
 };
 
