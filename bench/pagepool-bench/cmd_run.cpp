@@ -145,8 +145,16 @@ int run_run_command(const run_options& o) {
                    {"seed", o.seed},
                    {"hardware_threads", std::thread::hardware_concurrency()},
                    {"results", nlohmann::json::array()}};
-  std::printf("\n| policy | threads | Mreq/s | hit ratio | pages written | ENOMEM retries |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|\n");
+  // Besides throughput, where the threads met (pool_stats, issue 12): latch
+  // waits / acquisitions of the page table's buckets, the region's free list
+  // and the policy latch; CAS retries on the miss path (a victim's claim lost,
+  // an ageing CAS lost, a page another thread loaded first, a pin that waited
+  // for a busy frame); victims per evict call (the eviction batch) and frames
+  // looked at per victim.
+  std::printf("\n| policy | threads | Mreq/s | hit ratio | pages written | ENOMEM retries | bucket waits | free-list "
+              "waits | policy waits | claim retries | ageing retries | load races | pin waits | victims/evict | "
+              "visits/victim |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
   std::vector<plot_series> series;
   std::string err;
@@ -205,8 +213,16 @@ int run_run_command(const run_options& o) {
       const double hit = c.hits + c.misses > 0 ? static_cast<double>(c.hits) / static_cast<double>(c.hits + c.misses)
                                                : 0.0;
       prog.print_above([&] {
-        std::printf("| %s | %u | %.3f | %.4f | %llu | %llu |\n", p.name().c_str(), threads, rate / 1e6, hit,
-                    static_cast<unsigned long long>(c.page_out), static_cast<unsigned long long>(retries));
+        const auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+        const auto ratio = [](std::uint64_t a, std::uint64_t b) {
+          return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+        };
+        std::printf("| %s | %u | %.3f | %.4f | %llu | %llu | %llu/%llu | %llu/%llu | %llu/%llu | %llu | %llu | %llu | "
+                    "%llu | %.2f | %.2f |\n",
+                    p.name().c_str(), threads, rate / 1e6, hit, u(c.page_out), u(retries), u(c.bucket_wait),
+                    u(c.bucket_latch), u(c.free_wait), u(c.free_latch), u(c.policy_wait), u(c.policy_latch),
+                    u(c.claim_retries), u(c.usage_retries), u(c.load_races), u(c.pin_waits),
+                    ratio(c.victims, c.evict_calls), ratio(c.visits, c.victims));
       });
       j["results"].push_back({{"policy", p.name()},
                               {"threads", threads},
@@ -217,7 +233,20 @@ int run_run_command(const run_options& o) {
                               {"misses", c.misses},
                               {"hit_ratio", hit},
                               {"pages_written", c.page_out},
-                              {"enomem_retries", retries}});
+                              {"enomem_retries", retries},
+                              {"bucket_latch_waits", c.bucket_wait},
+                              {"bucket_latch_acquisitions", c.bucket_latch},
+                              {"free_latch_waits", c.free_wait},
+                              {"free_latch_acquisitions", c.free_latch},
+                              {"policy_latch_waits", c.policy_wait},
+                              {"policy_latch_acquisitions", c.policy_latch},
+                              {"claim_retries", c.claim_retries},
+                              {"usage_retries", c.usage_retries},
+                              {"load_races", c.load_races},
+                              {"pin_waits", c.pin_waits},
+                              {"evict_calls", c.evict_calls},
+                              {"evict_victims", c.victims},
+                              {"evict_visits", c.visits}});
       ser.x.push_back(threads);
       ser.y.push_back(rate / 1e6);
     }

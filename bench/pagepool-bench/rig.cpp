@@ -95,6 +95,19 @@ rig_counts pool_rig::counts(bool clear) noexcept {
   c.hits = s.cache_hit;
   c.misses = s.cache_miss + s.page_create;
   c.page_out = s.page_out;
+  c.bucket_wait = s.hash_wait;
+  c.bucket_latch = s.hash_wait + s.hash_nowait;
+  c.free_wait = s.free_latch_wait;
+  c.free_latch = s.free_latch_wait + s.free_latch_nowait;
+  c.policy_wait = s.policy_latch_wait;
+  c.policy_latch = s.policy_latch_wait + s.policy_latch_nowait;
+  c.claim_retries = s.claim_retries;
+  c.usage_retries = s.usage_retries;
+  c.load_races = s.load_races;
+  c.pin_waits = s.io_wait;
+  c.evict_calls = s.evict_calls;
+  c.victims = s.evict_victims;
+  c.visits = s.alloc_pages;
   return c;
 }
 

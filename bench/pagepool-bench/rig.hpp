@@ -48,6 +48,12 @@ struct rig_counts {
   std::uint64_t hits = 0;
   std::uint64_t misses = 0;  ///< cache_miss + page_create
   std::uint64_t page_out = 0;
+  // Where threads meet on a miss (pool_stats, issue 12).
+  std::uint64_t bucket_wait = 0, bucket_latch = 0;  ///< bucket latch waits / acquisitions
+  std::uint64_t free_wait = 0, free_latch = 0;      ///< free-list latch waits / acquisitions
+  std::uint64_t policy_wait = 0, policy_latch = 0;  ///< policy latch waits / acquisitions
+  std::uint64_t claim_retries = 0, usage_retries = 0, load_races = 0, pin_waits = 0;
+  std::uint64_t evict_calls = 0, victims = 0, visits = 0;  ///< policy evicts, their victims, frames looked at
 };
 
 class pool_rig {

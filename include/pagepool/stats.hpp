@@ -70,6 +70,17 @@ struct pool_stats {
   std::uint64_t background_passes = 0;       ///< pagepool: passes of the background writer
   std::uint64_t background_writes = 0;       ///< pagepool: pages it wrote
   std::uint64_t background_write_errors = 0; ///< pagepool: its passes that met a write error
+  // pagepool: where threads meet on a miss (issue 12; relaxed counters, exact once quiescent).
+  // A get that waited for a busy frame under the bucket latch (a pin retry) counts in io_wait.
+  std::uint64_t free_latch_nowait = 0;  ///< pagepool: region free-list latch taken at once
+  std::uint64_t free_latch_wait = 0;    ///< pagepool: region free-list latch taken after waiting
+  std::uint64_t policy_latch_nowait = 0;///< pagepool: policy latch taken at once (latched policies only)
+  std::uint64_t policy_latch_wait = 0;  ///< pagepool: policy latch taken after waiting
+  std::uint64_t claim_retries = 0;      ///< pagepool: victim claim CASes lost to another thread
+  std::uint64_t usage_retries = 0;      ///< pagepool: ageing CASes (usage count down) lost to another thread
+  std::uint64_t load_races = 0;         ///< pagepool: misses whose page another thread put in the table first (frame given back)
+  std::uint64_t evict_calls = 0;        ///< pagepool: calls of the policy's evict
+  std::uint64_t evict_victims = 0;      ///< pagepool: victims those calls gave (victims per call: the eviction batch size)
   std::uint64_t direct_fallbacks = 0;  ///< pagepool: opens with DB_DIRECT whose file system refused O_DIRECT (buffered I/O instead)
 };
 

@@ -66,6 +66,14 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std:
     pool_frames view(*this, r, rg);
     const std::uint32_t v = choose_victim(r, k, view);
     visits += view.visits();
+    {
+      const thread_shard ts = this_thread_shard();
+      auto& c = rc.shard(ts);
+      c.evict_calls.add(1, ts.owned);
+      if (v != no_frame) c.victims.add(1, ts.owned);
+      if (view.claims_lost() != 0) c.claim_lost.add(view.claims_lost(), ts.owned);
+      if (view.usages_lost() != 0) c.usage_lost.add(view.usages_lost(), ts.owned);
+    }
     if (v != no_frame) {
       if (auto ec = evict(r, v, view.claimed_word())) {
         write_err = ec;  // still dirty and resident: the policy tracks it again

@@ -151,6 +151,7 @@ std::error_code pool_impl::fix_slow(file_handle_state& h, pgno_t* pgno, get_flag
     if (auto ec = alloc_frame(rt.region, policy::page_key::of(slot, p), f)) return ec;
     const frame_state::word l = insert_loading(rt, f, slot, p);
     if (l == 0) {  // another thread read it in first: pin theirs
+      rg.hdr().counters.add<&region_counters::load_lost>();
       release_frame(rt.region, f);
       continue;
     }

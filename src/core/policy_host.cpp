@@ -21,7 +21,9 @@ bool pool_frames::set_usage(policy::frame_id f, std::uint32_t from, std::uint32_
   frame_state::word s = fr.state.load(std::memory_order_relaxed);
   if (!frame_state::evictable(s) || frame_state::usage(s) != from) return false;
   // A lost race leaves the count as it was.
-  return frame_ops::set_usage(fr, s, to);
+  if (frame_ops::set_usage(fr, s, to)) return true;
+  ++usage_lost_;
+  return false;
 }
 
 bool pool_frames::claim(policy::frame_id f) noexcept {
@@ -29,7 +31,10 @@ bool pool_frames::claim(policy::frame_id f) noexcept {
   frame& fr = rg_.frame_at(f);
   frame_state::word s = fr.state.load(std::memory_order_relaxed);
   if (!frame_state::evictable(s) || pool_.unevictable(r_, f)) return false;
-  if (!frame_ops::claim(fr, s)) return false;  // (E1)
+  if (!frame_ops::claim(fr, s)) {  // (E1)
+    ++claim_lost_;
+    return false;
+  }
   if (pool_.unevictable(r_, f)) {  // the key changed before the claim: give it back
     frame_ops::give_back(fr, s);  // (E2)
     return false;
@@ -136,6 +141,18 @@ std::uint32_t hit_rule::of(policy_kind kind) noexcept {
 // --------------------------------------------------------- pool_impl's side
 
 namespace {
+
+/// Takes region r's policy latch, counting whether it had to wait.
+std::unique_lock<std::mutex> lock_counted(policy_slot& ps, region& rg) noexcept {
+  std::unique_lock<std::mutex> lk(ps.mu, std::try_to_lock);
+  if (lk.owns_lock()) {
+    rg.hdr().counters.add<&region_counters::policy_nowait>();
+  } else {
+    rg.hdr().counters.add<&region_counters::policy_wait>();
+    lk.lock();
+  }
+  return lk;
+}
 
 std::atomic<std::uint64_t> next_serial{1};
 
@@ -247,7 +264,7 @@ std::uint32_t pool_impl::choose_victim(std::uint32_t r, policy::page_key k, pool
   if ((hit_rule_.load(std::memory_order_relaxed) & hit_rule::latched) == 0)
     return ps.clock->evict(k, view);
   apply_queued();
-  std::lock_guard g(ps.mu);
+  const auto g = lock_counted(ps, *regions_[r]);
   if (!ps.p) return ps.clock->evict(k, view);  // a swap to CLOCK under way
   std::uint32_t f = no_frame;
   try {
@@ -266,7 +283,7 @@ void pool_impl::policy_inserted(std::uint32_t r, std::uint32_t f, policy::page_k
   if ((hit_rule_.load(std::memory_order_relaxed) & hit_rule::latched) == 0) return;
   apply_queued();
   policy_slot& ps = pslots_[r];
-  std::lock_guard g(ps.mu);
+  const auto g = lock_counted(ps, *regions_[r]);
   if (!ps.p) return;
   try {
     ps.p->on_insert(f, k);
@@ -277,7 +294,7 @@ void pool_impl::policy_inserted(std::uint32_t r, std::uint32_t f, policy::page_k
 void pool_impl::policy_removed(std::uint32_t r, std::uint32_t f) noexcept {
   if ((hit_rule_.load(std::memory_order_relaxed) & hit_rule::latched) == 0) return;
   policy_slot& ps = pslots_[r];
-  std::lock_guard g(ps.mu);
+  const auto g = lock_counted(ps, *regions_[r]);
   if (ps.p) ps.p->on_remove(f);
 }
 
@@ -318,7 +335,7 @@ void pool_impl::apply_queued() noexcept {
       continue;
     }
     policy_slot& ps = pslots_[r];
-    std::lock_guard g(ps.mu);
+    const auto g = lock_counted(ps, *regions_[r]);
     for (; i < n && q.e[i].region == r; ++i) {
       if (!ps.p) continue;
       const auto& e = q.e[i];

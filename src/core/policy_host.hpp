@@ -69,6 +69,9 @@ class pool_frames {
   [[nodiscard]] frame_state::word claimed_word() const noexcept { return claimed_; }
   /// Frames looked at (BDB's st_alloc_pages).
   [[nodiscard]] std::uint64_t visits() const noexcept { return visits_; }
+  /// Claim and ageing CASes lost to another thread (counted once per evict).
+  [[nodiscard]] std::uint64_t claims_lost() const noexcept { return claim_lost_; }
+  [[nodiscard]] std::uint64_t usages_lost() const noexcept { return usage_lost_; }
 
  private:
   pool_impl& pool_;
@@ -76,6 +79,7 @@ class pool_frames {
   region& rg_;
   frame_state::word claimed_ = 0;
   std::uint64_t visits_ = 0;
+  std::uint32_t claim_lost_ = 0, usage_lost_ = 0;
 };
 
 /// One region's policy, type-erased.

@@ -76,7 +76,7 @@ region::~region() {
 
 std::uint32_t region::pop_free() noexcept {
   region_header& h = hdr();
-  h.free_latch.lock();
+  h.counters.add(h.free_latch.lock() ? &region_counters::free_wait : &region_counters::free_nowait);
   const std::uint32_t f = h.free_head;
   if (f != no_frame) {
     frame& fr = frames_[f];
@@ -94,7 +94,7 @@ void region::push_free(std::uint32_t f) noexcept {
   frame& fr = frames_[f];
   region_header& h = hdr();
   if (f >= h.limit.load(std::memory_order_relaxed)) release_memory(f);  // likely retiring
-  h.free_latch.lock();
+  h.counters.add(h.free_latch.lock() ? &region_counters::free_wait : &region_counters::free_nowait);
   // The frame is owned (busy) by this thread; the latch publishes the store
   // to the next popper (or to a grow that revives it). Under the latch, so
   // that a grow never sees this frame free before it is listed.

@@ -52,6 +52,13 @@ namespace pagepool::internal {
 /// Per-region counters (BDB: the region's DB_MPOOL_STAT fields).
 struct region_counters {
   counter io_wait, alloc, alloc_pages, ro_evict, rw_evict;
+  // Where threads meet on a miss (issue 12), all relaxed like every counter:
+  counter free_nowait, free_wait;      // free-list latch taken at once / after waiting
+  counter policy_nowait, policy_wait;  // policy latch (policy_slot::mu) likewise
+  counter claim_lost;  // a victim's claim CAS lost (the frame changed under the policy)
+  counter usage_lost;  // an ageing CAS (set_usage) lost to a pin or another sweep
+  counter load_lost;   // a miss whose page another thread put in the table first
+  counter evict_calls, victims;  // policy evict calls / victims they gave (victims per call: the batch)
 };
 
 struct region_header {

@@ -11,7 +11,10 @@ namespace {
 constexpr auto& file_fields = file_counter_fields;
 constexpr counter region_counters::*region_fields[] = {
     &region_counters::io_wait, &region_counters::alloc, &region_counters::alloc_pages,
-    &region_counters::ro_evict, &region_counters::rw_evict};
+    &region_counters::ro_evict, &region_counters::rw_evict, &region_counters::free_nowait,
+    &region_counters::free_wait, &region_counters::policy_nowait, &region_counters::policy_wait,
+    &region_counters::claim_lost, &region_counters::usage_lost, &region_counters::load_lost,
+    &region_counters::evict_calls, &region_counters::victims};
 constexpr counter table_counters::*table_fields[] = {
     &table_counters::latched_searches, &table_counters::latched_hits, &table_counters::examined,
     &table_counters::nowait, &table_counters::wait};
@@ -46,6 +49,15 @@ void stats_folder::add_region(region& rg) noexcept {
   st.alloc_pages += h.counters.sum<&region_counters::alloc_pages>();
   st.ro_evict += h.counters.sum<&region_counters::ro_evict>();
   st.rw_evict += h.counters.sum<&region_counters::rw_evict>();
+  st.free_latch_nowait += h.counters.sum<&region_counters::free_nowait>();
+  st.free_latch_wait += h.counters.sum<&region_counters::free_wait>();
+  st.policy_latch_nowait += h.counters.sum<&region_counters::policy_nowait>();
+  st.policy_latch_wait += h.counters.sum<&region_counters::policy_wait>();
+  st.claim_retries += h.counters.sum<&region_counters::claim_lost>();
+  st.usage_retries += h.counters.sum<&region_counters::usage_lost>();
+  st.load_races += h.counters.sum<&region_counters::load_lost>();
+  st.evict_calls += h.counters.sum<&region_counters::evict_calls>();
+  st.evict_victims += h.counters.sum<&region_counters::victims>();
   st.hash_longest = std::max<std::uint32_t>(
       st.hash_longest, static_cast<std::uint32_t>(h.table.longest.load(std::memory_order_relaxed)));
   st.alloc_max_pages =
