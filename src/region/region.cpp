@@ -63,7 +63,7 @@ region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_s
   // The frames in service start free; the free list is in index order.
   for (std::uint32_t i = 0; i < nframes; ++i)
     frames_[i].next.store(i + 1 < nframes ? i + 1 : no_frame, std::memory_order_relaxed);
-  h->free_head = nframes ? 0 : no_frame;
+  h->free_head.store(nframes ? 0 : no_frame, std::memory_order_relaxed);
   h->limit.store(nframes, std::memory_order_relaxed);
   h->high.store(nframes, std::memory_order_relaxed);
 }
@@ -76,11 +76,20 @@ region::~region() {
 
 std::uint32_t region::pop_free() noexcept {
   region_header& h = hdr();
+  // relaxed: a peek, no frame is taken through it. A full region (every
+  // frame in service holds a page) is the steady state of a miss, and the
+  // latch's CAS and release would otherwise be two writes to one line shared
+  // by every thread that misses, for nothing. A frame pushed concurrently is
+  // found by the caller's next pop (alloc_frame looks again after a failed
+  // eviction) or by the next miss; under the latch the head is read again.
+  if (h.free_head.load(std::memory_order_relaxed) == no_frame) return no_frame;
   h.counters.add(h.free_latch.lock() ? &region_counters::free_wait : &region_counters::free_nowait);
-  const std::uint32_t f = h.free_head;
+  // relaxed (free_head everywhere below): changed only under the latch,
+  // which orders it.
+  const std::uint32_t f = h.free_head.load(std::memory_order_relaxed);
   if (f != no_frame) {
     frame& fr = frames_[f];
-    h.free_head = fr.next.load(std::memory_order_relaxed);
+    h.free_head.store(fr.next.load(std::memory_order_relaxed), std::memory_order_relaxed);
     fr.next.store(no_frame, std::memory_order_relaxed);
     // The free-list latch ordered us after the thread that freed it. Under
     // the latch, so that a grow never sees this frame free and unlisted.
@@ -100,8 +109,8 @@ void region::push_free(std::uint32_t f) noexcept {
   // that a grow never sees this frame free before it is listed.
   frame_ops::make_free(fr);
   if (f < h.limit.load(std::memory_order_relaxed)) {
-    fr.next.store(h.free_head, std::memory_order_relaxed);
-    h.free_head = f;
+    fr.next.store(h.free_head.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    h.free_head.store(f, std::memory_order_relaxed);
   } else {
     fr.next.store(no_frame, std::memory_order_relaxed);  // retired
     const std::uint32_t e = h.excess.load(std::memory_order_relaxed);
@@ -139,8 +148,8 @@ void region::grow(std::uint32_t n) noexcept {
         continue;
       }
     }
-    fr.next.store(h.free_head, std::memory_order_relaxed);
-    h.free_head = i;
+    fr.next.store(h.free_head.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    h.free_head.store(i, std::memory_order_relaxed);
   }
   // release (RG1): pairs with nframes() / scan_end() [acquire]: a thread that
   // sees the new bound also sees the frames put in service above, revived
@@ -163,11 +172,11 @@ void region::shrink(std::uint32_t n) noexcept {
   // Drop free frames past the new limit from the free list: they retire.
   std::uint32_t retired = 0;
   std::uint32_t prev = no_frame;  // last kept frame; no_frame: the head
-  for (std::uint32_t f = h.free_head; f != no_frame;) {
+  for (std::uint32_t f = h.free_head.load(std::memory_order_relaxed); f != no_frame;) {
     const std::uint32_t nx = frames_[f].next.load(std::memory_order_relaxed);
     if (f >= n) {
       if (prev == no_frame)
-        h.free_head = nx;
+        h.free_head.store(nx, std::memory_order_relaxed);
       else
         frames_[prev].next.store(nx, std::memory_order_relaxed);
       frames_[f].next.store(no_frame, std::memory_order_relaxed);

@@ -78,7 +78,10 @@ struct region_header {
   std::atomic<std::uint32_t> excess{0};  // frames past limit still holding a page (a hint)
   std::atomic<bool> draining{false};     // one drain_excess at a time (try-lock)
   alignas(cache_line) bucket_latch free_latch;             // guards the free list
-  std::uint32_t free_head = no_frame;                      // guarded by free_latch
+  // Changed only under free_latch; pop_free peeks at it without the latch
+  // (relaxed) so that a miss in a full region, the common case, does not
+  // write the latch's line at all (issue 12).
+  std::atomic<std::uint32_t> free_head{no_frame};
   alignas(cache_line) std::atomic<std::uint64_t> alloc_max_pages{0};  // relaxed max
   sharded<region_counters> counters;
   table_stats table;
@@ -115,7 +118,9 @@ class region {
   page_table& table() noexcept { return table_; }
   std::byte* page(std::uint32_t i) noexcept { return pages_ + (std::size_t{i} << frame_shift_); }
 
-  /// Pops a free frame (state E'), or no_frame.
+  /// Pops a free frame (state E'), or no_frame. An empty list is seen
+  /// without taking the latch: a frame freed at that instant may be missed
+  /// (the caller then evicts, or looks again).
   std::uint32_t pop_free() noexcept;
   /// Returns frame f (owned, unlinked) to the free list in state F; a frame
   /// past the limit is retired instead.
