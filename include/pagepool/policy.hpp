@@ -16,6 +16,8 @@
 //     calls on_insert, on_hit, on_demote, on_remove and evict with the
 //     region's policy latch held: the policy needs no synchronisation of its
 //     own. on_hit_usage is pure and runs inside the pin's CAS, unlatched.
+//     A miss that evicts a clean page makes its evict and its on_insert in
+//     one hold of the latch (one latch per miss, not two).
 //     A lock_free policy's hooks run concurrently and must be thread-safe.
 //  3. Usage bits. Each frame's state word carries 3 usage bits (0..7) that
 //     the policy reads and changes only through the view. The pool sets them
@@ -38,7 +40,8 @@
 //     on_insert(f, k) again, as for a new page.
 //  6. Removal. on_remove(f) is called when a page leaves other than through
 //     evict() (its file closed or removed, a failed read, a shrink, another
-//     policy's decision during a live swap); it is a no-op for an untracked
+//     policy's decision during a live swap, a miss whose page another thread
+//     loaded first after this one's insert); it is a no-op for an untracked
 //     frame. on_insert of a frame that is still tracked forgets the old page.
 //  7. Exactness. In a single-threaded replay (every request a get then a put
 //     with default priority, one region, exactly c frames, frames filled in

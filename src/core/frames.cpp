@@ -33,7 +33,9 @@ void pool_impl::release_frame(std::uint32_t r, std::uint32_t f) noexcept { regio
 
 // ------------------------------------------------------------ frame allocation
 
-std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std::uint32_t& out) noexcept {
+std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std::uint32_t& out,
+                                       bool& tracked) noexcept {
+  tracked = false;
   region& rg = *regions_[r];
   region_header& hd = rg.hdr();
   auto& rc = hd.counters;
@@ -64,7 +66,8 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std:
     // The policy picks and claims a victim (policy_host.hpp); a bounded
     // search that finds every candidate pinned gives no_frame.
     pool_frames view(*this, r, rg);
-    const std::uint32_t v = choose_victim(r, k, view);
+    bool inserted = false;  // the policy already tracks v for k (clean victims only)
+    const std::uint32_t v = choose_victim(r, k, view, inserted);
     visits += view.visits();
     {
       const thread_shard ts = this_thread_shard();
@@ -79,8 +82,10 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std:
         write_err = ec;  // still dirty and resident: the policy tracks it again
         policy_inserted(r, v, key_of(r, v));
       } else if (v >= rg.nframes()) {
+        if (inserted) policy_removed(r, v);  // shrunk since choose_victim looked
         rg.push_free(v);  // a frame a shrink took out of service: retire it
       } else {
+        tracked = inserted;
         rc.add<&region_counters::alloc_pages>(visits);
         std::uint64_t cur = hd.alloc_max_pages.load(std::memory_order_relaxed);
         while (visits > cur &&

@@ -66,18 +66,21 @@ std::error_code pool_impl::fix_slow(file_handle_state& h, pgno_t* pgno, get_flag
       const route rt = route_of(slot, n);
       region& rg = *regions_[rt.region];
       std::uint32_t f;
-      if (auto ec = alloc_frame(rt.region, policy::page_key::of(slot, n), f)) return ec;
+      bool tracked = false;  // alloc_frame told the policy already (clean victim)
+      if (auto ec = alloc_frame(rt.region, policy::page_key::of(slot, n), f, tracked)) return ec;
       std::uint32_t expect = n;
       if (!fs.npages.compare_exchange_strong(expect, n + 1, std::memory_order_relaxed)) {
+        if (tracked) policy_removed(rt.region, f);
         release_frame(rt.region, f);
         continue;
       }
       const frame_state::word l = insert_loading(rt, f, slot, n);
       if (l == 0) {  // CREATEd meanwhile: take the next number
+        if (tracked) policy_removed(rt.region, f);
         release_frame(rt.region, f);
         continue;
       }
-      policy_inserted(rt.region, f, policy::page_key::of(slot, n));
+      if (!tracked) policy_inserted(rt.region, f, policy::page_key::of(slot, n));
       std::byte* page = rg.page(f);
       const std::size_t clear = fs.clear_len == 0 ? ps : std::min<std::size_t>(fs.clear_len, ps);
       std::memset(page, 0, clear);
@@ -148,14 +151,16 @@ std::error_code pool_impl::fix_slow(file_handle_state& h, pgno_t* pgno, get_flag
       const std::uint64_t maxp = fs.maxpages.load(std::memory_order_relaxed);
       if (p == no_frame || p >= maxp) return err(ENOSPC);
     }
-    if (auto ec = alloc_frame(rt.region, policy::page_key::of(slot, p), f)) return ec;
+    bool tracked = false;  // alloc_frame told the policy already (clean victim)
+    if (auto ec = alloc_frame(rt.region, policy::page_key::of(slot, p), f, tracked)) return ec;
     const frame_state::word l = insert_loading(rt, f, slot, p);
     if (l == 0) {  // another thread read it in first: pin theirs
       rg.hdr().counters.add<&region_counters::load_lost>();
+      if (tracked) policy_removed(rt.region, f);
       release_frame(rt.region, f);
       continue;
     }
-    policy_inserted(rt.region, f, policy::page_key::of(slot, p));
+    if (!tracked) policy_inserted(rt.region, f, policy::page_key::of(slot, p));
     // Whether the page exists is decided only now that our loading frame
     // holds its place in the table: while this thread looked for a frame
     // (evicting, writing a dirty victim), another could create the page

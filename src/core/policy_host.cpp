@@ -259,7 +259,9 @@ void pool_impl::reconcile_locked(std::uint32_t r, region_policy& p) noexcept {
   }
 }
 
-std::uint32_t pool_impl::choose_victim(std::uint32_t r, policy::page_key k, pool_frames& view) noexcept {
+std::uint32_t pool_impl::choose_victim(std::uint32_t r, policy::page_key k, pool_frames& view,
+                                       bool& inserted) noexcept {
+  inserted = false;
   policy_slot& ps = pslots_[r];
   if ((hit_rule_.load(std::memory_order_relaxed) & hit_rule::latched) == 0)
     return ps.clock->evict(k, view);
@@ -275,6 +277,21 @@ std::uint32_t pool_impl::choose_victim(std::uint32_t r, policy::page_key k, pool
     }
   } catch (...) {  // a policy that allocates ran out of memory: no victim now
     f = no_frame;
+  }
+  // The miss's insert, under the latch this evict took (issue 12: the latch
+  // is the one line every missing thread writes; taking it once per miss
+  // halves that traffic). Only for a clean victim in service: its eviction
+  // cannot fail (no write), and it is not retired, so the insert is the one
+  // the miss would make next with nothing in between: a single thread sees
+  // the same order of policy calls as with two acquisitions. A dirty victim
+  // whose write fails is re-inserted with its old page by alloc_frame, as
+  // before, without an insert of k first (ghost lists would remember that).
+  if (f != no_frame && (view.claimed_word() & frame_state::dirty) == 0 && f < regions_[r]->nframes()) {
+    try {
+      ps.p->on_insert(f, k);
+      inserted = true;
+    } catch (...) {  // out of memory in a ghost table: the caller inserts it
+    }
   }
   return f;
 }

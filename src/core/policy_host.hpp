@@ -7,7 +7,9 @@
 // pool drives it as the contract says:
 //
 //   miss, free frame        -> on_insert(f, k)                 [latched]
-//   miss, region full       -> evict(k, view) ; on_insert(f,k) [latched]
+//   miss, region full       -> evict(k, view) ; on_insert(f,k) [latched once:
+//                              a clean victim in service is inserted under
+//                              the evict's latch; a dirty one after its write]
 //   hit                     -> usage bits changed inside the pin CAS by the
 //                              policy's on_hit_usage (a 24-bit table in
 //                              pool_impl::hit_rule_, no latch); for

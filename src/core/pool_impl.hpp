@@ -242,7 +242,12 @@ class pool_impl {
   // frames
   /// A blank frame (E') of region r for page k: a free one, or the policy's
   /// victim, evicted. ENOMEM when every frame stays pinned past alloc_timeout.
-  std::error_code alloc_frame(std::uint32_t r, policy::page_key k, std::uint32_t& f) noexcept;
+  /// `tracked`: the policy was already told that f holds k (a clean victim
+  /// of a latched policy is inserted under the latch its evict took); the
+  /// caller then skips policy_inserted, and must call policy_removed if it
+  /// gives f back without publishing k in it.
+  std::error_code alloc_frame(std::uint32_t r, policy::page_key k, std::uint32_t& f,
+                              bool& tracked) noexcept;
   std::error_code evict(std::uint32_t r, std::uint32_t f, frame_state::word s) noexcept;
   void release_frame(std::uint32_t r, std::uint32_t f) noexcept;
   std::error_code load_page(file_handle_state& h, std::uint32_t r, std::uint32_t f, pgno_t pgno,
@@ -334,7 +339,10 @@ class pool_impl {
   // eviction policy (core/policy_host.cpp; see policy_host.hpp)
   std::error_code init_policy(policy_kind kind) noexcept;
   /// Asks region r's policy for a victim for k, claimed (view.claimed_word).
-  std::uint32_t choose_victim(std::uint32_t r, policy::page_key k, pool_frames& view) noexcept;
+  /// A latched policy's clean victim in service is also inserted for k under
+  /// the same latch acquisition (`inserted` true): one latch per miss, not two.
+  std::uint32_t choose_victim(std::uint32_t r, policy::page_key k, pool_frames& view,
+                              bool& inserted) noexcept;
   /// Frame f of region r now holds k / its page left other than by the
   /// policy's own evict. No-ops for the lock-free CLOCK.
   void policy_inserted(std::uint32_t r, std::uint32_t f, policy::page_key k) noexcept;
