@@ -79,7 +79,12 @@ struct pool_options {
   /// How long a get may look for a frame when every frame is pinned before it
   /// fails with ENOMEM. BDB sleeps seconds here; pagepool fails fast.
   std::chrono::milliseconds alloc_timeout{20};
-  /// Most files (shared file states) open at once.
+  /// How many files (shared file states) to make room for at once: a size
+  /// hint, not a cap. The table starts with room for this many (rounded up
+  /// to a power of two, at least 64; 0 means 64) and grows by chunks as more
+  /// files are open at once, until memory runs out (then open is ENOMEM).
+  /// Above 2^20 is EINVAL. Descriptors are bounded separately
+  /// (max_open_fd, BDB's set_mp_max_openfd).
   std::size_t max_files = 1024;
   /// Directory for the backing files of temporary files; "" means $TMPDIR or /tmp.
   std::string temp_dir;

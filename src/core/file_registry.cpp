@@ -170,18 +170,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
 
   files_.latch.lock();
   std::uint32_t slot = no_slot;
-  if (path) {
-    for (std::uint32_t i = 0; i < files_.size(); ++i) {
-      file_shared& fs = files_.shared(i);
-      if (!fs.used.load(std::memory_order_relaxed) || fs.temp.load(std::memory_order_relaxed) ||
-          fs.nofile.load(std::memory_order_relaxed) != nofile)
-        continue;
-      if (nofile ? files_.local(i).path == *path : fs.id == id) {
-        slot = i;
-        break;
-      }
-    }
-  }
+  if (path) slot = nofile ? files_.find_nofile_locked(*path) : files_.find_locked(id);
   if (slot == no_slot && nofile && path && !any(flags, of::create)) {
     files_.latch.unlock();
     return err(ENOENT);  // BDB: DB_CREATE is needed to create an in-memory file
@@ -195,6 +184,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
       files_.latch.unlock();
       return err(EINVAL);
     }
+    files_.joined_locked(slot);
     file_local& fl = files_.local(slot);
     {
       std::unique_lock lk(fl.fd_mu);
@@ -211,14 +201,10 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     while (cur < npages && !fs.npages.compare_exchange_weak(cur, npages, std::memory_order_relaxed)) {
     }
   } else {
-    for (std::uint32_t i = 0; i < files_.size(); ++i)
-      if (!files_.shared(i).used.load(std::memory_order_relaxed)) {
-        slot = i;
-        break;
-      }
-    if (slot == no_slot) {
+    // A free slot, or a new one: the table grows until memory runs out.
+    if (const std::error_code ec = files_.take_slot_locked(slot)) {
       files_.latch.unlock();
-      return err(ENOMEM);  // BDB: the maximum number of open files was reached
+      return ec;
     }
     // The file's size is read again now that no state of it exists (the
     // latch is held): the size read above, before the latch, may predate
@@ -231,11 +217,13 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     if (path && !nofile) {
       io_file_info now;
       if (const int rc = io_->fstat(fd.fd, now); rc != 0) {
+        files_.give_back_locked(slot);
         files_.latch.unlock();
         return err(-rc);
       }
       const auto size_now = static_cast<std::size_t>(now.size);
       if (size_now / page_size >= no_frame) {
+        files_.give_back_locked(slot);
         files_.latch.unlock();
         return err(EINVAL);
       }
@@ -275,9 +263,19 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
       } catch (...) {
         if (fl.fd >= 0) (void)io_->close(fl.fd);
         fl.fd = -1;
+        files_.give_back_locked(slot);
         files_.latch.unlock();
         return err(ENOMEM);
       }
+    }
+    if (path && files_.index_locked(slot)) {
+      std::unique_lock lk(fl.fd_mu);
+      if (fl.fd >= 0) (void)io_->close(fl.fd);
+      fl.fd = -1;
+      fl.path.clear();
+      files_.give_back_locked(slot);
+      files_.latch.unlock();
+      return err(ENOMEM);
     }
     fs.used.store(1, std::memory_order_relaxed);
   }
@@ -360,7 +358,10 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
     }
     fs.unlink.store(false, std::memory_order_relaxed);
   }
-  reap_locked();
+  // Constant time whatever the number of files: this state, a few others,
+  // and the descriptor bound (a sync visits them all).
+  pool_counters_.add<&pool_counters::fd_closed>(
+      files_.reap_after_close_locked(slot, max_open_fd.load(std::memory_order_relaxed)));
   files_.latch.unlock();
   h.open = false;
   h.closed = true;
@@ -370,6 +371,30 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
 
 void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
   file_shared& fs = files_.shared(slot);
+  // A small file's pages are found through the page table, one lookup each,
+  // so that closing one of many small files does not visit the whole cache;
+  // what that misses (pages in someone's hands) the walk below finds.
+  const pgno_t npages = fs.npages.load(std::memory_order_relaxed);
+  if (npages <= 64) {
+    for (pgno_t pg = 0; pg < npages && fs.frames.load(std::memory_order_acquire) != 0; ++pg) {  // (F1)
+      const route rt = route_of(slot, pg);
+      region& rg = *regions_[rt.region];
+      rg.table().lock_shared(rt.bucket);
+      const std::uint32_t i = rg.table().find(rt.bucket, slot, pg);
+      rg.table().unlock_shared(rt.bucket);
+      if (i == no_frame) continue;
+      frame& fr = rg.frame_at(i);
+      frame_state::word s = fr.state.load(std::memory_order_relaxed);
+      if (!frame_state::evictable(s)) continue;
+      if (!frame_ops::claim(fr, s)) continue;  // (E1)
+      if (fr.file.load(std::memory_order_relaxed) != slot ||
+          fr.pgno.load(std::memory_order_relaxed) != pg) {
+        frame_ops::give_back(fr, s);  // (E2)
+        continue;
+      }
+      unlink_and_free(rt.region, i);
+    }
+  }
   backoff outer;
   // acquire: pairs with evictors' (F1) release, so their last use of the
   // file state is over when the count reads 0.

@@ -4,11 +4,14 @@
 // Synchronization edge (papers/design/memory-ordering.md): (F1) the acquire
 // load of a file state's frame count pairs with the evictors' release
 // fetch_sub (core/frames.cpp): the state is freed only after the last
-// evictor's use of it.
+// evictor's use of it. (FT1) and (FT2), the growth of the table, are
+// described in core/file_table.hpp.
 #include "core/file_table.hpp"
 
 #include <sys/mman.h>
 
+#include <algorithm>
+#include <cstring>
 #include <new>
 
 namespace pagepool::internal {
@@ -33,49 +36,268 @@ bool owes_fsync(const file_shared& fs) noexcept {
 }  // namespace
 
 file_table::~file_table() {
-  if (local_ && io_ != nullptr) {
-    for (std::uint32_t i = 0; i < size_; ++i)
-      if (local_[i].fd >= 0) (void)io_->close(local_[i].fd);
-  }
-  if (shared_ != nullptr) {
-    for (std::uint32_t i = 0; i < size_; ++i) shared_[i].~file_shared();
-    ::munmap(shared_, shared_len_);
+  for (unsigned k = 0; k < chunks_; ++k) {
+    file_shared* sh = shared_dir_[k].load(std::memory_order_relaxed);
+    file_local* lo = local_dir_[k].load(std::memory_order_relaxed);
+    const std::uint64_t n = chunk_len(k);
+    if (lo != nullptr) {
+      if (io_ != nullptr)
+        for (std::uint64_t i = 0; i < n; ++i)
+          if (lo[i].fd >= 0) (void)io_->close(lo[i].fd);
+      delete[] lo;
+    }
+    if (sh != nullptr) {
+      for (std::uint64_t i = 0; i < n; ++i) sh[i].~file_shared();
+      ::munmap(sh, sizeof(file_shared) * n);
+    }
   }
 }
 
-std::error_code file_table::init(std::size_t n, io_backend* io) noexcept {
+std::error_code file_table::init(std::size_t hint, io_backend* io) noexcept {
   io_ = io;
-  shared_len_ = sizeof(file_shared) * n;
-  void* m = ::mmap(nullptr, shared_len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED) return {ENOMEM, std::generic_category()};
-  shared_ = static_cast<file_shared*>(m);
-  for (std::size_t i = 0; i < n; ++i) new (&shared_[i]) file_shared();
-  size_ = static_cast<std::uint32_t>(n);
-  local_.reset(new (std::nothrow) file_local[n]);
-  if (!local_) return {ENOMEM, std::generic_category()};
+  const std::size_t b = std::bit_ceil(std::max<std::size_t>(hint, 64));
+  if (b > (std::size_t{1} << 30)) return {EINVAL, std::generic_category()};
+  base_ = static_cast<std::uint32_t>(b);
+  shift_ = static_cast<unsigned>(std::countr_zero(b));
+  if (auto ec = grow_locked()) return ec;  // no other thread sees the table yet
+  first_shared_ = shared_dir_[0].load(std::memory_order_relaxed);
+  first_local_ = local_dir_[0].load(std::memory_order_relaxed);
   return {};
 }
 
+std::error_code file_table::grow_locked() noexcept {
+  const unsigned k = chunks_;
+  const std::uint64_t n = chunk_len(k);
+  // Slot numbers stay below no_slot.
+  if (k >= max_chunks || capacity_ + n >= no_slot) return {ENOMEM, std::generic_category()};
+  try {
+    free_.reserve(capacity_ + n);  // freeing a slot never allocates
+  } catch (const std::bad_alloc&) {
+    return {ENOMEM, std::generic_category()};
+  }
+  void* m = ::mmap(nullptr, sizeof(file_shared) * n, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return {ENOMEM, std::generic_category()};
+  auto* lo = new (std::nothrow) file_local[n];
+  if (lo == nullptr) {
+    ::munmap(m, sizeof(file_shared) * n);
+    return {ENOMEM, std::generic_category()};
+  }
+  auto* sh = static_cast<file_shared*>(m);
+  for (std::uint64_t i = 0; i < n; ++i) new (&sh[i]) file_shared();
+  shared_dir_[k].store(sh, std::memory_order_release);  // (FT1)
+  local_dir_[k].store(lo, std::memory_order_release);   // (FT1)
+  chunks_ = k + 1;
+  capacity_ += n;
+  return {};
+}
+
+std::error_code file_table::take_slot_locked(std::uint32_t& slot) noexcept {
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+    return {};
+  }
+  const std::uint32_t n = size_.load(std::memory_order_relaxed);
+  if (n >= capacity_)
+    if (auto ec = grow_locked()) return ec;
+  slot = n;
+  size_.store(n + 1, std::memory_order_release);  // (FT2)
+  return {};
+}
+
+std::size_t file_table::id_hash::operator()(const file_id& id) const noexcept {
+  std::uint64_t a, b;  // the inode and device of a real file's id
+  std::memcpy(&a, id.data(), 8);
+  std::memcpy(&b, id.data() + 8, 8);
+  return static_cast<std::size_t>(a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull));
+}
+
+std::uint32_t file_table::find_locked(const file_id& id) const noexcept {
+  const auto it = by_id_.find(id);
+  return it == by_id_.end() ? no_slot : it->second;
+}
+
+std::uint32_t file_table::find_nofile_locked(const std::string& path) const noexcept {
+  const auto it = by_name_.find(path);
+  return it == by_name_.end() ? no_slot : it->second;
+}
+
+std::error_code file_table::index_locked(std::uint32_t slot) noexcept try {
+  const file_shared& fs = shared(slot);
+  if (fs.temp.load(std::memory_order_relaxed)) return {};
+  if (fs.nofile.load(std::memory_order_relaxed))
+    by_name_.emplace(local(slot).path, slot);
+  else
+    by_id_.emplace(fs.id, slot);
+  return {};
+} catch (...) {
+  return {ENOMEM, std::generic_category()};
+}
+
+void file_table::joined_locked(std::uint32_t slot) noexcept { unqueue_fd_locked(slot); }
+
+void file_table::unqueue_fd_locked(std::uint32_t slot) noexcept {
+  file_local& fl = local(slot);
+  if (!fl.fd_queued) return;
+  fl.fd_queued = false;  // its queue entry is stale now
+  --fd_queued_n_;
+}
+
+void file_table::queue_fd_locked(std::uint32_t slot) noexcept {
+  file_local& fl = local(slot);
+  if (fl.fd_queued) return;
+  try {
+    // Drop stale entries once they outnumber the live ones (each live slot
+    // keeps its oldest entry): the queue stays O(live) in size.
+    if (fd_queue_.size() > 2 * std::size_t{fd_queued_n_} + 64) {
+      std::deque<std::uint32_t> live;
+      for (const std::uint32_t s : fd_queue_)
+        if (local(s).fd_queued) {
+          live.push_back(s);
+          local(s).fd_queued = false;
+        }
+      for (const std::uint32_t s : live) local(s).fd_queued = true;
+      fd_queue_.swap(live);
+    }
+    fd_queue_.push_back(slot);
+  } catch (...) {
+    return;  // uncounted until the next full reap_locked
+  }
+  fl.fd_queued = true;
+  ++fd_queued_n_;
+}
+
+void file_table::free_locked(std::uint32_t slot) noexcept {
+  file_shared& fs = shared(slot);
+  file_local& fl = local(slot);
+  // Fold its counters into the pool's, as BDB does, then free it.
+  for (auto f : file_counter_fields) retired.add(f, fs.counters.sum(f));
+  if (!fs.temp.load(std::memory_order_relaxed)) {
+    if (fs.nofile.load(std::memory_order_relaxed)) {
+      const auto it = by_name_.find(fl.path);
+      if (it != by_name_.end() && it->second == slot) by_name_.erase(it);
+    } else {
+      const auto it = by_id_.find(fs.id);
+      if (it != by_id_.end() && it->second == slot) by_id_.erase(it);
+    }
+  }
+  unqueue_fd_locked(slot);
+  std::unique_lock lk(fl.fd_mu);
+  if (fl.fd >= 0) (void)io_->close(fl.fd);
+  fl.fd = -1;
+  fl.fd_writable = false;
+  fl.path.clear();
+  fl.cookie.clear();
+  fs.used.store(0, std::memory_order_relaxed);
+  free_.push_back(slot);  // room reserved by grow_locked
+}
+
+bool file_table::try_free_locked(std::uint32_t slot) noexcept {
+  file_shared& fs = shared(slot);
+  if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0)
+    return false;
+  if (fs.frames.load(std::memory_order_acquire) != 0 ||  // (F1)
+      fs.io_refs.load(std::memory_order_relaxed) != 0 || owes_fsync(fs))
+    return false;
+  free_locked(slot);
+  return true;
+}
+
+std::uint32_t file_table::trim_fds_locked(int max_open_fd) noexcept {
+  std::uint32_t closed = 0;
+  while (fd_queued_n_ > static_cast<std::uint32_t>(max_open_fd) && !fd_queue_.empty()) {
+    const std::uint32_t slot = fd_queue_.front();
+    fd_queue_.pop_front();
+    file_local& fl = local(slot);
+    if (!fl.fd_queued) continue;  // stale
+    unqueue_fd_locked(slot);
+    file_shared& fs = shared(slot);
+    if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0 ||
+        fs.temp.load(std::memory_order_relaxed) || fs.io_refs.load(std::memory_order_relaxed) != 0)
+      continue;
+    std::unique_lock lk(fl.fd_mu);
+    if (fl.fd < 0) continue;
+    (void)io_->close(fl.fd);
+    fl.fd = -1;
+    fl.fd_writable = false;
+    ++closed;
+  }
+  return closed;
+}
+
+void file_table::note_reopen(std::uint32_t slot) noexcept {
+  std::lock_guard g(reopen_mu_);
+  try {
+    reopened_.push_back(slot);
+  } catch (...) {
+    // uncounted until reap_after_close_locked's walk or a sync reaches it
+  }
+}
+
+std::uint32_t file_table::reap_after_close_locked(std::uint32_t slot, int max_open_fd) noexcept {
+  (void)try_free_locked(slot);
+  if (max_open_fd > 0) {
+    std::vector<std::uint32_t> again;
+    {
+      std::lock_guard g(reopen_mu_);
+      again.swap(reopened_);
+    }
+    for (const std::uint32_t s : again) {
+      file_shared& fs = shared(s);
+      if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0 ||
+          fs.temp.load(std::memory_order_relaxed))
+        continue;
+      bool has_fd;
+      {
+        std::shared_lock lk(local(s).fd_mu);
+        has_fd = local(s).fd >= 0;
+      }
+      if (has_fd) queue_fd_locked(s);
+    }
+  }
+  // A few more slots round the table: states whose last frame was evicted
+  // since their last close go without waiting for a sync. A lingering
+  // descriptor not yet counted (reopened by a write-back) is counted here.
+  const std::uint32_t n = size();
+  for (int step = 0; step < 4 && n != 0; ++step) {
+    if (reap_cursor_ >= n) reap_cursor_ = 0;
+    const std::uint32_t s = reap_cursor_++;
+    if (try_free_locked(s) || max_open_fd <= 0) continue;
+    file_shared& fs = shared(s);
+    if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0 ||
+        fs.temp.load(std::memory_order_relaxed))
+      continue;
+    bool has_fd;
+    {
+      std::shared_lock lk(local(s).fd_mu);
+      has_fd = local(s).fd >= 0;
+    }
+    if (has_fd) queue_fd_locked(s);
+  }
+  if (max_open_fd <= 0) return 0;
+  file_shared& fs = shared(slot);
+  if (fs.used.load(std::memory_order_relaxed) && fs.handles.load(std::memory_order_relaxed) == 0 &&
+      !fs.temp.load(std::memory_order_relaxed)) {
+    bool has_fd;
+    {
+      std::shared_lock lk(local(slot).fd_mu);
+      has_fd = local(slot).fd >= 0;
+    }
+    if (has_fd) queue_fd_locked(slot);
+  }
+  return trim_fds_locked(max_open_fd);
+}
+
 std::uint32_t file_table::reap_locked(int max_open_fd) noexcept {
+  const std::uint32_t n = size();
   std::uint32_t lingering_fds = 0;
-  for (std::uint32_t i = 0; i < size_; ++i) {
-    file_shared& fs = shared_[i];
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (try_free_locked(i)) continue;
+    file_shared& fs = shared(i);
     if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0)
       continue;
-    file_local& fl = local_[i];
-    if (fs.frames.load(std::memory_order_acquire) == 0 &&  // (F1)
-        fs.io_refs.load(std::memory_order_relaxed) == 0 && !owes_fsync(fs)) {
-      // Fold its counters into the pool's, as BDB does, then free it.
-      for (auto f : file_counter_fields) retired.add(f, fs.counters.sum(f));
-      std::unique_lock lk(fl.fd_mu);
-      if (fl.fd >= 0) (void)io_->close(fl.fd);
-      fl.fd = -1;
-      fl.fd_writable = false;
-      fl.path.clear();
-      fl.cookie.clear();
-      fs.used.store(0, std::memory_order_relaxed);
-      continue;
-    }
+    file_local& fl = local(i);
     std::shared_lock lk(fl.fd_mu);
     if (fl.fd >= 0) ++lingering_fds;
   }
@@ -83,18 +305,19 @@ std::uint32_t file_table::reap_locked(int max_open_fd) noexcept {
   // reopened by path if a page of its file must be written later.
   std::uint32_t closed = 0;
   if (max_open_fd <= 0) return closed;
-  for (std::uint32_t i = 0; i < size_ && lingering_fds > static_cast<std::uint32_t>(max_open_fd);
-       ++i) {
-    file_shared& fs = shared_[i];
+  for (std::uint32_t i = 0; i < n && lingering_fds > static_cast<std::uint32_t>(max_open_fd); ++i) {
+    file_shared& fs = shared(i);
     if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0 ||
         fs.temp.load(std::memory_order_relaxed) || fs.io_refs.load(std::memory_order_relaxed) != 0)
       continue;
-    file_local& fl = local_[i];
+    file_local& fl = local(i);
     std::unique_lock lk(fl.fd_mu);
     if (fl.fd < 0) continue;
     (void)io_->close(fl.fd);
     fl.fd = -1;
     fl.fd_writable = false;
+    lk.unlock();
+    unqueue_fd_locked(i);
     --lingering_fds;
     ++closed;
   }
@@ -102,8 +325,9 @@ std::uint32_t file_table::reap_locked(int max_open_fd) noexcept {
 }
 
 void file_table::close_all_locked() noexcept {
-  for (std::uint32_t i = 0; i < size_; ++i) {
-    file_local& fl = local_[i];
+  const std::uint32_t n = size();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    file_local& fl = local(i);
     std::unique_lock lk(fl.fd_mu);
     if (fl.fd >= 0) (void)io_->close(fl.fd);
     fl.fd = -1;

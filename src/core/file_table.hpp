@@ -15,6 +15,8 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
+#include <deque>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -22,6 +24,7 @@
 #include <shared_mutex>
 #include <string>
 #include <system_error>
+#include <unordered_map>
 #include <vector>
 
 #include "pagepool/io.hpp"
@@ -81,29 +84,87 @@ struct file_local {
   bool direct = false;
   std::string path;  // empty for a temporary file
   std::vector<std::byte> cookie;
+  bool fd_queued = false;  // counted in the table's descriptor queue (table latch)
 };
 
+/// The table: slots in chunks, chunk k holding `base << k` slots (base a
+/// power of two, from pool_options::max_files), so that a slot's chunk and
+/// offset are a shift and a bit count away. Chunks are made under the latch
+/// as the table grows and never freed or moved while the table lives; the
+/// shared side of each is its own mapping, found through a fixed directory
+/// of chunk pointers, so that file_shared stays index-addressed (no pointer
+/// inside it refers to another). The process-local side has a directory of
+/// its own.
+///
+/// Synchronization edges (papers/design/memory-ordering.md):
+/// (FT1) grow's release stores of a new chunk's pointers, against shared()'s
+///   and local()'s acquire loads: a thread that finds the chunk sees its
+///   states constructed.
+/// (FT2) the release store of the table's size (slots handed out so far),
+///   against size()'s acquire load: a slot read below the size has its chunk
+///   published (FT1 is ordered before it).
 class file_table {
  public:
+  /// Directory entries: enough chunks to cover every 32-bit slot.
+  static constexpr unsigned max_chunks = 32;
+
   file_table() = default;
   file_table(const file_table&) = delete;
   file_table& operator=(const file_table&) = delete;
   /// Closes what descriptors are left (through `io`) and unmaps the table.
   ~file_table();
 
-  /// Room for `n` files; ENOMEM if the mapping or the local side fails.
-  std::error_code init(std::size_t n, io_backend* io) noexcept;
+  /// A first chunk of about `hint` files (at least 64; the table grows past
+  /// it with use); ENOMEM if it cannot be made.
+  std::error_code init(std::size_t hint, io_backend* io) noexcept;
 
-  std::uint32_t size() const noexcept { return size_; }
-  file_shared& shared(std::uint32_t slot) noexcept { return shared_[slot]; }
-  file_local& local(std::uint32_t slot) noexcept { return local_[slot]; }
+  /// Slots handed out so far: every slot in use is below it. Safe without
+  /// the latch.
+  std::uint32_t size() const noexcept { return size_.load(std::memory_order_acquire); }  // (FT2)
+  file_shared& shared(std::uint32_t slot) noexcept {
+    if (slot < base_) [[likely]] return first_shared_[slot];
+    const unsigned k = chunk_of(slot);
+    return shared_dir_[k].load(std::memory_order_acquire)[slot - chunk_start(k)];  // (FT1)
+  }
+  file_local& local(std::uint32_t slot) noexcept {
+    if (slot < base_) [[likely]] return first_local_[slot];
+    const unsigned k = chunk_of(slot);
+    return local_dir_[k].load(std::memory_order_acquire)[slot - chunk_start(k)];  // (FT1)
+  }
+
+  /// A free slot (the most recently freed first, else a new one, growing
+  /// the table by a chunk when it is full); ENOMEM when no memory is left.
+  /// Not yet in use: the caller fills it and marks it used. Caller holds
+  /// `latch`.
+  std::error_code take_slot_locked(std::uint32_t& slot) noexcept;
+  /// The slot of the named file in use with this id (a real file) or path
+  /// (an in-memory one, `nofile`), or no_slot. Caller holds `latch`.
+  std::uint32_t find_locked(const file_id& id) const noexcept;
+  std::uint32_t find_nofile_locked(const std::string& path) const noexcept;
+  /// Enters a filled slot of a named file into the index. Caller holds
+  /// `latch`; on ENOMEM the slot is not entered (and not used).
+  std::error_code index_locked(std::uint32_t slot) noexcept;
+  /// Returns a slot take_slot_locked gave and that was never marked used.
+  void give_back_locked(std::uint32_t slot) noexcept { free_.push_back(slot); }
+  /// A handle joined the slot's state again: it lingers no more.
+  void joined_locked(std::uint32_t slot) noexcept;
 
   /// Frees file states no handle, frame or sync uses, and that owe no fsync
-  /// any more (their counters
-  /// folded into `retired`); then, with max_open_fd > 0, closes descriptors
-  /// of files no handle has open until at most max_open_fd are left. Returns
-  /// the descriptors it closed so. The caller holds `latch`.
+  /// any more (their counters folded into `retired`); then, with
+  /// max_open_fd > 0, closes descriptors of files no handle has open until
+  /// at most max_open_fd are left. Visits every slot (sync, pool close).
+  /// Returns the descriptors it closed so. The caller holds `latch`.
   std::uint32_t reap_locked(int max_open_fd) noexcept;
+  /// What a close does in constant time: frees `slot`'s state if nothing
+  /// uses it, visits a few more slots round the table for states left to
+  /// free, and keeps the set_mp_max_openfd bound through a queue of the
+  /// descriptors of files no handle has open, oldest closed first. Returns
+  /// the descriptors it closed. The caller holds `latch`.
+  std::uint32_t reap_after_close_locked(std::uint32_t slot, int max_open_fd) noexcept;
+  /// A write-back opened the slot's descriptor again (ensure_fd) while no
+  /// lock of the table is held: the next close counts it against
+  /// set_mp_max_openfd. Takes a leaf mutex of its own, not the latch.
+  void note_reopen(std::uint32_t slot) noexcept;
   /// Closes every descriptor (pool close). The caller holds `latch`.
   void close_all_locked() noexcept;
 
@@ -111,10 +172,44 @@ class file_table {
   sharded<file_counters> retired;  // counters of freed file states (BDB folds them too)
 
  private:
-  file_shared* shared_ = nullptr;
-  std::size_t shared_len_ = 0;
-  std::unique_ptr<file_local[]> local_;
-  std::uint32_t size_ = 0;
+  unsigned chunk_of(std::uint32_t slot) const noexcept {
+    return static_cast<unsigned>(std::bit_width((slot >> shift_) + 1u)) - 1u;
+  }
+  std::uint32_t chunk_start(unsigned k) const noexcept {
+    return static_cast<std::uint32_t>(((std::uint64_t{1} << k) - 1) << shift_);
+  }
+  std::uint64_t chunk_len(unsigned k) const noexcept { return std::uint64_t{base_} << k; }
+  std::error_code grow_locked() noexcept;
+  bool try_free_locked(std::uint32_t slot) noexcept;
+  void free_locked(std::uint32_t slot) noexcept;
+  void unqueue_fd_locked(std::uint32_t slot) noexcept;
+  void queue_fd_locked(std::uint32_t slot) noexcept;
+  std::uint32_t trim_fds_locked(int max_open_fd) noexcept;
+
+  struct id_hash {
+    std::size_t operator()(const file_id& id) const noexcept;
+  };
+
+  std::uint32_t base_ = 0;   // slots in chunk 0, a power of two
+  unsigned shift_ = 0;       // log2(base_)
+  file_shared* first_shared_ = nullptr;  // chunk 0, never changes after init
+  file_local* first_local_ = nullptr;
+  std::atomic<file_shared*> shared_dir_[max_chunks] = {};
+  std::atomic<file_local*> local_dir_[max_chunks] = {};
+  unsigned chunks_ = 0;          // chunks made (latch)
+  std::uint64_t capacity_ = 0;   // slots in them (latch)
+  std::atomic<std::uint32_t> size_{0};
+  std::vector<std::uint32_t> free_;  // freed slots (latch); room for every slot reserved
+  std::unordered_map<file_id, std::uint32_t, id_hash> by_id_;   // named real files (latch)
+  std::unordered_map<std::string, std::uint32_t> by_name_;      // named in-memory files (latch)
+  // set_mp_max_openfd: slots of files no handle has open whose descriptor is
+  // counted (file_local::fd_queued), oldest first; entries whose flag is
+  // clear are stale and skipped (latch).
+  std::deque<std::uint32_t> fd_queue_;
+  std::uint32_t fd_queued_n_ = 0;
+  std::mutex reopen_mu_;                   // leaf: guards reopened_ only
+  std::vector<std::uint32_t> reopened_;    // note_reopen's slots, drained at close
+  std::uint32_t reap_cursor_ = 0;  // reap_after_close_locked's walk round the table
   io_backend* io_ = nullptr;
 };
 

@@ -34,7 +34,7 @@ std::error_code err(int e) { return {e, std::generic_category()}; }
 std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_impl>& out) noexcept {
   const std::size_t fs = o.frame_size;
   if (fs < 512 || fs > 65536 || !std::has_single_bit(fs)) return err(EINVAL);
-  if (o.regions == 0 || o.max_files == 0 || o.max_files > 1u << 20) return err(EINVAL);
+  if (o.regions == 0 || o.max_files > 1u << 20) return err(EINVAL);
   if (o.max_open_fd < 0 || o.max_write < 0 || o.max_write_sleep.count() < 0) return err(EINVAL);
   const std::size_t frames = o.cache_frames ? o.cache_frames : o.cache_bytes / fs;
   if (frames == 0 || frames < o.regions) return err(EINVAL);
@@ -146,7 +146,8 @@ pool_stats pool_impl::stats(bool clear) noexcept {
   for (auto& rg : regions_) folder.add_region(*rg);
   files_.latch.lock();
   folder.add_retired(files_.retired);
-  for (std::uint32_t i = 0; i < files_.size(); ++i) {
+  const std::uint32_t nslots = files_.size();
+  for (std::uint32_t i = 0; i < nslots; ++i) {
     file_shared& fs = files_.shared(i);
     if (!fs.used.load(std::memory_order_relaxed)) continue;
     file_local& fl = files_.local(i);
@@ -161,7 +162,8 @@ std::vector<file_stats> pool_impl::file_statistics(bool clear) noexcept {
   std::vector<file_stats> out;
   files_.latch.lock();
   try {
-    for (std::uint32_t i = 0; i < files_.size(); ++i) {
+    const std::uint32_t nslots = files_.size();
+    for (std::uint32_t i = 0; i < nslots; ++i) {
       file_shared& fs = files_.shared(i);
       if (!fs.used.load(std::memory_order_relaxed)) continue;
       file_stats f = stats_folder::file_entry(fs.counters, clear);

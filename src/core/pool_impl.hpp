@@ -109,6 +109,8 @@ class pool_impl {
   /// first (a handle destroyed while open).
   std::error_code close_file(file_handle_state& h, bool force = false) noexcept;
   file_shared& shared(std::uint32_t slot) noexcept { return files_.shared(slot); }
+  /// Slots of the file table handed out so far (tests: slots are reused).
+  std::uint32_t file_slots() const noexcept { return files_.size(); }
   file_local& local(std::uint32_t slot) noexcept { return files_.local(slot); }
   /// The backend every file operation goes through (pool_options::io).
   io_backend& io() noexcept { return *io_; }

@@ -95,6 +95,12 @@ std::error_code writeback::ensure_fd(std::uint32_t slot, bool for_write) noexcep
   if (fl.fd >= 0) (void)p_.io->close(fl.fd);  // exclusive: no I/O uses it now
   fl.fd = fd;
   fl.fd_writable = for_write || fs.temp.load(std::memory_order_relaxed);
+  lk.unlock();
+  // A descriptor of a file no handle has open counts against
+  // set_mp_max_openfd from the next close on (file_table::note_reopen).
+  if (p_.max_open_fd->load(std::memory_order_relaxed) > 0 &&
+      fs.handles.load(std::memory_order_relaxed) == 0)
+    p_.files->note_reopen(slot);
   return {};
 } catch (const std::bad_alloc&) {
   return err(ENOMEM);
@@ -229,7 +235,9 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
         // relaxed peek: confirmed after the claim below.
         const std::uint32_t slot = fr.file.load(std::memory_order_relaxed);
         if (only_slot != no_slot && slot != only_slot) break;
-        if (slot >= p_.files->size() || p_.files->shared(slot).temp.load(std::memory_order_relaxed) ||
+        // A slot past those seen at the start is a file opened since: none
+        // of its pages was dirty when this pass began.
+        if (slot >= touched.size() || p_.files->shared(slot).temp.load(std::memory_order_relaxed) ||
             p_.files->shared(slot).nofile.load(std::memory_order_relaxed))
           break;
         if (s & (frame_state::busy | frame_state::wrt)) {
@@ -288,7 +296,8 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
     // since its last fsync. write_gen / synced_gen make a concurrent sync that
     // has not finished its fsync not count as ours.
     p_.files->latch.lock();
-    for (std::uint32_t slot = 0; slot < p_.files->size(); ++slot) {
+    const std::uint32_t nslots = p_.files->size();
+    for (std::uint32_t slot = 0; slot < nslots; ++slot) {
       file_shared& fs = p_.files->shared(slot);
       if (!fs.used.load(std::memory_order_relaxed) || fs.temp.load(std::memory_order_relaxed) ||
           fs.nofile.load(std::memory_order_relaxed))
@@ -297,7 +306,7 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
       const std::uint64_t g = fs.write_gen.load(std::memory_order_acquire);  // (G2)
       // A marked file, or one whose directory is owed an fsync, is always
       // visited: fsync_file reports the mark, or makes the name durable.
-      if (touched[slot] || g > fs.synced_gen.load(std::memory_order_acquire) ||  // (G2)
+      if ((slot < touched.size() && touched[slot]) || g > fs.synced_gen.load(std::memory_order_acquire) ||  // (G2)
           fs.sync_error.load(std::memory_order_relaxed) != 0 ||
           fs.dir_unsynced.load(std::memory_order_relaxed)) {
         fs.io_refs.fetch_add(1, std::memory_order_relaxed);  // registry latch orders it
