@@ -115,7 +115,7 @@ struct dbenv_state {
   bool opened = false;
   std::uint32_t open_flags = 0;
   std::unique_ptr<pagepool::pool> pool;  // null unless opened with DB_INIT_MPOOL
-  std::vector<mpf_state*> files;         // DB_MPOOLFILEs not yet closed
+  std::vector<mpf_state*> files;         // DB_MPOOLFILEs not yet closed (any order)
 
   /// Frame size the pool uses: set_mp_pagesize rounded up to a power of two,
   /// at least 4096.
@@ -125,6 +125,7 @@ struct dbenv_state {
 /// The state behind a DB_MPOOLFILE.
 struct mpf_state {
   DB_MPOOLFILE api{};
+  std::size_t env_index = 0;  // its place in dbenv_state::files (under the env's mu)
   dbenv_state* env = nullptr;
   std::unique_ptr<pagepool::file> file;
   std::vector<std::uint8_t> cookie;  // what get_pgcookie hands out

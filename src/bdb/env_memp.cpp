@@ -55,6 +55,7 @@ int memp_fcreate(DB_ENV* dbenv, DB_MPOOLFILE** mpfp, u_int32_t flags) {
     return ENOMEM;
   }
   try {
+    m->env_index = e->files.size();
     e->files.push_back(m);
   } catch (...) {
     delete m;

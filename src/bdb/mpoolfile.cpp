@@ -388,7 +388,11 @@ int close_mpoolfile(mpf_state* m, bool from_env_close) noexcept {
   m->file.reset();  // closes (releasing pins) if still open
   {
     std::lock_guard g(e->mu);
-    std::erase(e->files, m);
+    // Constant time with 100,000 handles open: the last takes its place.
+    mpf_state* last = e->files.back();
+    e->files[m->env_index] = last;
+    last->env_index = m->env_index;
+    e->files.pop_back();
   }
   delete m;
   return ret;

@@ -235,9 +235,14 @@ void file_table::note_reopen(std::uint32_t slot) noexcept {
   }
 }
 
-std::uint32_t file_table::reap_after_close_locked(std::uint32_t slot, int max_open_fd) noexcept {
-  (void)try_free_locked(slot);
-  if (max_open_fd > 0) {
+std::uint32_t file_table::trim_reopened_locked(int max_open_fd) noexcept {
+  if (max_open_fd <= 0) return 0;
+  count_reopened_locked();
+  return trim_fds_locked(max_open_fd);
+}
+
+void file_table::count_reopened_locked() noexcept {
+  {
     std::vector<std::uint32_t> again;
     {
       std::lock_guard g(reopen_mu_);
@@ -256,6 +261,11 @@ std::uint32_t file_table::reap_after_close_locked(std::uint32_t slot, int max_op
       if (has_fd) queue_fd_locked(s);
     }
   }
+}
+
+std::uint32_t file_table::reap_after_close_locked(std::uint32_t slot, int max_open_fd) noexcept {
+  (void)try_free_locked(slot);
+  if (max_open_fd > 0) count_reopened_locked();
   // A few more slots round the table: states whose last frame was evicted
   // since their last close go without waiting for a sync. A lingering
   // descriptor not yet counted (reopened by a write-back) is counted here.

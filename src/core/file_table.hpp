@@ -165,6 +165,10 @@ class file_table {
   /// lock of the table is held: the next close counts it against
   /// set_mp_max_openfd. Takes a leaf mutex of its own, not the latch.
   void note_reopen(std::uint32_t slot) noexcept;
+  /// Counts the descriptors note_reopen reported and closes the oldest of
+  /// files no handle has open beyond max_open_fd (a long sync calls it as it
+  /// goes). Returns the descriptors it closed. Caller holds `latch`.
+  std::uint32_t trim_reopened_locked(int max_open_fd) noexcept;
   /// Closes every descriptor (pool close). The caller holds `latch`.
   void close_all_locked() noexcept;
 
@@ -183,6 +187,7 @@ class file_table {
   bool try_free_locked(std::uint32_t slot) noexcept;
   void free_locked(std::uint32_t slot) noexcept;
   void unqueue_fd_locked(std::uint32_t slot) noexcept;
+  void count_reopened_locked() noexcept;
   void queue_fd_locked(std::uint32_t slot) noexcept;
   std::uint32_t trim_fds_locked(int max_open_fd) noexcept;
 

@@ -220,6 +220,8 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
     return err(ENOMEM);
   }
   const int mw = max_write.load(std::memory_order_relaxed);
+  const int mofd = p_.max_open_fd->load(std::memory_order_relaxed);
+  std::uint32_t since_trim = 0;
   const auto sleep = std::chrono::microseconds(max_write_sleep_us.load(std::memory_order_relaxed));
   std::byte* copy = scratch_page(p_.frame_size);
   if (copy == nullptr) return err(ENOMEM);
@@ -282,6 +284,14 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
           break;
         }
         ++written;
+        // A sync of many files no handle has open reopens a descriptor for
+        // each write: keep set_mp_max_openfd's bound as it goes.
+        if (mofd > 0 && ++since_trim >= static_cast<std::uint32_t>(std::max(mofd / 2, 1))) {
+          since_trim = 0;
+          p_.files->latch.lock();
+          p_.counters->add<&pool_counters::fd_closed>(p_.files->trim_reopened_locked(mofd));
+          p_.files->latch.unlock();
+        }
         if (mw > 0 && written % mw == 0 && sleep.count() > 0) {
           p_.counters->add<&pool_counters::write_sleeps>();
           std::this_thread::sleep_for(sleep);
@@ -314,7 +324,9 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
       }
     }
     p_.files->latch.unlock();
-    for (auto [slot, g] : owed) {
+    std::size_t released = 0;  // owed[0, released) have their io_refs back
+    for (std::size_t k = 0; k < owed.size(); ++k) {
+      const auto [slot, g] = owed[k];
       file_shared& fs = p_.files->shared(slot);
       if (auto ec = fsync_file(slot)) {
         if (!first_err) first_err = ec;
@@ -325,9 +337,19 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
         while (cur < g && !fs.synced_gen.compare_exchange_weak(cur, g, std::memory_order_release)) {
         }
       }
+      // Each fsync may reopen a descriptor: with set_mp_max_openfd, give the
+      // fsync'd files back as it goes, so that their descriptors can close.
+      if (mofd > 0 && k + 1 - released >= static_cast<std::size_t>(std::max(mofd / 2, 1))) {
+        p_.files->latch.lock();
+        for (; released <= k; ++released)
+          p_.files->shared(owed[released].first).io_refs.fetch_sub(1, std::memory_order_relaxed);
+        p_.counters->add<&pool_counters::fd_closed>(p_.files->trim_reopened_locked(mofd));
+        p_.files->latch.unlock();
+      }
     }
     p_.files->latch.lock();
-    for (auto [slot, g] : owed) p_.files->shared(slot).io_refs.fetch_sub(1, std::memory_order_relaxed);
+    for (; released < owed.size(); ++released)
+      p_.files->shared(owed[released].first).io_refs.fetch_sub(1, std::memory_order_relaxed);
     p_.counters->add<&pool_counters::fd_closed>(
         p_.files->reap_locked(p_.max_open_fd->load(std::memory_order_relaxed)));
     p_.files->latch.unlock();
