@@ -180,5 +180,75 @@ TEST(ManyFiles, ThousandsOfClosedFilesKeepTheDescriptorBound) {
   ASSERT_OK(p->close());
 }
 
+// An io_backend over make_memory_io() that refuses to hold more than `limit`
+// descriptors at once (EMFILE), as a process's descriptor limit does.
+class fd_limited_io final : public io_backend {
+ public:
+  fd_limited_io(std::shared_ptr<io_backend> inner, int limit) : inner_(std::move(inner)), limit_(limit) {}
+  int open(const std::string& path, int flags, int mode) noexcept override {
+    if (open_.load() >= limit_) return -EMFILE;
+    const int fd = inner_->open(path, flags, mode);
+    if (fd >= 0) most_ = std::max(most_.load(), ++open_);
+    return fd;
+  }
+  int close(int fd) noexcept override {
+    --open_;
+    return inner_->close(fd);
+  }
+  std::int64_t pread(int fd, void* b, std::size_t n, std::uint64_t o) noexcept override {
+    return inner_->pread(fd, b, n, o);
+  }
+  std::int64_t pwrite(int fd, const void* b, std::size_t n, std::uint64_t o) noexcept override {
+    return inner_->pwrite(fd, b, n, o);
+  }
+  int fsync(int fd) noexcept override { return inner_->fsync(fd); }
+  int fsync_dir(const std::string& dir) noexcept override { return inner_->fsync_dir(dir); }
+  int fstat(int fd, io_file_info& out) noexcept override { return inner_->fstat(fd, out); }
+  int ftruncate(int fd, std::uint64_t len) noexcept override { return inner_->ftruncate(fd, len); }
+  int unlink(const std::string& path) noexcept override { return inner_->unlink(path); }
+  int most() const noexcept { return most_.load(); }
+
+ private:
+  std::shared_ptr<io_backend> inner_;
+  int limit_;
+  std::atomic<int> open_{0}, most_{0};
+};
+
+// spec: ref §1.2 set_mp_max_openfd: a sync of thousands of closed files keeps the bound while it writes and fsyncs them
+TEST(ManyFiles, SyncOfThousandsOfClosedFilesKeepsTheDescriptorBound) {
+  auto io = std::make_shared<fd_limited_io>(make_memory_io(kPs), 32);
+  pool_options o;
+  o.cache_frames = 4096;  // every page stays cached and dirty until the sync
+  o.frame_size = kPs;
+  o.max_open_fd = 8;
+  o.io = io;
+  auto p = make_pool(o);
+  ASSERT_NE(p, nullptr);
+  constexpr std::uint32_t kFiles = 3000;
+  auto name = [](std::uint32_t i) { return "/s/f" + std::to_string(i); };
+  for (std::uint32_t i = 0; i < kFiles; ++i) {
+    auto f = open_file(*p, name(i), open_flags::create, kPs);
+    ASSERT_TRUE(f && f->is_open());
+    write_page(*f, 0, seed_of(i, 0), get_flags::create | get_flags::dirty);
+    ASSERT_OK(f->close());
+  }
+  // Each page written and each file fsync'd reopens its descriptor: without
+  // the bound kept as the sync goes, the 33rd is EMFILE.
+  ASSERT_OK(p->sync());
+  EXPECT_LE(io->most(), 32);
+  EXPECT_LE(p->stats().open_fds, 8u);
+  for (std::uint32_t i = 0; i < kFiles; i += 11) {
+    auto f = open_file(*p, name(i), open_flags::none, kPs);
+    ASSERT_TRUE(f && f->is_open());
+    void* page = nullptr;
+    pgno_t pg = 0;
+    ASSERT_OK(f->get(&pg, get_flags::none, &page));
+    EXPECT_TRUE(page_has_pattern(page, kPs, 0, seed_of(i, 0))) << i;
+    ASSERT_OK(f->put(page));
+    ASSERT_OK(f->close());
+  }
+  ASSERT_OK(p->close());
+}
+
 }  // namespace
 }  // namespace pagepool::apitest
