@@ -41,7 +41,7 @@ inline bool pool_impl::try_hit(route rt, std::uint32_t slot, pgno_t p, bool to_w
   // fetch its page while the walk reads the frame header, so that the two
   // misses overlap instead of following each other. A hint: a wrong or stale
   // index only prefetches a page that is not read.
-  if (const std::uint32_t h = rg.table().head_hint(rt.bucket); h < rg.cap()) [[likely]]
+  if (const std::uint32_t h = rg.table().head_hint(rt.bucket); h < cap_) [[likely]]
     __builtin_prefetch(rg.page(h));
   frame_state::word s = 0;
   std::uint32_t extra = 0;

@@ -125,6 +125,9 @@ inline bool clear_discard(frame& fr, word before) noexcept {
   while (frame_state::version(s) == version && frame_state::pins(s) == 0 &&
          (s & (frame_state::valid | frame_state::busy | frame_state::discard)) ==
              (frame_state::valid | frame_state::discard)) {
+    // relaxed: only the usage bits and the discard mark change; no page
+    // bytes are handed over (the unpin that released the pin was P2's
+    // release, and the next claim or pin pairs with that).
     if (fr.state.compare_exchange_weak(s, frame_state::with_usage(s, 0) & ~frame_state::discard,
                                        std::memory_order_relaxed))
       return true;
