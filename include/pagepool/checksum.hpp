@@ -69,8 +69,9 @@ struct checksum_options {
 /// Registers the checksum pair for files of type `ftype` (1..127), wrapping
 /// the application's `pgin` / `pgout` (either may be empty). Replaces whatever
 /// was registered for the type. EINVAL for a type out of range, an unknown
-/// place, or a place::offset field that fits no page of this pool
-/// (offset + 4 > frame_size); ENOMEM if the entry cannot be allocated. Nothing
+/// place, or a place::offset field that fits no page of any size
+/// (offset + 4 > 65536; a field past a file's own page size fails that file's
+/// page I/O with EINVAL); ENOMEM if the entry cannot be allocated. Nothing
 /// changes on error.
 [[nodiscard]] std::error_code register_checksum(pool& p, int ftype, const checksum_options& options,
                                                 page_io_fn pgin = {}, page_io_fn pgout = {}) noexcept;

@@ -90,13 +90,14 @@ class file {
   /// Opens `path` (or, with std::nullopt, a private temporary file that gets a
   /// backing file only when a page must be evicted, and disappears on close).
   /// mode 0 means 0660; the umask applies. page_size: a power of two from 512
-  /// up to the pool's frame_size.
+  /// to 65536, whatever the pool's frame_size (pool.hpp, "Page sizes").
   /// Errors: EINVAL (unknown flag, bad page size, rdonly with no path, a
   /// directory, a length that is not a multiple of the page size without
   /// oddfilesize, a setting that differs from another handle on the file,
   /// already open, with direct a page size below the file system's direct-I/O
   /// alignment: then a file this open created is removed again), ENOENT
-  /// (missing without create), ENOMEM (file table full), or the errno of
+  /// (missing without create), ENOMEM (out of memory, or the first file of
+  /// its page size whose class cannot be mapped), or the errno of
   /// open(2). BDB: DB_MPOOLFILE->open.
   ///
   /// open_flags::direct (DB_DIRECT: "if set and supported by the system"):

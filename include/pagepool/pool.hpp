@@ -5,10 +5,27 @@
 // eviction policy instance and counters; a page (file, pgno) lives in the
 // region its hash selects.
 //
-// Sizing is exact: cache_bytes / frame_size frames (or cache_frames), with no
-// hidden inflation (BDB adds 25% below 500 MB). Each frame holds one page of
-// up to frame_size bytes; a file whose page size is larger is refused with
-// EINVAL at open, one whose page size is smaller uses a whole frame per page.
+// Sizing is exact: cache_bytes of page memory (or cache_frames * frame_size),
+// with no hidden inflation (BDB adds 25% below 500 MB).
+//
+// Page sizes. Files of every page size Berkeley DB accepts, powers of two
+// from 512 B to 64 KiB, open side by side in one pool, with no setting
+// first; frame_size is only the default size, the unit of frames() and
+// resize() (BDB's set_mp_pagesize, a sizing hint there too). Each page size
+// has its own size class: `regions` regions whose frames are exactly that
+// size (a 512-byte page costs 512 bytes of page memory, plus a 24-byte frame
+// header and its share of the page table's buckets, 8 to 16 bytes), made
+// when the first file of that size opens. The classes share one byte
+// budget: the pages held, of every size, never exceed cache_bytes
+// (pool_stats::page_bytes; pages_by_size counts them per size). A page that
+// does not fit is paid for by an eviction in one class, drawn with a
+// probability proportional to the bytes each class holds: its own policy's
+// victim, or enough pages of another class, whose memory goes back to the
+// system (pool_stats::page_donated counts them). Each class thus holds a
+// share of the cache proportional to the bytes its misses bring in. A pool
+// whose files all have one page size behaves exactly as a pool of that one
+// size. A page larger than the whole cache cannot be cached: its get is
+// ENOMEM, as when every frame is pinned.
 //
 // Eviction. Each region runs its own instance of the pool's eviction policy
 // (policy.hpp: CLOCK by default, or exact LRU, FIFO, SIEVE, S3-FIFO, ARC),
@@ -54,12 +71,15 @@ class pool_impl;
 
 /// How a pool is built. Every field has a usable default except the size.
 struct pool_options {
-  /// Page memory in bytes; the pool has cache_bytes / frame_size frames.
+  /// Page memory in bytes, for pages of every size ("Page sizes"); frames()
+  /// is cache_bytes / frame_size.
   std::size_t cache_bytes = 0;
-  /// If non-zero, the number of frames, and cache_bytes is ignored.
+  /// If non-zero, the size in frames of frame_size bytes, and cache_bytes is
+  /// ignored.
   std::size_t cache_frames = 0;
-  /// Bytes per frame: the largest page size a file in this pool may use. A
-  /// power of two from 512 to 65536. BDB: set_mp_pagesize (there an estimate).
+  /// The default page size: the unit of cache_frames, frames() and resize().
+  /// Files of any page size open whatever it is ("Page sizes"). A power of
+  /// two from 512 to 65536. BDB: set_mp_pagesize (there a sizing hint too).
   std::size_t frame_size = 4096;
   /// Number of regions (BDB: ncache); frames are split evenly between them.
   unsigned regions = 1;

@@ -4,6 +4,7 @@
 // threads work is approximate, one taken when the pool is quiescent is exact.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,13 +33,18 @@ struct file_stats {
 struct pool_stats {
   std::uint64_t cache_bytes = 0;    ///< page memory, exactly as configured (st_gbytes/st_bytes)
   std::uint32_t ncache = 0;         ///< regions (st_ncache)
-  std::uint32_t frame_size = 0;     ///< bytes of page memory per frame (st_pagesize)
-  std::uint32_t frames = 0;         ///< frames in the pool
+  std::uint32_t frame_size = 0;     ///< the default page size, pool_options::frame_size (st_pagesize)
+  std::uint32_t frames = 0;         ///< cache_bytes / frame_size: pages of the default size the pool holds
   std::uint64_t mmapsize = 0;       ///< st_mmapsize
   std::int32_t maxopenfd = 0;       ///< st_maxopenfd
   std::int32_t maxwrite = 0;        ///< st_maxwrite
   std::uint32_t maxwrite_sleep = 0; ///< st_maxwrite_sleep, microseconds
-  std::uint32_t pages = 0;          ///< st_pages: frames holding a page now
+  std::uint32_t pages = 0;          ///< st_pages: frames holding a page now, of every page size
+  /// pagepool: of those, pages of 512 << i bytes (512 B .. 64 KiB)
+  std::array<std::uint32_t, 8> pages_by_size{};
+  /// pagepool: bytes of page memory held by frames in use (the byte budget's
+  /// count, pool.hpp "Page sizes"; at most cache_bytes once a shrink is over)
+  std::uint64_t page_bytes = 0;
   std::uint32_t page_clean = 0;     ///< st_page_clean: pages - page_dirty
   std::uint32_t page_dirty = 0;     ///< st_page_dirty
   std::uint64_t map = 0;            ///< st_map
@@ -52,6 +58,7 @@ struct pool_stats {
   std::uint64_t checksum_failures = 0;   ///< pagepool: pages read that failed their checksum (checksum.hpp)
   std::uint64_t ro_evict = 0;       ///< st_ro_evict: clean pages evicted
   std::uint64_t rw_evict = 0;       ///< st_rw_evict: dirty pages evicted (written first)
+  std::uint64_t page_donated = 0;   ///< pagepool: of those, evicted to make room for a page of another size
   std::uint64_t page_trickle = 0;   ///< st_page_trickle: pages written by trickle
   std::uint32_t hash_buckets = 0;   ///< st_hash_buckets
   std::uint32_t hash_mutexes = 0;   ///< st_hash_mutexes (one latch per bucket)

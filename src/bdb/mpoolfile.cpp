@@ -65,22 +65,20 @@ int mpf_open(DB_MPOOLFILE* mpf, const char* path, u_int32_t flags, int mode, std
   dbenv_state* e = m->env;
   u_int32_t env_flags;
   std::string home;
-  std::uint32_t frame;
   {
     std::lock_guard g(e->mu);
     env_flags = e->env_flags;
-    frame = e->frame_size();
     try {
       home = e->home;
     } catch (...) {
       return ENOMEM;
     }
   }
-  if (pagesize > frame) {
-    report(e, 0,
-           "DB_MPOOLFILE->open: page size %zu is larger than the environment's frames (%u bytes); "
-           "call DB_ENV->set_mp_pagesize(%zu) before DB_ENV->open",
-           pagesize, frame, pagesize);
+  // Files of every page size share the cache (set_mp_pagesize is only the
+  // default class's size, as BDB's sizing hint).
+  if (pagesize < 512 || pagesize > 65536 || (pagesize & (pagesize - 1)) != 0) {
+    report(e, 0, "DB_MPOOLFILE->open: page size %zu is not a power of two from 512 to 65536",
+           pagesize);
     return EINVAL;
   }
   if (env_flags & DB_NOMMAP) flags |= DB_NOMMAP;

@@ -62,7 +62,8 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
       static_cast<std::uint32_t>(of::create | of::nommap | of::direct | of::oddfilesize | of::rdonly);
   if ((static_cast<std::uint32_t>(flags) & ~known) != 0) return err(EINVAL);
   if (h.open || h.closed || closed.load(std::memory_order_relaxed)) return err(EINVAL);
-  if (page_size < 512 || page_size > frame_size_ || !std::has_single_bit(page_size))
+  // Every page size Berkeley DB accepts, in one pool (pool.hpp, "Page sizes").
+  if (page_size < 512 || page_size > 65536 || !std::has_single_bit(page_size))
     return err(EINVAL);
   if (h.clear_set && h.clear_len > page_size) return err(EINVAL);
   if (h.lsn_set && h.lsn_offset >= 0 &&
@@ -72,6 +73,9 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   if (rdonly && !path) return err(EINVAL);
   if (path && path->empty()) return err(EINVAL);
   if (mode < 0 || mode > 07777) return err(EINVAL);
+  // The first file of a page size makes its class's regions (ENOMEM, with
+  // nothing opened, if they cannot be mapped).
+  if (auto ec = ensure_class(class_of(page_size))) return ec;
 
   fd_guard fd{*io_};
   bool direct = false;
@@ -147,7 +151,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
       const direct_io_alignment a = direct_io_alignment_of(fd.fd);
       const std::size_t need = a.offset != 0 ? a.offset : 4096;
       if (page_size < need || page_size % need != 0 ||
-          a.memory > std::min<std::size_t>(frame_size_, 4096)) {
+          a.memory > std::min<std::size_t>(page_size, 4096)) {
         if (created_new) (void)io_->unlink(*path);
         return err(EINVAL);
       }
@@ -303,6 +307,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   if (direct_refused) pool_counters_.add<&pool_counters::direct_fallback>();
   h.slot = slot;
   h.page_size = page_size;
+  h.cls = class_of(page_size);
   h.flags = flags;
   h.rdonly = rdonly;
   h.ftype = fs.ftype;
@@ -399,7 +404,9 @@ void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
   // acquire: pairs with evictors' (F1) release, so their last use of the
   // file state is over when the count reads 0.
   while (fs.frames.load(std::memory_order_acquire) != 0) {
-    for (std::uint32_t r = 0; r < regions_.size(); ++r) {
+    // The file's pages are all in its class's regions.
+    const std::uint32_t first = class_of_slot(slot) * nregions_;
+    for (std::uint32_t r = first; r < first + nregions_; ++r) {
       region& rg = *regions_[r];
       for (std::uint32_t i = 0; i < rg.scan_end(); ++i) {
         frame& fr = rg.frame_at(i);
@@ -428,7 +435,9 @@ std::error_code pool_impl::close() noexcept {
     // close (once the cause is gone) writes it. If every page was written
     // and only an fsync failed (now or before: the sticky mark), no retry
     // can make the data durable: close, and report the error.
-    for (auto& rg : regions_)
+    for (std::uint32_t g = 0; g < region_slots(); ++g) {
+      if (!region_live(g)) continue;
+      region* rg = regions_[g].get();
       for (std::uint32_t i = 0; i < rg->scan_end(); ++i) {
         const frame& fr = rg->frame_at(i);
         // relaxed: no handle is open and sync has finished; a hint that only
@@ -440,6 +449,7 @@ std::error_code pool_impl::close() noexcept {
             !files_.shared(slot).nofile.load(std::memory_order_relaxed))
           return ec;
       }
+    }
   }
   closed.store(true, std::memory_order_relaxed);
   files_.latch.lock();

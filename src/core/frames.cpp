@@ -5,6 +5,7 @@
 // The edges named here are the frame's (E1, E2, frame/frame.hpp), the file
 // state's (F1, core/pool_impl.cpp) and the drain try-lock's (D1,
 // papers/design/memory-ordering.md).
+#include <bit>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -22,14 +23,14 @@ void pool_impl::unlink_and_free(std::uint32_t r, std::uint32_t f) noexcept {
   region& rg = *regions_[r];
   frame& fr = rg.frame_at(f);
   const std::uint32_t slot = fr.file.load(std::memory_order_relaxed);
-  const route rt = route_of(slot, fr.pgno.load(std::memory_order_relaxed));
+  const route rt = route_of(r / nregions_, slot, fr.pgno.load(std::memory_order_relaxed));
   rg.table().erase(rt.bucket, f);
   policy_removed(r, f);
   files_.shared(slot).frames.fetch_sub(1, std::memory_order_release);  // (F1)
-  rg.push_free(f);
+  give_free(r, f);
 }
 
-void pool_impl::release_frame(std::uint32_t r, std::uint32_t f) noexcept { regions_[r]->push_free(f); }
+void pool_impl::release_frame(std::uint32_t r, std::uint32_t f) noexcept { give_free(r, f); }
 
 // ------------------------------------------------------------ frame allocation
 
@@ -40,7 +41,7 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std:
   region_header& hd = rg.hdr();
   auto& rc = hd.counters;
   rc.add<&region_counters::alloc>();
-  std::uint32_t f = rg.pop_free();
+  std::uint32_t f = take_free(r);
   if (f != no_frame) {
     out = f;
     return {};
@@ -50,19 +51,42 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std:
   // relaxed: a hint; drain_excess works under the free-list latch.
   if (hd.excess.load(std::memory_order_relaxed) != 0) {
     drain_excess(r, false);
-    if ((f = rg.pop_free()) != no_frame) {
+    if ((f = take_free(r)) != no_frame) {
       out = f;
       return {};
     }
   }
+  const std::uint32_t cls = r / nregions_;
   // The deadline is read from the clock only once a first attempt failed:
   // the common miss evicts at the first try and pays no clock_gettime.
   std::chrono::steady_clock::time_point deadline{};
   bool timed = false;
   std::error_code write_err;
   std::uint64_t visits = 0;
+  std::uint32_t donations = 0;
+  bool own_dry = false;  // this class had no victim: draw among the others
   backoff bo;
   for (;;) {
+    // The region has free frames but the budget no room for another page
+    // of this size: one class, drawn by the bytes it holds
+    // (core/page_classes.cpp), pays for the page: this class's own victim if
+    // it is drawn, or pages of the drawn class given up until the page fits
+    // (a page of 64 KiB may take 128 of 512 B). Never with one class in use.
+    if (donations < 8192 && rg.has_free()) {
+      const std::uint32_t d = pick_donor(cls, own_dry);
+      if (d != cls) {
+        bool gave = false;
+        while (donations < 8192 && donate(d)) {
+          ++donations;
+          gave = true;
+          if ((f = take_free(r)) != no_frame) {
+            out = f;
+            return {};
+          }
+        }
+        if (gave) continue;  // the drawn class ran dry (or others took the bytes): draw again
+      }
+    }
     // The policy picks and claims a victim (policy_host.hpp); a bounded
     // search that finds every candidate pinned gives no_frame.
     pool_frames view(*this, r, rg);
@@ -83,7 +107,7 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std:
         policy_inserted(r, v, key_of(r, v));
       } else if (v >= rg.nframes()) {
         if (inserted) policy_removed(r, v);  // shrunk since choose_victim looked
-        rg.push_free(v);  // a frame a shrink took out of service: retire it
+        give_free(r, v);  // a frame a shrink took out of service: retire it
       } else {
         tracked = inserted;
         rc.add<&region_counters::alloc_pages>(visits);
@@ -95,7 +119,24 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std:
         return {};
       }
     }
-    if ((f = rg.pop_free()) != no_frame) {  // a frame was freed meanwhile
+    // No victim of its own, and the budget, not the region, is full: before
+    // waiting, every class in turn gives up what it can (the draw above may
+    // have missed the one class with unpinned pages), so that a get fails
+    // only if the pinned pages alone leave no room for this one.
+    // relaxed: see pick_donor.
+    if (const std::uint32_t live = live_classes_.load(std::memory_order_relaxed);
+        v == no_frame && rg.has_free() && !std::has_single_bit(live)) {
+      for (std::uint32_t d = 0; d < page_classes && f == no_frame; ++d)
+        if ((live >> d) & 1u)
+          while (donate(d) && (f = take_free(r)) == no_frame) {
+          }
+      if (f != no_frame) {
+        rc.add<&region_counters::alloc_pages>(visits);
+        out = f;
+        return {};
+      }
+    }
+    if ((f = take_free(r)) != no_frame) {  // a frame was freed meanwhile
       rc.add<&region_counters::alloc_pages>(visits);
       out = f;
       return {};
@@ -111,7 +152,10 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std:
       rc.add<&region_counters::alloc_pages>(visits);
       return write_err ? write_err : err(ENOMEM);
     }
-    if (v == no_frame) bo.pause();
+    if (v == no_frame) {
+      own_dry = true;
+      bo.pause();
+    }
   }
 }
 
@@ -150,31 +194,37 @@ void pool_impl::retire_one(std::uint32_t r, std::uint32_t i) noexcept {
   }
   if (evict(r, i, s | frame_state::busy)) return;  // write failed: still dirty, retried later
   policy_removed(r, i);
-  rg.push_free(i);  // past the limit: retires it and returns its memory
+  give_free(r, i);  // past the limit: retires it and returns its memory
 }
 
 std::error_code pool_impl::resize(std::size_t frames) noexcept {
   if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
-  const auto nreg = static_cast<std::uint32_t>(regions_.size());
-  if (frames < nreg || frames > max_frames_) return err(EINVAL);
+  if (frames < nregions_ || frames > max_frames_) return err(EINVAL);
   std::lock_guard g(resize_mu_);
-  for (std::uint32_t r = 0; r < nreg; ++r) {
-    region& rg = *regions_[r];
-    const auto n = static_cast<std::uint32_t>(frames / nreg + (r < frames % nreg ? 1 : 0));
-    if (n > rg.cap()) return err(EINVAL);  // cannot happen: cap = ceil(max_frames_ / nreg)
-  }
-  for (std::uint32_t r = 0; r < nreg; ++r) {
-    region& rg = *regions_[r];
-    const auto n = static_cast<std::uint32_t>(frames / nreg + (r < frames % nreg ? 1 : 0));
-    if (n > rg.nframes()) {
-      rg.grow(n);
-    } else if (n < rg.nframes()) {
-      rg.shrink(n);
-      drain_excess(r, true);
+  // Every class's regions get the frames the new budget pays for (the
+  // default class exactly `frames`); the bytes its pages hold then come back
+  // under the budget as enforce_budget evicts.
+  const std::size_t bytes = frames * frame_size_;
+  for (std::uint32_t c = 0; c < page_classes; ++c) {
+    if (!class_live(c)) continue;
+    const std::size_t total = bytes >> (min_page_shift + c);
+    for (std::uint32_t i = 0; i < nregions_; ++i) {
+      const std::uint32_t r = c * nregions_ + i;
+      region& rg = *regions_[r];
+      const auto n = static_cast<std::uint32_t>(
+          std::min<std::size_t>(total / nregions_ + (i < total % nregions_ ? 1 : 0), rg.cap()));
+      if (n > rg.nframes()) {
+        rg.grow(n);
+      } else if (n < rg.nframes()) {
+        rg.shrink(n);
+        drain_excess(r, true);
+      }
+      policy_resized(r);
     }
-    policy_resized(r);
   }
+  budget_.store(bytes, std::memory_order_relaxed);
   total_frames_.store(frames, std::memory_order_relaxed);
+  enforce_budget();
   return {};
 }
 
@@ -186,7 +236,7 @@ std::error_code pool_impl::evict(std::uint32_t r, std::uint32_t f, frame_state::
   file_shared& fs = files_.shared(slot);
   const bool dirty = (s & frame_state::dirty) != 0;
   if (dirty) {
-    std::byte* copy = scratch_page(frame_size_);
+    std::byte* copy = scratch_page(fs.page_size);
     if (copy == nullptr) {
       frame_ops::give_back(fr, s);  // (E2)
       return err(ENOMEM);
@@ -197,7 +247,7 @@ std::error_code pool_impl::evict(std::uint32_t r, std::uint32_t f, frame_state::
       return ec;
     }
   }
-  const route rt = route_of(slot, pgno);
+  const route rt = route_of(r / nregions_, slot, pgno);
   rg.table().erase(rt.bucket, f);
   rg.hdr().counters.add(dirty ? &region_counters::rw_evict : &region_counters::ro_evict);
   if (dirty) nudge_background_writer();

@@ -63,7 +63,7 @@ std::error_code pool_impl::fix_slow(file_handle_state& h, pgno_t* pgno, get_flag
       const std::uint32_t n = fs.npages.load(std::memory_order_relaxed);
       const std::uint64_t maxp = fs.maxpages.load(std::memory_order_relaxed);
       if (n == no_frame || n >= maxp) return err(ENOSPC);
-      const route rt = route_of(slot, n);
+      const route rt = route_of(h.cls, slot, n);
       region& rg = *regions_[rt.region];
       std::uint32_t f;
       bool tracked = false;  // alloc_frame told the policy already (clean victim)
@@ -98,7 +98,7 @@ std::error_code pool_impl::fix_slow(file_handle_state& h, pgno_t* pgno, get_flag
     if (n == 0) return errc::page_not_found;
     p = n - 1;
   }
-  const route rt = route_of(slot, p);
+  const route rt = route_of(h.cls, slot, p);
   region& rg = *regions_[rt.region];
   page_table& t = rg.table();
 
@@ -225,7 +225,7 @@ int pool_impl::optimistic_begin(file_handle_state& h, pgno_t p, pagepool::optimi
     fs.counters.add<&file_counters::map>();
     return 0;
   }
-  const route rt = route_of(slot, p);
+  const route rt = route_of(h.cls, slot, p);
   region& rg = *regions_[rt.region];
   page_table& tb = rg.table();
   std::uint32_t extra = 0;

@@ -40,8 +40,10 @@ inline bool pool_impl::try_hit(route rt, std::uint32_t slot, pgno_t p, bool to_w
   // The bucket's head is the page's frame in most lookups (load factor 1):
   // fetch its page while the walk reads the frame header, so that the two
   // misses overlap instead of following each other. A hint: a wrong or stale
-  // index only prefetches a page that is not read.
-  if (const std::uint32_t h = rg.table().head_hint(rt.bucket); h < cap_) [[likely]]
+  // index only prefetches a page that is not read (the bound is the largest
+  // cap of any class, a constant: a prefetch past this class's cap touches
+  // no page and never faults).
+  if (const std::uint32_t h = rg.table().head_hint(rt.bucket); h < max_cap_) [[likely]]
     __builtin_prefetch(rg.page(h));
   frame_state::word s = 0;
   std::uint32_t extra = 0;
@@ -69,7 +71,7 @@ inline std::error_code pool_impl::fix(file_handle_state& h, pgno_t* pgno, get_fl
   if ((fl & ~hit_flags) == 0 && pgno != nullptr && h.open && h.map == nullptr &&
       !(fl != 0 && h.rdonly) && !closed.load(std::memory_order_relaxed)) [[likely]] {
     const pgno_t p = *pgno;
-    if (try_hit(route_of(h.slot, p), h.slot, p, fl != 0, out)) [[likely]]
+    if (try_hit(route_of(h.cls, h.slot, p), h.slot, p, fl != 0, out)) [[likely]]
       return no_error;
   }
   return fix_slow(h, pgno, flags, out);

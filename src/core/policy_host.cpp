@@ -183,22 +183,29 @@ std::error_code pool_impl::init_policy(policy_kind kind) noexcept {
   serial_ = next_serial.fetch_add(1, std::memory_order_relaxed);
   const auto nreg = static_cast<std::uint32_t>(regions_.size());
   try {
-    pslots_ = std::make_unique<policy_slot[]>(nreg);
+    pslots_ = std::make_unique<policy_slot[]>(nreg);  // every class's, live or not
   } catch (...) {
     return {ENOMEM, std::generic_category()};
   }
-  for (std::uint32_t r = 0; r < nreg; ++r) {
-    const std::uint32_t cap = regions_[r]->cap();
-    pslots_[r].clock = make_region_policy(policy_kind::clock, cap);
-    if (!pslots_[r].clock) return {ENOMEM, std::generic_category()};
-    if (kind != policy_kind::clock) {
-      pslots_[r].p = make_region_policy(kind, cap);
-      if (!pslots_[r].p) return {ENOMEM, std::generic_category()};
-      pslots_[r].p->resize(regions_[r]->nframes());
-    }
-  }
+  kind_.store(static_cast<int>(kind), std::memory_order_relaxed);
+  for (std::uint32_t r = 0; r < nreg; ++r)
+    if (region_live(r))
+      if (auto ec = init_region_policy(r)) return ec;
   hit_rule_.store(hit_rule::of(kind), std::memory_order_relaxed);
   kind_.store(static_cast<int>(kind), std::memory_order_relaxed);
+  return {};
+}
+
+std::error_code pool_impl::init_region_policy(std::uint32_t r) noexcept {
+  const std::uint32_t cap = regions_[r]->cap();
+  const policy_kind kind = policy();
+  pslots_[r].clock = make_region_policy(policy_kind::clock, cap);
+  if (!pslots_[r].clock) return {ENOMEM, std::generic_category()};
+  if (kind != policy_kind::clock) {
+    pslots_[r].p = make_region_policy(kind, cap);
+    if (!pslots_[r].p) return {ENOMEM, std::generic_category()};
+    pslots_[r].p->resize(regions_[r]->nframes());
+  }
   return {};
 }
 
@@ -216,6 +223,7 @@ std::error_code pool_impl::set_policy(policy_kind kind) noexcept {
   }
   if (kind != policy_kind::clock) {
     for (std::uint32_t r = 0; r < nreg; ++r) {
+      if (!region_live(r)) continue;  // its class gets the kind when it is made
       fresh[r] = make_region_policy(kind, regions_[r]->cap());
       if (!fresh[r]) return {ENOMEM, std::generic_category()};
     }
@@ -227,6 +235,7 @@ std::error_code pool_impl::set_policy(policy_kind kind) noexcept {
   hit_rule_.store(hit_rule::of(kind), std::memory_order_relaxed);
   kind_.store(static_cast<int>(kind), std::memory_order_relaxed);
   for (std::uint32_t r = 0; r < nreg; ++r) {
+    if (!region_live(r)) continue;
     policy_slot& ps = pslots_[r];
     std::unique_ptr<region_policy> old;
     {
@@ -260,7 +269,7 @@ void pool_impl::reconcile_locked(std::uint32_t r, region_policy& p) noexcept {
 }
 
 std::uint32_t pool_impl::choose_victim(std::uint32_t r, policy::page_key k, pool_frames& view,
-                                       bool& inserted) noexcept {
+                                       bool& inserted, bool may_insert) noexcept {
   inserted = false;
   policy_slot& ps = pslots_[r];
   if ((hit_rule_.load(std::memory_order_relaxed) & hit_rule::latched) == 0)
@@ -286,7 +295,8 @@ std::uint32_t pool_impl::choose_victim(std::uint32_t r, policy::page_key k, pool
   // the same order of policy calls as with two acquisitions. A dirty victim
   // whose write fails is re-inserted with its old page by alloc_frame, as
   // before, without an insert of k first (ghost lists would remember that).
-  if (f != no_frame && (view.claimed_word() & frame_state::dirty) == 0 && f < regions_[r]->nframes()) {
+  if (may_insert && f != no_frame && (view.claimed_word() & frame_state::dirty) == 0 &&
+      f < regions_[r]->nframes()) {
     try {
       ps.p->on_insert(f, k);
       inserted = true;

@@ -112,9 +112,9 @@ std::error_code register_checksum(pool& p, int ftype, const checksum_options& op
   using place = checksum_options::place;
   if (options.where != place::trailer && options.where != place::offset)
     return errno_code(EINVAL);
-  // A field that fits no page of this pool; one that fits the pool's frames
-  // but not a smaller file's pages is found at that file's I/O.
-  if (internal::checksum_field(options, p.frame_size()) < 0) return errno_code(EINVAL);
+  // A field that fits no page of any size (pool.hpp, "Page sizes"); one that
+  // fits larger pages but not a file's own is found at that file's I/O.
+  if (internal::checksum_field(options, 65536) < 0) return errno_code(EINVAL);
   return p.impl().register_page_io(ftype, std::move(pgin), std::move(pgout), &options);
 }
 

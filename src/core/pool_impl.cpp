@@ -41,8 +41,6 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   if (frames / o.regions >= no_frame - 1) return err(EINVAL);
   const std::size_t max_frames =
       o.cache_max_bytes == 0 ? frames * 4 : std::max(frames, o.cache_max_bytes / fs);
-  const std::size_t cap = (max_frames + o.regions - 1) / o.regions;
-  if (cap >= no_frame - 1) return err(EINVAL);
 
   std::shared_ptr<pool_impl> p(new (std::nothrow) pool_impl());
   if (!p) return err(ENOMEM);
@@ -55,35 +53,12 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   p->max_open_fd.store(o.max_open_fd, std::memory_order_relaxed);
   p->wb_.max_write.store(o.max_write, std::memory_order_relaxed);
   p->wb_.max_write_sleep_us.store(o.max_write_sleep.count(), std::memory_order_relaxed);
-  // The page reservation: each region's range spans a power of two of
-  // frames (at least its cap), so that locate() splits an offset into region
-  // and frame with a shift. Address space only (MAP_NORESERVE): memory is
-  // committed as frames are first touched, and handed back by a shrink.
-  p->cap_ = static_cast<std::uint32_t>(cap);
-  p->frame_shift_ = static_cast<unsigned>(std::countr_zero(fs));
-  p->stride_shift_ = static_cast<unsigned>(std::countr_zero(std::bit_ceil(cap)));
   p->nregions_ = o.regions;
-  p->arena_len_ = (std::size_t{o.regions} << p->stride_shift_) << p->frame_shift_;
-  void* arena = ::mmap(nullptr, p->arena_len_, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (arena == MAP_FAILED) return err(ENOMEM);
-  p->arena_ = static_cast<std::byte*>(arena);
-  // Transparent huge pages where the system allows them on request: pages
-  // are touched at random. Advice only.
-  (void)::madvise(arena, p->arena_len_, MADV_HUGEPAGE);
+  if (auto ec = p->init_classes(frames)) return ec;
   try {
-    for (unsigned r = 0; r < o.regions; ++r) {
-      const std::size_t n = frames / o.regions + (r < frames % o.regions ? 1 : 0);
-      auto rg = std::make_unique<region>(
-          r, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(fs),
-          static_cast<std::uint32_t>(cap),
-          p->arena_ + ((std::size_t{r} << p->stride_shift_) << p->frame_shift_));
-      if (!rg->ok()) return err(ENOMEM);
-      p->regions_.push_back(std::move(rg));
-    }
     if (auto ec = p->files_.init(o.max_files, p->io_.get())) return ec;
-    p->wb_.attach({&p->regions_, &p->files_, p->io_.get(), &p->page_io_, &p->pool_counters_,
-                   &p->total_frames_, &p->max_open_fd, fs, o.temp_dir});
+    p->wb_.attach({&p->regions_, &p->live_classes_, p->nregions_, &p->files_, p->io_.get(), &p->page_io_, &p->pool_counters_,
+                   &p->total_frames_, &p->max_open_fd, o.temp_dir});
   } catch (const std::bad_alloc&) {
     return err(ENOMEM);
   }
@@ -134,7 +109,7 @@ void pool_impl::background_pass(int percent) noexcept {
 pool_stats pool_impl::stats(bool clear) noexcept {
   pool_stats st;
   st.cache_bytes = std::uint64_t{frames()} * frame_size_;
-  st.ncache = static_cast<std::uint32_t>(regions_.size());
+  st.ncache = nregions_;
   st.frame_size = static_cast<std::uint32_t>(frame_size_);
   st.frames = static_cast<std::uint32_t>(frames());
   st.mmapsize = mmap_size.load(std::memory_order_relaxed);
@@ -142,8 +117,12 @@ pool_stats pool_impl::stats(bool clear) noexcept {
   st.maxwrite = wb_.max_write.load(std::memory_order_relaxed);
   st.maxwrite_sleep =
       static_cast<std::uint32_t>(wb_.max_write_sleep_us.load(std::memory_order_relaxed));
+  st.page_bytes = used_bytes();
   stats_folder folder(st, clear);
-  for (auto& rg : regions_) folder.add_region(*rg);
+  for (std::uint32_t c = 0; c < page_classes; ++c) {
+    if (!class_live(c)) continue;  // (C1)
+    for (std::uint32_t i = 0; i < nregions_; ++i) folder.add_region(*regions_[c * nregions_ + i]);
+  }
   files_.latch.lock();
   folder.add_retired(files_.retired);
   const std::uint32_t nslots = files_.size();

@@ -11,7 +11,9 @@
 // them to the regions and the file table.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -46,6 +48,15 @@ namespace pagepool::internal {
 /// at every return.
 inline const std::error_code no_error{};
 constexpr frame_ref make_ref(std::uint32_t r, std::uint32_t f) { return (frame_ref{r} << 32) | f; }
+
+/// Page-size classes (pool.hpp, "Page sizes"): class c holds pages of
+/// 512 << c bytes, 512 B to 64 KiB. Each class has the pool's `regions`
+/// regions; region g of the pool is region g % nregions of class g / nregions.
+inline constexpr unsigned page_classes = 8;
+inline constexpr unsigned min_page_shift = 9;
+constexpr std::uint32_t class_of(std::size_t page_size) noexcept {
+  return static_cast<std::uint32_t>(std::countr_zero(page_size)) - min_page_shift;
+}
 constexpr std::uint32_t ref_region(frame_ref x) { return static_cast<std::uint32_t>(x >> 32); }
 constexpr std::uint32_t ref_frame(frame_ref x) { return static_cast<std::uint32_t>(x); }
 
@@ -73,6 +84,7 @@ struct file_handle_state {
   bool rdonly = false;
   std::uint32_t slot = no_slot;
   std::size_t page_size = 0;
+  std::uint32_t cls = 0;  // class_of(page_size)
   // mmap (read-only small files).
   std::byte* map = nullptr;
   std::size_t map_len = 0;
@@ -148,13 +160,19 @@ class pool_impl {
                                                 frame_ref& ref) const noexcept {
     const auto a = reinterpret_cast<std::uintptr_t>(page);
     const std::uintptr_t off = a - reinterpret_cast<std::uintptr_t>(arena_);
-    if (off < arena_len_ && (off & ((std::uintptr_t{1} << frame_shift_) - 1)) == 0) [[likely]] {
-      const std::uintptr_t g = off >> frame_shift_;
-      const auto r = static_cast<std::uint32_t>(g >> stride_shift_);
-      const auto f = static_cast<std::uint32_t>(g & ((std::uintptr_t{1} << stride_shift_) - 1));
-      if (r < nregions_ && f < region_cap()) {
-        ref = make_ref(r, f);
-        return no_error;
+    if (off < arena_len_) [[likely]] {
+      // The arena is one span per class (create()): the class from the high
+      // bits, then region and frame by that class's shifts.
+      const class_geometry& cg = geo_[off >> class_span_shift_];
+      const std::uintptr_t in = off & ((std::uintptr_t{1} << class_span_shift_) - 1);
+      if ((in & ((std::uintptr_t{1} << cg.frame_shift) - 1)) == 0) {
+        const std::uintptr_t g = in >> cg.frame_shift;
+        const auto r = static_cast<std::uint32_t>(g >> cg.stride_shift);
+        const auto f = static_cast<std::uint32_t>(g & ((std::uintptr_t{1} << cg.stride_shift) - 1));
+        if (r < nregions_ && f < cg.cap) {
+          ref = make_ref(cg.first_region + r, f);
+          return no_error;
+        }
       }
       return std::error_code(EINVAL, std::generic_category());
     }
@@ -180,6 +198,8 @@ class pool_impl {
 
   std::error_code close() noexcept;
 
+  /// The budget in frames of the default page size (frame_size): the pool's
+  /// size as pool_options gave it and resize changes it.
   std::size_t frames() const noexcept { return total_frames_.load(std::memory_order_relaxed); }
   std::size_t max_frames() const noexcept { return max_frames_; }
   std::error_code resize(std::size_t frames) noexcept;
@@ -193,11 +213,32 @@ class pool_impl {
   /// True if the page in frame f of region r must never be evicted (its file
   /// is in memory only). The caller owns the frame or reads a hint.
   bool unevictable(std::uint32_t r, std::uint32_t f) noexcept;
+  /// The default page size (pool_options::frame_size): the unit of frames().
   std::size_t frame_size() const noexcept { return frame_size_; }
-  /// Frames every region has room for (all regions share it): the range of
-  /// a frame_ref's frame index, whatever resize has done.
-  std::uint32_t region_cap() const noexcept { return cap_; }
 
+  // --- page-size classes (core/page_classes.cpp)
+  /// Creates class c's regions and policies if no file of that page size
+  /// was opened before (the default class exists from the start). ENOMEM
+  /// if the mapping fails; nothing changes then.
+  std::error_code ensure_class(std::uint32_t c) noexcept;
+  /// At creation: every class's geometry, the arena, the default class.
+  std::error_code init_classes(std::size_t frames) noexcept;
+  /// Whether class c's regions exist.
+  /// acquire: pairs with ensure_class's release (C1): a thread that sees the
+  /// bit also sees the class's regions and policy slots constructed.
+  bool class_live(std::uint32_t c) const noexcept {
+    return (live_classes_.load(std::memory_order_acquire) >> c) & 1u;  // (C1)
+  }
+  /// Bytes of page memory the budget allows now, and bytes held by frames
+  /// taken from the free lists (holding or loading a page), all classes /
+  /// class c. relaxed: figures for the budget's checks and for statistics.
+  std::size_t budget_bytes() const noexcept { return budget_.load(std::memory_order_relaxed); }
+  std::size_t used_bytes() const noexcept { return used_.load(std::memory_order_relaxed); }
+  std::size_t class_bytes(std::uint32_t c) const noexcept {
+    return class_used_[c].load(std::memory_order_relaxed);
+  }
+
+  // --- eviction policy (core/policy_host.cpp)
   // --- eviction policy (core/policy_host.cpp)
   std::error_code set_policy(policy_kind kind) noexcept;
   policy_kind policy() const noexcept {
@@ -209,7 +250,13 @@ class pool_impl {
     return policy::page_key::of(fr.file.load(std::memory_order_relaxed),
                                 fr.pgno.load(std::memory_order_relaxed));
   }
-  unsigned nregions() const noexcept { return static_cast<unsigned>(regions_.size()); }
+  /// Regions per class (pool_options::regions; BDB's ncache).
+  unsigned nregions() const noexcept { return nregions_; }
+  /// Regions of every class: region g is class g / nregions(); those of a
+  /// class that is not live are null.
+  std::uint32_t region_slots() const noexcept { return static_cast<std::uint32_t>(regions_.size()); }
+  /// Whether region g exists (its class is live), with (C1).
+  bool region_live(std::uint32_t g) const noexcept { return class_live(g / nregions_); }
   region& region_at(std::uint32_t r) noexcept { return *regions_[r]; }
 
   // Settings that may change at any time (relaxed: plain configuration values
@@ -226,10 +273,22 @@ class pool_impl {
   struct route {
     std::uint32_t region, bucket;
   };
-  [[gnu::always_inline]] route route_of(std::uint32_t slot, pgno_t pgno) const noexcept {
+  /// Page p of file `slot`, whose page size is class c's: its region (of
+  /// all classes) and bucket.
+  [[gnu::always_inline]] route route_of(std::uint32_t c, std::uint32_t slot, pgno_t pgno) const noexcept {
     const std::uint64_t h = mix64((std::uint64_t{slot} << 32) | pgno);
-    const auto r = nregions_ == 1 ? 0u : static_cast<std::uint32_t>(((h >> 32) * nregions_) >> 32);
+    const std::uint32_t r =
+        c * nregions_ +
+        (nregions_ == 1 ? 0u : static_cast<std::uint32_t>(((h >> 32) * nregions_) >> 32));
     return {r, regions_[r]->table().bucket_of(h)};
+  }
+  /// The class of file `slot` (its state is in use: a handle or a frame
+  /// holds it).
+  std::uint32_t class_of_slot(std::uint32_t slot) noexcept {
+    return class_of(files_.shared(slot).page_size);
+  }
+  route route_of(std::uint32_t slot, pgno_t pgno) noexcept {
+    return route_of(class_of_slot(slot), slot, pgno);
   }
   static std::uint64_t mix64(std::uint64_t x) noexcept {
     x ^= x >> 33;
@@ -252,6 +311,27 @@ class pool_impl {
                               bool& tracked) noexcept;
   std::error_code evict(std::uint32_t r, std::uint32_t f, frame_state::word s) noexcept;
   void release_frame(std::uint32_t r, std::uint32_t f) noexcept;
+  /// A free frame of region g, charged to the byte budget; no_frame if the
+  /// region has none or the budget has no room for one more page of its
+  /// class (core/page_classes.cpp).
+  std::uint32_t take_free(std::uint32_t g) noexcept;
+  /// Frame f of region g back to the free list (or retired), its page's
+  /// bytes back to the budget; `release` also hands its memory back to the
+  /// system (a frame given up for another class).
+  void give_free(std::uint32_t g, std::uint32_t f, bool release = false) noexcept;
+  /// The budget has no room for a page of class c: the class whose memory
+  /// pays for it, drawn with a probability proportional to the bytes each
+  /// class holds (core/page_classes.cpp); with `others_only`, any but c.
+  /// c itself if no other class holds any.
+  std::uint32_t pick_donor(std::uint32_t c, bool others_only = false) noexcept;
+  /// Evicts one page of class d, chosen by d's policy, and gives its frame
+  /// and its bytes back. False if none could be evicted.
+  bool donate(std::uint32_t d) noexcept;
+  /// Brings the bytes held back under the budget (after a resize), as far
+  /// as unpinned pages allow.
+  void enforce_budget() noexcept;
+  /// Builds region r of class c (its index in regions_ is g) and its policy.
+  std::error_code make_class_region(std::uint32_t c, std::uint32_t r, std::size_t frames) noexcept;
   std::error_code load_page(file_handle_state& h, std::uint32_t r, std::uint32_t f, pgno_t pgno,
                             bool exists, bool create, bool is_new, bool& created) noexcept;
   void unlink_and_free(std::uint32_t r, std::uint32_t f) noexcept;
@@ -315,20 +395,38 @@ class pool_impl {
     if (extra != 0) [[unlikely]]
       c.walk.add(extra, t.owned);
   }
-  std::uint32_t cap_ = 0;
   std::size_t frame_size_ = 0;
   std::atomic<std::size_t> total_frames_{0};  // relaxed: a figure for stats and trickle
   std::size_t max_frames_ = 0;
-  std::mutex resize_mu_;  // one resize at a time
+  std::mutex resize_mu_;  // one resize, policy swap or class creation at a time
+  // Regions of every class, class c's at [c * nregions_, (c + 1) * nregions_);
+  // sized once at creation, a class's entries set by ensure_class under
+  // resize_mu_ before its bit in live_classes_ (C1).
   std::vector<std::unique_ptr<region>> regions_;
   std::uint32_t nregions_ = 0;
-  // Every region's pages, in one reservation: region r's frame f at
-  // arena_ + (r << stride_shift_ | f) << frame_shift_, so that the frame of
-  // a page address is found by arithmetic (locate).
+  std::atomic<std::uint32_t> live_classes_{0};
+  // The byte budget (pool.hpp, "Page sizes"). relaxed (all three): counts
+  // checked and changed with RMWs; no data is published through them.
+  std::atomic<std::size_t> budget_{0};  // frames() * frame_size_
+  alignas(cache_line) std::atomic<std::size_t> used_{0};
+  std::array<std::atomic<std::size_t>, page_classes> class_used_{};
+  std::atomic<std::uint32_t> donor_rr_{0};  // relaxed: spreads donations over a class's regions
+  // Every class's pages in one reservation of page_classes spans of
+  // 2^class_span_shift_ bytes: region r of class c, frame f at
+  // arena_ + (c << class_span_shift_) + ((r << stride_shift | f) << frame_shift),
+  // so that the frame of a page address is found by arithmetic (locate).
+  // The geometry is fixed at creation for every class, live or not.
+  struct class_geometry {
+    std::uint32_t cap = 0;             // frames each region of the class has room for
+    std::uint32_t first_region = 0;    // c * nregions_
+    unsigned stride_shift = 0;         // log2 of the frames a region's range spans (>= cap)
+    unsigned frame_shift = 0;          // log2 of the page size
+  };
+  std::array<class_geometry, page_classes> geo_{};
   std::byte* arena_ = nullptr;
   std::size_t arena_len_ = 0;
-  unsigned stride_shift_ = 0;  // log2 of the frames a region's range spans (>= cap)
-  unsigned frame_shift_ = 0;   // log2(frame_size)
+  unsigned class_span_shift_ = 0;
+  std::uint32_t max_cap_ = 0;  // the largest cap of any class (the hit path's prefetch bound)
   pool_options opts_;
   std::shared_ptr<io_backend> io_;  // opts_.io, or posix_io()
   // The file table (after io_: its destruction closes descriptors through it).
@@ -344,7 +442,10 @@ class pool_impl {
   /// A latched policy's clean victim in service is also inserted for k under
   /// the same latch acquisition (`inserted` true): one latch per miss, not two.
   std::uint32_t choose_victim(std::uint32_t r, policy::page_key k, pool_frames& view,
-                              bool& inserted) noexcept;
+                              bool& inserted, bool may_insert = true) noexcept;
+  /// Installs the current kind's policy for region g (class creation;
+  /// resize_mu_ held).
+  std::error_code init_region_policy(std::uint32_t g) noexcept;
   /// Frame f of region r now holds k / its page left other than by the
   /// policy's own evict. No-ops for the lock-free CLOCK.
   void policy_inserted(std::uint32_t r, std::uint32_t f, policy::page_key k) noexcept;

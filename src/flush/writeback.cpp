@@ -223,11 +223,13 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
   const int mofd = p_.max_open_fd->load(std::memory_order_relaxed);
   std::uint32_t since_trim = 0;
   const auto sleep = std::chrono::microseconds(max_write_sleep_us.load(std::memory_order_relaxed));
-  std::byte* copy = scratch_page(p_.frame_size);
+  std::byte* copy = scratch_page(65536);  // a page of any size
   if (copy == nullptr) return err(ENOMEM);
 
   for (std::uint32_t r = 0; r < p_.regions->size() && written < limit; ++r) {
-    region& rg = *(*p_.regions)[r];
+    region* rgp = region_if_live(r);
+    if (rgp == nullptr) continue;
+    region& rg = *rgp;
     for (std::uint32_t i = 0; i < rg.scan_end() && written < limit; ++i) {
       frame& fr = rg.frame_at(i);
       backoff bo;
@@ -366,14 +368,21 @@ std::error_code writeback::sync(std::optional<lsn> upto, std::uint32_t only_slot
 
 std::error_code writeback::clean_to(int percent, std::int64_t& written) noexcept {
   written = 0;
-  std::int64_t dirty = 0;
-  for (auto& rg : *p_.regions)
+  std::int64_t dirty = 0, resident = 0;
+  for (std::uint32_t r = 0; r < p_.regions->size(); ++r) {
+    region* rg = region_if_live(r);
+    if (rg == nullptr) continue;
     for (std::uint32_t i = 0; i < rg->scan_end(); ++i) {
       // relaxed: a count to aim at; the writes themselves claim each frame.
       const auto s = rg->frame_at(i).state.load(std::memory_order_relaxed);
-      if ((s & frame_state::valid) && (s & frame_state::dirty)) ++dirty;
+      if (!(s & frame_state::valid)) continue;
+      ++resident;
+      if (s & frame_state::dirty) ++dirty;
     }
-  const auto total = static_cast<std::int64_t>(p_.frames->load(std::memory_order_relaxed));
+  }
+  // The pages the cache holds: its frames of the default size, or more
+  // where smaller pages fill it.
+  const auto total = std::max(resident, static_cast<std::int64_t>(p_.frames->load(std::memory_order_relaxed)));
   const std::int64_t clean = total - dirty;
   const std::int64_t target = (total * percent + 99) / 100;
   if (target <= clean) return {};

@@ -30,14 +30,17 @@ class writeback {
  public:
   /// What write-back works on, owned by the pool and set once at creation.
   struct parts {
+    // Every class's regions (null where the class has none yet: its bit in
+    // *live is clear; pool_impl::class_live, edge C1), `per_class` a class.
     const std::vector<std::unique_ptr<region>>* regions = nullptr;
+    const std::atomic<std::uint32_t>* live = nullptr;
+    std::uint32_t per_class = 1;
     file_table* files = nullptr;
     io_backend* io = nullptr;
     page_io_registry* page_io = nullptr;
     sharded<pool_counters>* counters = nullptr;
     const std::atomic<std::size_t>* frames = nullptr;  // frames in service
     const std::atomic<int>* max_open_fd = nullptr;
-    std::size_t frame_size = 0;
     std::string temp_dir;  // pool_options::temp_dir
   };
   void attach(parts p) noexcept { p_ = std::move(p); }
@@ -76,6 +79,12 @@ class writeback {
   enum class pass_kind { sync, trickle };
   std::error_code write_back(pass_kind kind, std::optional<lsn> upto, std::uint32_t only_slot,
                              std::int64_t limit, std::int64_t& written) noexcept;
+  /// Region g, or null if its class has none yet.
+  region* region_if_live(std::uint32_t g) const noexcept {
+    // acquire: (C1), as pool_impl::class_live.
+    if (!((p_.live->load(std::memory_order_acquire) >> (g / p_.per_class)) & 1u)) return nullptr;  // (C1)
+    return (*p_.regions)[g].get();
+  }
   parts p_;
 };
 

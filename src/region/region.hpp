@@ -59,6 +59,7 @@ struct region_counters {
   counter usage_lost;  // an ageing CAS (set_usage) lost to a pin or another sweep
   counter load_lost;   // a miss whose page another thread put in the table first
   counter evict_calls, victims;  // policy evict calls / victims they gave (victims per call: the batch)
+  counter donated;  // pages evicted to make room for a page of another size (core/page_classes.cpp)
 };
 
 struct region_header {
@@ -122,6 +123,10 @@ class region {
   /// without taking the latch: a frame freed at that instant may be missed
   /// (the caller then evicts, or looks again).
   std::uint32_t pop_free() noexcept;
+  /// Whether the free list looked non-empty (a relaxed peek, as pop_free's).
+  bool has_free() const noexcept {
+    return hdr().free_head.load(std::memory_order_relaxed) != no_frame;
+  }
   /// Returns frame f (owned, unlinked) to the free list in state F; a frame
   /// past the limit is retired instead.
   void push_free(std::uint32_t f) noexcept;

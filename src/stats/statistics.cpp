@@ -3,6 +3,7 @@
 #include "stats/statistics.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <iterator>
 
 namespace pagepool::internal {
@@ -27,11 +28,14 @@ constexpr counter pool_counters::*pool_fields[] = {
 void stats_folder::add_region(region& rg) noexcept {
   pool_stats& st = st_;
   region_header& h = rg.hdr();
+  // The region's page size class (core/page_classes.cpp): 512 << cls bytes.
+  const auto cls = static_cast<std::size_t>(std::countr_zero(rg.frame_size())) - 9;
   for (std::uint32_t i = 0; i < rg.scan_end(); ++i) {
     // relaxed: a figure; statistics order nothing.
     const auto s = rg.frame_at(i).state.load(std::memory_order_relaxed);
     if (!(s & frame_state::valid)) continue;
     ++st.pages;
+    ++st.pages_by_size[cls];
     if (s & frame_state::dirty) ++st.page_dirty;
   }
   st.hash_buckets += rg.nbuckets();
@@ -49,6 +53,7 @@ void stats_folder::add_region(region& rg) noexcept {
   st.alloc_pages += h.counters.sum<&region_counters::alloc_pages>();
   st.ro_evict += h.counters.sum<&region_counters::ro_evict>();
   st.rw_evict += h.counters.sum<&region_counters::rw_evict>();
+  st.page_donated += h.counters.sum<&region_counters::donated>();
   st.free_latch_nowait += h.counters.sum<&region_counters::free_nowait>();
   st.free_latch_wait += h.counters.sum<&region_counters::free_wait>();
   st.policy_latch_nowait += h.counters.sum<&region_counters::policy_nowait>();

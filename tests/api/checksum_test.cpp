@@ -328,13 +328,14 @@ TEST(Checksum, BadRegistrationIsEinvalAndKeepsTheOldEntry) {
   ASSERT_NE(p, nullptr);
   EXPECT_ERR(register_checksum(*p, 0, trailer()), std::errc::invalid_argument);
   EXPECT_ERR(register_checksum(*p, 128, trailer()), std::errc::invalid_argument);
-  EXPECT_ERR(register_checksum(*p, kType, at_offset(4093)), std::errc::invalid_argument);
+  // A field past the largest page size (64 KiB) fits no page of any file.
+  EXPECT_ERR(register_checksum(*p, kType, at_offset(65533)), std::errc::invalid_argument);
   checksum_options weird;
   weird.where = static_cast<checksum_options::place>(9);
   EXPECT_ERR(register_checksum(*p, kType, weird), std::errc::invalid_argument);
-  EXPECT_OK(register_checksum(*p, kType, at_offset(4092)));  // the last 4 bytes: fits
+  EXPECT_OK(register_checksum(*p, kType, at_offset(65532)));  // the last 4 bytes of 64 KiB: fits
   ASSERT_OK(register_checksum(*p, kType, trailer()));
-  EXPECT_ERR(register_checksum(*p, kType, at_offset(5000)), std::errc::invalid_argument);
+  EXPECT_ERR(register_checksum(*p, kType, at_offset(70000)), std::errc::invalid_argument);
   // The trailer entry is still the one in force.
   auto f = open_typed(*p, path, ps, open_flags::create);
   make_pages(*f, 1, kSeed);

@@ -12,7 +12,7 @@ TEST(FileClose, EbusyWhilePinnedThenSucceeds) {
   temp_dir d;
   const std::string path = d.file("c");
   write_file(path, 4, kPs, 1);
-  auto p = make_pool(4);
+  auto p = make_pool(4, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, path, open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -39,7 +39,7 @@ TEST(FileClose, WritesNothing) {
   temp_dir d;
   const std::string path = d.file("c");
   write_file(path, 4, kPs, 1);
-  auto p = make_pool(8);
+  auto p = make_pool(8, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, path, open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -58,7 +58,7 @@ TEST(FileClose, ReopenSeesUnwrittenDirtyPage) {
   temp_dir d;
   const std::string path = d.file("c");
   write_file(path, 4, kPs, 1);
-  auto p = make_pool(8);
+  auto p = make_pool(8, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, path, open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -73,7 +73,7 @@ TEST(FileClose, ReopenSeesUnwrittenDirtyPage) {
 // spec: file.hpp: a closed handle cannot get pages (EINVAL, not open)
 TEST(FileClose, GetAfterCloseIsEinval) {
   temp_dir d;
-  auto p = make_pool(4);
+  auto p = make_pool(4, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, d.file("c"), open_flags::create, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -88,6 +88,7 @@ TEST(FileClose, TemporaryFileCloseDropsPages) {
   temp_dir d;
   pool_options o;
   o.cache_frames = 8;
+  o.frame_size = kPs;
   o.temp_dir = d.path().string();
   auto p = make_pool(o);
   ASSERT_NE(p, nullptr);

@@ -98,7 +98,7 @@ TEST_F(DurabilityClose, AClosedFileRemovedBeforeTheSyncOwesNothing) {
   for (const auto& path : {a, b, c}) touch(path);
   pool_options o;
   o.cache_frames = 2;
-  o.frame_size = 4096;
+  o.frame_size = kPs;
   o.max_open_fd = 1;
   o.io = fio;
   auto p = make_pool(o);

@@ -180,6 +180,7 @@ TEST(DurabilityPosix, CreatedFileHasItsRealDirectoryFsynced) {
   auto fio = std::make_shared<fault_io>(posix_io());
   pool_options o;
   o.cache_frames = 8;
+  o.frame_size = kPs;
   o.io = fio;
   auto p = make_pool(o);
   const std::string path = dir.file("new");

@@ -16,11 +16,12 @@ struct fault_fixture : ::testing::Test {
   std::shared_ptr<io_backend> mem = make_memory_io();
   std::shared_ptr<test::fault_io> fio = std::make_shared<test::fault_io>(mem);
 
-  /// A pool of `frames` 4 KiB frames doing its I/O through `fio`.
-  std::unique_ptr<pool> make(std::size_t frames) {
+  /// A pool of `frames` frames of `frame_size` bytes (1 KiB: the page size
+  /// of most tests that use it) doing its I/O through `fio`.
+  std::unique_ptr<pool> make(std::size_t frames, std::size_t frame_size = 1024) {
     pool_options o;
     o.cache_frames = frames;
-    o.frame_size = 4096;
+    o.frame_size = frame_size;
     o.io = fio;
     return make_pool(o);
   }

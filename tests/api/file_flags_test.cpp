@@ -11,14 +11,14 @@ namespace {
 constexpr std::size_t kPage = 1024;
 
 TEST(FileFlags, UnknownFlagIsEinval) {
-  auto p = make_pool(8);
+  auto p = make_pool(8, kPage);
   auto f = p->file_create();
   EXPECT_ERR(f->set_flags(static_cast<file_flags>(0x4), true), std::errc::invalid_argument);
   EXPECT_EQ(f->get_file_flags(), file_flags::none);
 }
 
 TEST(FileFlags, BothFlagsInOneCall) {  // set_flags: "one or more of the following values"
-  auto p = make_pool(8);
+  auto p = make_pool(8, kPage);
   auto f = p->file_create();
   ASSERT_OK(f->set_flags(file_flags::nofile | file_flags::unlink, true));
   EXPECT_EQ(f->get_file_flags(), file_flags::nofile | file_flags::unlink);
@@ -56,7 +56,7 @@ TEST(FileFlags, NofileNeverTouchesTheDisk) {  // DB_MPOOL_NOFILE: no backing fil
 }
 
 TEST(FileFlags, NofileNewFailsOnceTheCacheIsFull) {  // "NEW fails once the cache is full"
-  auto p = make_pool(4, 4096);
+  auto p = make_pool(4, kPage);
   auto f = p->file_create();
   ASSERT_OK(f->set_flags(file_flags::nofile, true));
   ASSERT_OK(f->open(std::nullopt, open_flags::none, 0, kPage));

@@ -19,7 +19,7 @@ struct GetFixture : ::testing::Test {
   void open_with(std::size_t frames, std::size_t pages_on_disk,
                  open_flags flags = open_flags::none) {
     write_file(path, pages_on_disk, kPs, 0);
-    p = make_pool(frames);
+    p = make_pool(frames, kPs);
     ASSERT_NE(p, nullptr);
     f = open_file(*p, path, flags, kPs);
     ASSERT_TRUE(f && f->is_open());
@@ -182,7 +182,7 @@ TEST_F(GetFixture, UnknownFlagBitsAreEinval) {
 
 // spec: ref §1.3 get before open returns EINVAL
 TEST(Get, BeforeOpenIsEinval) {
-  auto p = make_pool(4);
+  auto p = make_pool(4, kPs);
   ASSERT_NE(p, nullptr);
   auto f = p->file_create();
   pgno_t n = 0;
@@ -290,7 +290,7 @@ TEST_F(GetFixture, NewPastMaxsizeIsEnospc) {
 // spec: ref §1.3 set_maxsize: a cap of N pages allows page numbers 0..N-1 (not BDB's off-by-one)
 TEST(Get, MaxsizeSetBeforeOpenBoundsNewPages) {
   temp_dir d;
-  auto p = make_pool(8);
+  auto p = make_pool(8, kPs);
   ASSERT_NE(p, nullptr);
   auto f = p->file_create();
   ASSERT_OK(f->set_maxsize(2 * kPs));

@@ -27,7 +27,7 @@ TEST(PageHandle, IsMoveOnly) {
 TEST(PageHandle, MoveTransfersPin) {
   temp_dir d;
   write_file(d.file("h"), 4, kPs, 1);
-  auto p = make_pool(4);
+  auto p = make_pool(4, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, d.file("h"), open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -60,7 +60,7 @@ TEST(PageHandle, MoveTransfersPin) {
 TEST(PageHandle, MoveAssignmentReleasesOldPin) {
   temp_dir d;
   write_file(d.file("h"), 4, kPs, 1);
-  auto p = make_pool(2);
+  auto p = make_pool(2, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, d.file("h"), open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -83,7 +83,7 @@ TEST(PageHandle, MoveAssignmentReleasesOldPin) {
 // spec: page_handle.hpp: the handle puts the page when destroyed (it becomes evictable)
 TEST(PageHandle, DestructorPutsPage) {
   temp_dir d;
-  auto p = make_pool(1);
+  auto p = make_pool(1, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, d.file("h"), open_flags::create, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -112,7 +112,7 @@ TEST(PageHandle, DestructorPutsPage) {
 TEST(PageHandle, ReleaseTwiceIsEinval) {
   temp_dir d;
   write_file(d.file("h"), 2, kPs, 1);
-  auto p = make_pool(2);
+  auto p = make_pool(2, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, d.file("h"), open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -132,7 +132,7 @@ TEST(PageHandle, SetDirtyThenReleaseIsWrittenBySync) {
   temp_dir d;
   const std::string path = d.file("h");
   write_file(path, 2, kPs, 1);
-  auto p = make_pool(2);
+  auto p = make_pool(2, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, path, open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -155,7 +155,7 @@ TEST(PageHandle, ReleaseWithDirtyFlagIsWrittenBySync) {
   temp_dir d;
   const std::string path = d.file("h");
   write_file(path, 2, kPs, 1);
-  auto p = make_pool(2);
+  auto p = make_pool(2, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, path, open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -177,7 +177,7 @@ TEST(PageHandle, ReleaseWithDirtyFlagIsWrittenBySync) {
 TEST(PageHandle, CloseIsBusyWhileHandleHoldsPin) {
   temp_dir d;
   write_file(d.file("h"), 2, kPs, 1);
-  auto p = make_pool(2);
+  auto p = make_pool(2, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, d.file("h"), open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());

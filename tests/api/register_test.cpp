@@ -66,7 +66,7 @@ TEST(RegisterPageIo, PginCalledOnEveryReadWithPgnoAndCookie) {
   const std::string path = d.file("x");
   write_xored_file(path, 6, 1);
   recorder r;
-  auto p = make_pool(4);
+  auto p = make_pool(4, kPs);
   ASSERT_NE(p, nullptr);
   ASSERT_OK(p->register_page_io(1, r.xor_fn(r.ins), r.xor_fn(r.outs)));
   const auto cookie = cookie_bytes("cookie-42");
@@ -100,7 +100,7 @@ TEST(RegisterPageIo, PgoutTransformsDiskBytesAndCacheStaysPlain) {
   const std::string path = d.file("x");
   write_xored_file(path, 3, 1);
   recorder r;
-  auto p = make_pool(8);
+  auto p = make_pool(8, kPs);
   ASSERT_NE(p, nullptr);
   ASSERT_OK(p->register_page_io(5, r.xor_fn(r.ins), r.xor_fn(r.outs)));
   const auto cookie = cookie_bytes("ck");
@@ -133,7 +133,7 @@ TEST(RegisterPageIo, EvictionWritesGoThroughPgoutAndReadsThroughPgin) {
   temp_dir d;
   const std::string path = d.file("x");
   recorder r;
-  auto p = make_pool(2);
+  auto p = make_pool(2, kPs);
   ASSERT_NE(p, nullptr);
   ASSERT_OK(p->register_page_io(9, r.xor_fn(r.ins), r.xor_fn(r.outs)));
   auto f = p->file_create();
@@ -157,7 +157,7 @@ TEST(RegisterPageIo, EvictionWritesGoThroughPgoutAndReadsThroughPgin) {
 TEST(RegisterPageIo, PginCalledOnCreateNotOnNew) {
   temp_dir d;
   recorder r;
-  auto p = make_pool(8);
+  auto p = make_pool(8, kPs);
   ASSERT_NE(p, nullptr);
   ASSERT_OK(p->register_page_io(2, r.record_fn(r.ins), r.record_fn(r.outs)));
   const auto cookie = cookie_bytes("abc");
@@ -191,7 +191,7 @@ TEST(RegisterPageIo, PginErrorFailsGetAndCachesNothing) {
   write_xored_file(path, 3, 1);
   recorder r;
   int pgin_calls = 0;
-  auto p = make_pool(4);
+  auto p = make_pool(4, kPs);
   ASSERT_NE(p, nullptr);
   ASSERT_OK(p->register_page_io(
       3, [&](pgno_t, void*, std::span<const std::byte>) { ++pgin_calls; return EIO; },
@@ -231,7 +231,7 @@ TEST(RegisterPageIo, PgoutErrorFailsSyncAndPageStaysDirty) {
   recorder r;
   bool fail = true;
   auto good_out = r.xor_fn(r.outs);
-  auto p = make_pool(4);
+  auto p = make_pool(4, kPs);
   ASSERT_NE(p, nullptr);
   ASSERT_OK(p->register_page_io(4, r.xor_fn(r.ins),
                                 [&](pgno_t pg, void* page, std::span<const std::byte> c) {

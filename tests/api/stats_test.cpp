@@ -30,7 +30,7 @@ TEST(Stats, CountersOnDeterministicScenario) {
   temp_dir d;
   const std::string path = d.file("s");
   write_file(path, 8, kPs, 0);
-  auto p = make_pool(4);
+  auto p = make_pool(4, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, path, open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -98,7 +98,7 @@ TEST(Stats, ClearResetsCountersNotGauges) {
   temp_dir d;
   const std::string path = d.file("s");
   write_file(path, 6, kPs, 0);
-  auto p = make_pool(4);
+  auto p = make_pool(4, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, path, open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());
@@ -131,7 +131,7 @@ TEST(Stats, ClearResetsCountersNotGauges) {
   // Gauges and configuration survive.
   EXPECT_EQ(s2.frames, 4u);
   EXPECT_EQ(s2.cache_bytes, s1.cache_bytes);
-  EXPECT_EQ(s2.frame_size, 4096u);
+  EXPECT_EQ(s2.frame_size, kPs);
   EXPECT_EQ(s2.ncache, 1u);
   EXPECT_EQ(s2.hash_buckets, s1.hash_buckets);
   EXPECT_EQ(s2.pages, s1.pages);
@@ -152,7 +152,7 @@ TEST(Stats, FileStatisticsNameFilesAndCountPerFile) {
   const std::string a = d.file("a"), b = d.file("b");
   write_file(a, 4, kPs, 0);
   write_file(b, 4, 2048, 0);
-  auto p = make_pool(16);
+  auto p = make_pool(16, kPs);
   ASSERT_NE(p, nullptr);
   auto fa = open_file(*p, a, open_flags::none, kPs);
   auto fb = open_file(*p, b, open_flags::none, 2048);
@@ -214,7 +214,7 @@ TEST(Stats, FileStatisticsNameFilesAndCountPerFile) {
 // spec: ref §2 st_page_dirty / st_page_clean: page_clean = pages - page_dirty at every point
 TEST(Stats, DirtyAndCleanGaugesTrackPages) {
   temp_dir d;
-  auto p = make_pool(8);
+  auto p = make_pool(8, kPs);
   ASSERT_NE(p, nullptr);
   auto f = open_file(*p, d.file("g"), open_flags::create, kPs);
   ASSERT_TRUE(f && f->is_open());

@@ -10,7 +10,7 @@ constexpr std::size_t kPs = 1024;
 pool_options temp_pool_options(const temp_dir& d, std::size_t frames) {
   pool_options o;
   o.cache_frames = frames;
-  o.frame_size = 4096;
+  o.frame_size = kPs;
   o.temp_dir = d.path().string();
   return o;
 }

@@ -57,7 +57,7 @@ struct WriteAhead : ::testing::Test {
 
   void setup(std::size_t frames, std::size_t pages_on_disk) {
     write_file(path, pages_on_disk, kPs, 0);
-    p = make_pool(frames);
+    p = make_pool(frames, kPs);
     ASSERT_NE(p, nullptr);
     p->set_log_flush([this](const lsn& upto) {
       event e{event::flush, upto, 0};

@@ -41,7 +41,7 @@ class file_size_limit {
 TEST(WriteError, FailedSyncWriteIsReportedAndThePageStaysDirtyUntilWritten) {
   temp_dir dir;
   const std::string path = dir.file("data");
-  auto p = make_pool(8);
+  auto p = make_pool(8, kPs);
   auto f = open_file(*p, path, open_flags::create, kPs);
   ASSERT_TRUE(f);
   for (pgno_t n = 0; n < 4; ++n) write_page(*f, n, 7);  // dirty pages 0..3
@@ -66,7 +66,7 @@ TEST(WriteError, FailedSyncWriteIsReportedAndThePageStaysDirtyUntilWritten) {
 TEST(WriteError, FailedVictimWriteKeepsThePageAndFailsTheGet) {
   temp_dir dir;
   const std::string path = dir.file("data");
-  auto p = make_pool(2);
+  auto p = make_pool(2, kPs);
   auto f = open_file(*p, path, open_flags::create, kPs);
   ASSERT_TRUE(f);
   // Two dirty pages far past the limit fill both frames.

@@ -65,11 +65,23 @@ class driver {
     worlds_ = std::move(keep);
   }
   world& w0() { return worlds_.front(); }
-  /// A get of page p of file f needs a frame and none of its region's
-  /// frames can be had: every one holds a pinned page or an in-memory one.
-  bool full(const world& w, int f, pgno_t p) const {
+  /// Whether a get of page p of file f that needs a frame gets one
+  /// (pool.hpp, "Page sizes"): `no` when every frame of the page's region (of
+  /// its page size's class) holds a pinned page or an in-memory one; `yes`
+  /// when, besides, the pinned and in-memory pages of every size leave room
+  /// in the byte budget for this one (an unpinned page somewhere is evicted
+  /// for it); `maybe` otherwise: the get succeeds only if an unpinned page
+  /// of the same region is still cached, which the model does not know (a
+  /// clean page may have been dropped), and fails with ENOMEM, after
+  /// evicting what it could, if none is.
+  enum class room { no, yes, maybe };
+  room full(const world& w, int f, pgno_t p) const {
+    const std::size_t ps = w.files[f].ps;
     const unsigned r = region_of(w.files[f].slot, p, nregions_);
-    return w.locked(static_cast<int>(r), nregions_) >= region_share(r, nframes_, nregions_);
+    const std::size_t budget = nframes_ * frame_size;
+    const auto [in_r, bytes] = w.locked_class(ps, r, nregions_);
+    if (in_r >= region_share(r, budget / ps, nregions_)) return room::no;
+    return bytes + ps <= budget ? room::yes : room::maybe;
   }
 
   void make_pool();

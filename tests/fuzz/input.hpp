@@ -19,7 +19,7 @@ struct reader {
 };
 
 // Indexed by a byte % 10: six valid sizes (four distinct), four invalid.
-constexpr std::array<std::size_t, 10> page_sizes{512, 1024, 2048, 4096, 0, 100, 3000, 8192, 4096, 512};
+constexpr std::array<std::size_t, 10> page_sizes{512, 1024, 2048, 4096, 0, 100, 3000, 8192, 65536, 512};
 constexpr std::array<std::size_t, 3> disk_ps{512, 2048, 4096};
 
 }  // namespace pagepool_fuzz

@@ -17,10 +17,13 @@
 // a get must return exactly `mem`. A page whose dirty bit may be set must
 // also return `mem` (if it was evicted it was written first). A clean page
 // may return `mem` or any `disk` content (a clean page is dropped unwritten),
-// and the get tells the model which. ENOMEM is predicted exactly: a get that
-// needs a frame fails when every frame of the page's region (region_of: the
-// file's slot and the page number) holds a pinned page or a page of an
-// in-memory file, and only then (alloc_timeout is 0).
+// and the get tells the model which. ENOMEM is predicted (driver::full): a
+// get that needs a frame fails when every frame of the page's region (of its
+// page size's class; region_of: the file's slot and the page number) holds a
+// pinned page or a page of an in-memory file, and succeeds when the pinned
+// and in-memory pages of every size leave room in the byte budget for it
+// (alloc_timeout is 0); in between it depends on whether an unpinned page of
+// that region is still cached, and either result is accepted.
 //
 // mmap: a read-only handle may be served by a mapping of the file (is_mapped,
 // read back after open). Its gets use no frame: they return the file's bytes
@@ -175,6 +178,24 @@ struct world {
         for (const auto& [p, pm] : files[i].pages)
           if (in_r(static_cast<int>(i), p)) s.insert({static_cast<int>(i), p});
     return s.size();
+  }
+  /// Locked pages (as locked() counts them) of files whose page size is `ps`
+  /// in region r of that size's class (region_of), and the bytes of every
+  /// locked page of every size.
+  std::pair<std::size_t, std::size_t> locked_class(std::size_t ps, unsigned r, unsigned nreg) const {
+    std::set<std::pair<int, pgno_t>> s;
+    for (const auto& hh : h)
+      for (const auto& pn : hh.pins)
+        if (!pn.mapped) s.insert({pn.file, pn.p});
+    for (std::size_t i = 0; i < files.size(); ++i)
+      if (files[i].alive && files[i].kind == fkind::nofile)
+        for (const auto& [p, pm] : files[i].pages) s.insert({static_cast<int>(i), p});
+    std::size_t in_r = 0, bytes = 0;
+    for (const auto& [f, p] : s) {
+      bytes += files[f].ps;
+      if (files[f].ps == ps && region_of(files[f].slot, p, nreg) == r) ++in_r;
+    }
+    return {in_r, bytes};
   }
   /// A frame may be taken from another page: any unpinned page of a file on
   /// disk (or temporary) may be evicted, written first if dirty.

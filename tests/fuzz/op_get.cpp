@@ -83,7 +83,11 @@ void driver::op_get(int k) {
         return add_pin_in(w, k, addr, p, false, true);
       }
     }
-    const bool full = this->full(w, h.file, is_new ? f.npages : last && f.npages > 0 ? f.npages - 1 : asked);
+    const room rm = this->full(w, h.file, is_new ? f.npages : last && f.npages > 0 ? f.npages - 1 : asked);
+    // ENOMEM where the model cannot tell (room::maybe): the pool evicted
+    // what it could first.
+    const bool full = rm == room::no || (rm == room::maybe && ec == E(ENOMEM));
+    if (full && rm == room::maybe) w.may_evict();
     if (is_new) {
       const std::uint32_t n = f.npages;
       if (n == 0xFFFFFFFFu || n >= f.maxpages) return ec == E(ENOSPC);

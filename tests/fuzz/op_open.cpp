@@ -154,7 +154,7 @@ void driver::op_open(int k) {
   }
   // A disk file no handle has open: a page size other than its own would
   // make the result depend on whether the pool kept its state; use its own.
-  if (disk >= 0 && ps >= 512 && ps <= frame_size && (ps & (ps - 1)) == 0 &&
+  if (disk >= 0 && ps >= 512 && ps <= 65536 && (ps & (ps - 1)) == 0 &&
       w0().files[disk].handles == 0)
     ps = w0().files[disk].ps;
 
@@ -169,7 +169,8 @@ void driver::op_open(int k) {
     auto expect = [&]() -> std::optional<std::error_code> {
       if (flags & ~0x4B1u) return E(EINVAL);
       if (h.open || h.closed || w.closed) return E(EINVAL);
-      if (ps < 512 || ps > frame_size || (ps & (ps - 1)) != 0) return E(EINVAL);
+      // Every page size from 512 to 65536, in one pool (pool.hpp, "Page sizes").
+      if (ps < 512 || ps > 65536 || (ps & (ps - 1)) != 0) return E(EINVAL);
       if (h.clear_set && h.clear_len > ps) return E(EINVAL);
       if (h.lsn_set && h.lsn >= 0 && static_cast<std::size_t>(h.lsn) + 8 > ps) return E(EINVAL);
       if (rdonly && !path) return E(EINVAL);

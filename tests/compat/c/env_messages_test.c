@@ -137,11 +137,11 @@ static void test_library_errors_reach_errcall(void) {
   env->set_errcall(env, errcall_record);
   errcall_count = 0;
   DB_MPOOLFILE *mpf = NULL;
-  /* db.h (pagepool): "a file whose page size is larger [than the frame] is
-   * EINVAL at open, with a message"; DB_ENV->set_errcall: "when an error
-   * occurs, Berkeley DB will call db_errcall_fcn with additional error
+  /* db.h (pagepool): a page size that is not a power of two from 512 to
+   * 65536 is EINVAL at open, with a message; DB_ENV->set_errcall: "when an
+   * error occurs, Berkeley DB will call db_errcall_fcn with additional error
    * information". */
-  CHECK_ERR(ct_mpf_open(env, &mpf, ct_path("bigpages.db"), DB_CREATE, 8192), EINVAL);
+  CHECK_ERR(ct_mpf_open(env, &mpf, ct_path("bigpages.db"), DB_CREATE, 131072), EINVAL);
   CHECK(errcall_count >= 1);
   CHECK(strlen(errcall_msg) > 0);
   CHECK_OK(env->close(env, 0));

@@ -102,9 +102,9 @@ static void test_open_einval(void) {
   /* "the DB_RDONLY flag was specified for an in-memory cache" (a temporary
    * file: NULL path). */
   CHECK_ERR(ct_mpf_open(env, &mpf, NULL, DB_RDONLY, PS), EINVAL);
-  /* pagepool (db.h): "Pages live in frames of set_mp_pagesize bytes ...: a
-   * file whose page size is larger is EINVAL at open". */
-  CHECK_ERR(ct_mpf_open(env, &mpf, path, 0, 2 * PS), EINVAL);
+  /* A page size past the largest BDB accepts (64 KiB) or below 512. */
+  CHECK_ERR(ct_mpf_open(env, &mpf, ct_path("einval-big.db"), DB_CREATE, 131072), EINVAL);
+  CHECK_ERR(ct_mpf_open(env, &mpf, ct_path("einval-small.db"), DB_CREATE, 256), EINVAL);
   /* The same handle may not be opened twice. */
   REQUIRE_OK(ct_mpf_open(env, &mpf, path, 0, PS));
   CHECK_ERR(mpf->open(mpf, path, 0, 0, PS), EINVAL);

@@ -207,7 +207,7 @@ int flip_in(db_pgno_t pgno, void* page, Dbt* cookie) {
 TEST(Mpool2x, RegisteredPageFunctionsTransformPagesOnTheWayInAndOut) {
   temp_dir dir;
   const std::string file = dir.file("flip.db");
-  auto env = settings_env(64 * 1024);  // 16 frames: 40 pages are evicted and read again
+  auto env = settings_env(64 * 1024);  // 64 KiB: 100 pages of 1 KiB are evicted and read again
   DbMpool* mp = nullptr;
   ASSERT_EQ(0, DbMpool::open(dir.path().c_str(), DB_CREATE, 0, env.get(), &mp));
   ASSERT_EQ(0, mp->db_register(7, flip_in, flip_out));
@@ -217,17 +217,17 @@ TEST(Mpool2x, RegisteredPageFunctionsTransformPagesOnTheWayInAndOut) {
   u_int8_t uid[DB_FILE_ID_LEN] = {1, 2, 3};
   DbMpoolFile* mpf = nullptr;
   ASSERT_EQ(0, DbMpoolFile::open(mp, file.c_str(), 7, DB_CREATE, 0, kPg, -1, &cookie, uid, &mpf));
-  write_2x(mpf, 40, 300);
+  write_2x(mpf, 100, 300);
   ASSERT_EQ(0, mpf->sync());
   EXPECT_GT(pgouts, 0);
   EXPECT_EQ("cookie-7", cookie_seen);
-  for (db_pgno_t i = 0; i < 40; ++i) {
+  for (db_pgno_t i = 0; i < 100; ++i) {
     std::vector<unsigned char> d = disk_page(file, i, kPg);
     ASSERT_EQ(kPg, d.size());
     for (auto& b : d) b = static_cast<unsigned char>(~b);
     EXPECT_TRUE(matches(d.data(), kPg, 300 + i)) << "page " << i;
   }
-  for (db_pgno_t i = 0; i < 40; ++i) {
+  for (db_pgno_t i = 0; i < 100; ++i) {
     db_pgno_t n = i;
     void* p = nullptr;
     ASSERT_EQ(0, mpf->get(&n, 0, &p));
