@@ -221,15 +221,20 @@ class file {
   /// EINVAL before an id exists (not set, and the file not yet open).
   [[nodiscard]] std::error_code get_fileid(file_id& id) const noexcept;
   /// 0 (no page-in/out) or a type given to pool::register_page_io (1..127).
+  /// The file's: an open of a file other handles have open replaces its
+  /// type for all of them; ftype() after open is the file's.
   [[nodiscard]] std::error_code set_ftype(int ftype) noexcept;
   [[nodiscard]] int ftype() const noexcept;
   /// Byte offset of the page LSN, or -1 for none.
   [[nodiscard]] std::error_code set_lsn_offset(std::int32_t offset) noexcept;
   [[nodiscard]] std::int32_t lsn_offset() const noexcept;
-  /// Bytes handed to page-in / page-out.
+  /// Bytes handed to page-in / page-out. The file's, as set_ftype: an open
+  /// that gives one replaces the cookie of a file already open.
   [[nodiscard]] std::error_code set_pgcookie(std::span<const std::byte> cookie) noexcept;
   [[nodiscard]] std::vector<std::byte> pgcookie() const;
-  /// Priority used when put passes priority::unchanged; any time.
+  /// Priority used when put passes priority::unchanged; any time. The file's,
+  /// seen by every handle on it: set before open, it is given to the file at
+  /// open; after, it changes the file's at once.
   [[nodiscard]] std::error_code set_priority(priority prio) noexcept;
   [[nodiscard]] priority get_priority() const noexcept;
   /// Largest file size in bytes (0 = unlimited); creating a page that would

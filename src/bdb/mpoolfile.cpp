@@ -309,6 +309,16 @@ int set_pgcookie(DB_MPOOLFILE* mpf, DBT* dbt) {
 int get_pgcookie(DB_MPOOLFILE* mpf, DBT* dbt) {
   mpf_state* m = need(mpf);
   if (m == nullptr || dbt == nullptr) return EINVAL;
+  if (m->opened) {
+    // The file's cookie: another handle's open may have replaced it.
+    try {
+      const std::vector<std::byte> c = m->file->pgcookie();
+      const auto* b = reinterpret_cast<const std::uint8_t*>(c.data());
+      m->cookie.assign(b, b + c.size());
+    } catch (...) {
+      return ENOMEM;
+    }
+  }
   dbt->data = m->cookie.empty() ? nullptr : m->cookie.data();
   dbt->size = static_cast<u_int32_t>(m->cookie.size());
   return 0;

@@ -190,7 +190,11 @@ std::error_code file::set_ftype(int ftype) noexcept {
   st_->ftype_set = true;
   return internal::no_error;
 }
-int file::ftype() const noexcept { return st_->ftype; }
+int file::ftype() const noexcept {
+  // relaxed: a setting; a later open of the file may have replaced it.
+  if (st_->open) return st_->shared->ftype.load(std::memory_order_relaxed);
+  return st_->ftype;
+}
 
 std::error_code file::set_lsn_offset(std::int32_t offset) noexcept {
   if (st_->open) return err(EINVAL);
@@ -208,20 +212,33 @@ std::error_code file::set_pgcookie(std::span<const std::byte> cookie) noexcept {
   } catch (...) {
     return err(ENOMEM);
   }
+  st_->cookie_set = true;
   return internal::no_error;
 }
 std::vector<std::byte> file::pgcookie() const {
-  if (st_->open) return pool_->local(st_->slot).cookie;
+  if (st_->open) {  // the file's, which a later open may have replaced
+    internal::file_local& fl = pool_->local(st_->slot);
+    std::shared_lock ck(fl.cookie_mu);
+    return fl.cookie;
+  }
   return st_->cookie;
 }
 
 std::error_code file::set_priority(priority prio) noexcept {
   const int v = static_cast<int>(prio);
   if (v < 1 || v > 5) return err(EINVAL);
-  st_->prio.store(v, std::memory_order_relaxed);
+  // relaxed (prio, prio_set): settings, read at the next put and at open.
+  if (st_->open) {
+    st_->shared->prio.store(v, std::memory_order_relaxed);  // every handle's pages
+  } else {
+    st_->prio.store(v, std::memory_order_relaxed);
+    st_->prio_set.store(true, std::memory_order_relaxed);
+  }
   return internal::no_error;
 }
 priority file::get_priority() const noexcept {
+  // relaxed: as set_priority.
+  if (st_->open) return static_cast<priority>(st_->shared->prio.load(std::memory_order_relaxed));
   return static_cast<priority>(st_->prio.load(std::memory_order_relaxed));
 }
 

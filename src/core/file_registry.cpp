@@ -180,16 +180,34 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     return err(ENOENT);  // BDB: DB_CREATE is needed to create an in-memory file
   }
   if (slot != no_slot) {
-    // Join. Every setting this handle gives must match the file's (spec 004).
+    // Join. The page size, clear length and LSN offset this handle gives
+    // must match the file's (spec 003; set_clear_len, set_lsn_offset: "must
+    // be consistent with the existing file"); a file type and a pgcookie
+    // replace the file's (set_ftype, set_pgcookie: "will replace the
+    // existing information"), as a priority does (set_priority "configures a
+    // file in the cache").
     file_shared& fs = files_.shared(slot);
-    if (fs.page_size != page_size || (h.ftype_set && h.ftype != fs.ftype) ||
-        (h.clear_set && h.clear_len != fs.clear_len) ||
+    if (fs.page_size != page_size || (h.clear_set && h.clear_len != fs.clear_len) ||
         (h.lsn_set && h.lsn_offset != fs.lsn_offset)) {
       files_.latch.unlock();
       return err(EINVAL);
     }
-    files_.joined_locked(slot);
     file_local& fl = files_.local(slot);
+    if (h.cookie_set) {
+      try {
+        std::unique_lock ck(fl.cookie_mu);
+        fl.cookie = h.cookie;
+      } catch (...) {
+        files_.latch.unlock();
+        return err(ENOMEM);  // nothing joined yet
+      }
+    }
+    files_.joined_locked(slot);
+    if (h.ftype_set && h.ftype != fs.ftype.load(std::memory_order_relaxed)) {
+      fs.ftype.store(h.ftype, std::memory_order_relaxed);
+      // Pages read from a mapping would skip the new type's page-in.
+      if (has_pgin(h.ftype)) fs.can_mmap.store(false, std::memory_order_relaxed);
+    }
     {
       std::unique_lock lk(fl.fd_mu);
       if (fl.fd < 0 || (!fl.fd_writable && !rdonly)) {
@@ -237,7 +255,8 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     file_shared& fs = files_.shared(slot);
     fs.page_size = static_cast<std::uint32_t>(page_size);
     fs.id = id;
-    fs.ftype = h.ftype;
+    fs.ftype.store(h.ftype, std::memory_order_relaxed);
+    fs.prio.store(static_cast<int>(priority::normal), std::memory_order_relaxed);
     fs.clear_len = h.clear_len;
     fs.lsn_offset = h.lsn_set ? h.lsn_offset : -1;
     fs.temp.store(!path, std::memory_order_relaxed);
@@ -263,6 +282,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
       fl.direct = direct;
       try {
         fl.path = path ? *path : std::string();
+        std::unique_lock ck(fl.cookie_mu);
         fl.cookie = h.cookie;
       } catch (...) {
         if (fl.fd >= 0) (void)io_->close(fl.fd);
@@ -298,7 +318,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   // Nor a DB_DIRECT one: a mapping is the OS cache it asked to bypass.
   const bool can_map = rdonly && io_->mappable() && !any(flags, of::nommap | of::direct) &&
                        npages > 0 &&
-                       fsize <= mmap_size.load(std::memory_order_relaxed) && !has_pgin(fs.ftype) &&
+                       fsize <= mmap_size.load(std::memory_order_relaxed) && !has_pgin(fs.ftype.load(std::memory_order_relaxed)) &&
                        fs.can_mmap.load(std::memory_order_relaxed) &&
                        fs.frames.load(std::memory_order_acquire) == 0;  // (F1)
   files_.latch.unlock();
@@ -310,7 +330,10 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   h.cls = class_of(page_size);
   h.flags = flags;
   h.rdonly = rdonly;
-  h.ftype = fs.ftype;
+  h.ftype = fs.ftype.load(std::memory_order_relaxed);
+  h.shared = &fs;
+  if (h.prio_set.load(std::memory_order_relaxed))
+    fs.prio.store(h.prio.load(std::memory_order_relaxed), std::memory_order_relaxed);
   h.clear_len = fs.clear_len;
   h.lsn_offset = fs.lsn_offset;
   h.id = fs.id;

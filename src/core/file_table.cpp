@@ -188,7 +188,10 @@ void file_table::free_locked(std::uint32_t slot) noexcept {
   fl.fd = -1;
   fl.fd_writable = false;
   fl.path.clear();
-  fl.cookie.clear();
+  {
+    std::unique_lock ck(fl.cookie_mu);
+    fl.cookie.clear();
+  }
   fs.used.store(0, std::memory_order_relaxed);
   free_.push_back(slot);  // room reserved by grow_locked
 }

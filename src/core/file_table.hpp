@@ -43,7 +43,14 @@ struct file_shared {
   std::atomic<std::uint32_t> used{0};  // relaxed: guarded by the table's latch
   std::uint32_t page_size = 0;
   file_id id{};
-  std::int32_t ftype = 0;
+  // relaxed: a setting read at each page I/O; a later open that names
+  // another type replaces it (DB_MPOOLFILE->set_ftype: "will replace the
+  // existing information"), under the table's latch.
+  std::atomic<std::int32_t> ftype{0};
+  // relaxed: the file's priority (DB_MPOOLFILE->set_priority "configures a
+  // file in the cache, not only operations performed using the specified
+  // handle"), read at each put with priority::unchanged.
+  std::atomic<int> prio{3};
   std::uint32_t clear_len = 0;
   std::int32_t lsn_offset = -1;
   // relaxed: set under the table's latch when the slot is filled; atomic
@@ -83,7 +90,10 @@ struct file_local {
   bool fd_writable = false;
   bool direct = false;
   std::string path;  // empty for a temporary file
-  std::vector<std::byte> cookie;
+  // The pgcookie: replaced by a later open that gives one (set_pgcookie:
+  // "will replace the existing information"); page-in/out reads it shared.
+  std::shared_mutex cookie_mu;
+  std::vector<std::byte> cookie;  // guarded by cookie_mu
   bool fd_queued = false;  // counted in the table's descriptor queue (table latch)
 };
 

@@ -84,9 +84,11 @@ inline std::error_code pool_impl::unfix(file_handle_state& h, frame_ref ref, pri
   if (ref_region(ref) == no_frame) return no_error;  // mapped page: nothing to unpin
   region& rg = *regions_[ref_region(ref)];
   frame& fr = rg.frame_at(ref_frame(ref));
-  // relaxed (prio): a setting read at the put.
-  const priority eff =
-      prio == priority::unchanged ? static_cast<priority>(h.prio.load(std::memory_order_relaxed)) : prio;
+  // relaxed (prio): a setting read at the put; the file's, whichever handle
+  // set it.
+  const priority eff = prio == priority::unchanged
+                           ? static_cast<priority>(h.shared->prio.load(std::memory_order_relaxed))
+                           : prio;
   // relaxed (the peek at discard): a hint; a page marked discard takes the
   // general path below, which reads its key while still pinned for the
   // policy's demote.

@@ -72,7 +72,11 @@ struct file_handle_state {
   std::int32_t lsn_offset = -1;
   bool lsn_set = false;
   std::vector<std::byte> cookie;
+  bool cookie_set = false;
+  // The priority set before open (prio_set), given to the file at open;
+  // once open the file's own (file_shared::prio) is the one.
   std::atomic<int> prio{static_cast<int>(priority::normal)};
+  std::atomic<bool> prio_set{false};
   std::uint64_t maxsize = 0;
   bool maxsize_set = false;
   bool nofile = false;  // file_flags::nofile, fixed at open
@@ -85,6 +89,7 @@ struct file_handle_state {
   std::uint32_t slot = no_slot;
   std::size_t page_size = 0;
   std::uint32_t cls = 0;  // class_of(page_size)
+  file_shared* shared = nullptr;  // the file's state (chunks never move)
   // mmap (read-only small files).
   std::byte* map = nullptr;
   std::size_t map_len = 0;

@@ -134,10 +134,13 @@ std::error_code writeback::write_page(std::uint32_t slot, pgno_t pgno, std::byte
 std::error_code writeback::run_page_io(std::uint32_t slot, bool in, pgno_t pgno, void* page,
                                        bool from_disk) noexcept {
   file_shared& fs = p_.files->shared(slot);
-  const auto& c = p_.files->local(slot).cookie;
-  const std::error_code ec = p_.page_io->run(fs.ftype, fs.page_size,
-                                             std::span<const std::byte>(c.data(), c.size()), in,
-                                             pgno, page, from_disk);
+  const std::int32_t ftype = fs.ftype.load(std::memory_order_relaxed);
+  if (ftype == 0) return {};  // no page-in or page-out for type 0
+  file_local& fl = p_.files->local(slot);
+  std::shared_lock ck(fl.cookie_mu);  // a later open may replace the cookie
+  const std::error_code ec = p_.page_io->run(ftype, fs.page_size,
+                                             std::span<const std::byte>(fl.cookie.data(), fl.cookie.size()),
+                                             in, pgno, page, from_disk);
   if (ec == errc::page_corrupt) fs.counters.add<&file_counters::sum_fail>();
   return ec;
 }

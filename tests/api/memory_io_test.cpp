@@ -131,12 +131,14 @@ TEST(MemoryIo, ConcurrentReadersAndWritersSeeWholePages) {
     ts.emplace_back([&, t] {
       std::vector<std::uint8_t> buf(kPs);
       std::mt19937 rng(t);
-      while (!stop.load(std::memory_order_relaxed)) {
+      // At least one read, however the threads are scheduled (a loaded
+      // machine can let the writers finish before a reader starts).
+      do {
         const pgno_t n = rng() % (kWriters * kPagesEach);
         const std::int64_t got = io->pread(fd, buf.data(), kPs, std::uint64_t{n} * kPs);
         if (got < 0) ++bad;
         ++reads;
-      }
+      } while (!stop.load(std::memory_order_relaxed));
     });
   for (unsigned w = 0; w < kWriters; ++w) ts[w].join();
   stop.store(true);

@@ -183,7 +183,9 @@ void driver::op_open(int k) {
       return;
     }
     auto join_mismatch = [&](const file_m& f) {
-      return f.ps != ps || (h.ftype_set && h.ftype != f.ftype) ||
+      // A file type replaces the file's (set_ftype: "will replace the
+      // existing information"); the clear length and LSN offset must match.
+      return f.ps != ps ||
              (h.clear_set && h.clear_len != f.clear_len) || (h.lsn_set && h.lsn != f.lsn);
     };
     auto fresh_state = [&](file_m& f) {
@@ -287,6 +289,7 @@ void driver::op_open(int k) {
     }
     file_m& f = w.files[fi];
     f.handles++;
+    if (h.ftype_set) f.ftype = h.ftype;
     if (!rdonly) f.had_writer = true;
     if (h.unlink) f.unlink = true;
     if (h.maxsize_set) f.maxpages = h.maxsize == 0 ? no_limit : h.maxsize / ps;
