@@ -75,10 +75,12 @@ enum class policy_kind : int {
   sieve = 3,  ///< SIEVE (Zhang et al., NSDI 2024)
   s3fifo = 4, ///< S3-FIFO (Yang et al., SOSP 2023)
   arc = 5,    ///< ARC (Megiddo and Modha, FAST 2003): hits batched per thread
+  twoq = 6,   ///< 2Q (Johnson and Shasha, VLDB 1994): hits batched per thread
+  lirs = 7,   ///< LIRS (Jiang and Zhang, SIGMETRICS 2002): hits batched per thread
 };
-inline constexpr int policy_kind_count = 6;
+inline constexpr int policy_kind_count = 8;
 
-/// "clock", "lru", "fifo", "sieve", "s3fifo", "arc".
+/// "clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs".
 [[nodiscard]] std::string_view policy_name(policy_kind k) noexcept;
 /// Parses a policy name as policy_name gives it (also "s3-fifo");
 /// false, leaving `out` alone, if unknown.

@@ -7,9 +7,11 @@
 #include "policy/arc.hpp"
 #include "policy/clock.hpp"
 #include "policy/fifo.hpp"
+#include "policy/lirs.hpp"
 #include "policy/lru.hpp"
 #include "policy/s3fifo.hpp"
 #include "policy/sieve.hpp"
+#include "policy/twoq.hpp"
 
 namespace pagepool::internal {
 
@@ -118,6 +120,8 @@ decltype(auto) with_kind(policy_kind kind, F&& f) {
     case policy_kind::sieve: return f(static_cast<policy::sieve_policy*>(nullptr));
     case policy_kind::s3fifo: return f(static_cast<policy::s3fifo_policy*>(nullptr));
     case policy_kind::arc: return f(static_cast<policy::arc_policy*>(nullptr));
+    case policy_kind::twoq: return f(static_cast<policy::twoq_policy*>(nullptr));
+    case policy_kind::lirs: return f(static_cast<policy::lirs_policy*>(nullptr));
     default: return f(static_cast<policy::clock_policy*>(nullptr));
   }
 }

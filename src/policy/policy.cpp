@@ -9,7 +9,8 @@ namespace {
 
 // Indexed by policy_kind.
 constexpr std::array<std::string_view, policy_kind_count> names = {"clock", "lru",   "fifo",
-                                                                   "sieve", "s3fifo", "arc"};
+                                                                   "sieve", "s3fifo", "arc",
+                                                                   "2q",    "lirs"};
 
 }  // namespace
 

@@ -4,10 +4,12 @@
 #include "policy/arc.hpp"
 #include "policy/clock.hpp"
 #include "policy/fifo.hpp"
+#include "policy/lirs.hpp"
 #include "policy/lru.hpp"
 #include "policy/s3fifo.hpp"
 #include "policy/sieve.hpp"
 #include "policy/simulate.hpp"
+#include "policy/twoq.hpp"
 
 namespace pagepool::policy {
 
@@ -20,6 +22,8 @@ std::uint64_t simulate_misses_of(policy_kind kind, std::span<const std::uint32_t
     case policy_kind::sieve: return simulate_misses<sieve_policy>(trace, c);
     case policy_kind::s3fifo: return simulate_misses<s3fifo_policy>(trace, c);
     case policy_kind::arc: return simulate_misses<arc_policy>(trace, c);
+    case policy_kind::twoq: return simulate_misses<twoq_policy>(trace, c);
+    case policy_kind::lirs: return simulate_misses<lirs_policy>(trace, c);
   }
   return trace.size();
 }

@@ -12,9 +12,11 @@
 #include "policy/arc.hpp"
 #include "policy/clock.hpp"
 #include "policy/fifo.hpp"
+#include "policy/lirs.hpp"
 #include "policy/lru.hpp"
 #include "policy/s3fifo.hpp"
 #include "policy/sieve.hpp"
+#include "policy/twoq.hpp"
 #include "policy_test_support.hpp"
 
 namespace pagepool::policy {
@@ -25,7 +27,8 @@ using test::stepper;
 template <class P>
 class Contract : public ::testing::Test {};
 using all_policies =
-    ::testing::Types<clock_policy, fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy>;
+    ::testing::Types<clock_policy, fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy,
+                     twoq_policy, lirs_policy>;
 TYPED_TEST_SUITE(Contract, all_policies);
 
 // Point 4: a pinned frame is never the victim, whatever the requests; the
@@ -97,7 +100,9 @@ TYPED_TEST(Contract, AFrameWithFullCreditOutlivesTheOthers) {
 // pool's view to refuse frames that hold no page).
 template <class P>
 class TrackingContract : public ::testing::Test {};
-using tracking_policies = ::testing::Types<fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy>;
+using tracking_policies =
+    ::testing::Types<fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy, twoq_policy,
+                     lirs_policy>;
 TYPED_TEST_SUITE(TrackingContract, tracking_policies);
 
 // Points 1 and 6: on_remove untracks (and is a no-op twice or for a frame

@@ -1,0 +1,71 @@
+// Unit tests of src/policy/lirs.hpp: a hand-checked run with c = 5
+// (H = 1 resident HIR page, Llirs = 4) through every case of the algorithm:
+// filling the LIR set, a new HIR page, a miss on a non-resident entry in S
+// (demotion with a victim), an LIR hit with pruning, hits on a resident HIR
+// page outside and inside S.
+#include "policy/lirs.hpp"
+
+#include <cstdint>
+
+#include <gtest/gtest.h>
+
+#include "policy_test_support.hpp"
+
+namespace pagepool::policy {
+namespace {
+
+using test::stepper;
+
+int status(const lirs_policy& p, std::uint32_t pg) { return p.status(page_key::of(0, pg)); }
+
+// S top first; Q front first.
+//   1 2 3 4: LIR.                     S = 4 3 2 1
+//   5: LIR set full: resident HIR.    S = 5 4 3 2 1, Q = 5
+//   6: full: Q's 5 evicted (non-resident in S); 6 HIR: Q = 6
+//   5: non-resident in S: to the top; demote 1 (Q full: 6 evicted first,
+//      non-resident in S); 1 to Q; 5 LIR.   S = 5 6 4 3 2, Q = 1
+//   2: LIR hit (S's bottom): S = 2 5 6 4 3; 3 is LIR, nothing pruned
+//   1: resident HIR not in S: S = 1 2 5 6 4 3 (1 HIR), Q = 1
+//   1: resident HIR in S: LIR; 3 demoted to Q.   S = 1 2 5 6 4, Q = 3
+//   7: Q's 3 evicted; 7 resident HIR.            Q = 7
+TEST(Lirs, HandCheckedRun) {
+  stepper<lirs_policy> s(5);
+  EXPECT_EQ(s.p.hir_limit(), 1u);
+  for (std::uint32_t pg : {1u, 2u, 3u, 4u}) s.access(pg);
+  EXPECT_EQ(s.p.lir_count(), 4u);
+  s.access(5);
+  EXPECT_EQ(status(s.p, 5), 1);
+  EXPECT_EQ(s.access(6).evicted_page, 5u);
+  const auto r5 = s.access(5);
+  EXPECT_FALSE(r5.hit);
+  EXPECT_EQ(r5.evicted_page, 6u);
+  EXPECT_EQ(status(s.p, 5), 2);
+  EXPECT_EQ(status(s.p, 1), 1);
+  EXPECT_EQ(s.p.stack_size(), 5u);
+  EXPECT_TRUE(s.access(2).hit);
+  EXPECT_EQ(s.p.stack_size(), 5u);
+  EXPECT_TRUE(s.access(1).hit);
+  EXPECT_EQ(status(s.p, 1), 1);
+  EXPECT_EQ(s.p.stack_size(), 6u);
+  EXPECT_TRUE(s.access(1).hit);
+  EXPECT_EQ(status(s.p, 1), 2);
+  EXPECT_EQ(status(s.p, 3), 1);
+  EXPECT_EQ(s.p.stack_size(), 5u);  // 3 left S, 4 is the bottom
+  EXPECT_EQ(s.access(7).evicted_page, 3u);
+  EXPECT_EQ(s.p.lir_count(), 4u);
+  EXPECT_EQ(s.p.hir_resident_count(), 1u);
+}
+
+// S never holds more than 2c entries after a request: a scan of new pages
+// leaves non-resident entries behind, and the oldest go.
+TEST(Lirs, StackIsBoundedByTwiceTheCache) {
+  stepper<lirs_policy> s(5);
+  for (std::uint32_t pg = 1; pg <= 100; ++pg) {
+    s.access(pg);
+    EXPECT_LE(s.p.stack_size(), 10u) << pg;
+  }
+  EXPECT_EQ(s.p.size(), 5u);
+}
+
+}  // namespace
+}  // namespace pagepool::policy
