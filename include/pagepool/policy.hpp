@@ -77,10 +77,11 @@ enum class policy_kind : int {
   arc = 5,    ///< ARC (Megiddo and Modha, FAST 2003): hits batched per thread
   twoq = 6,   ///< 2Q (Johnson and Shasha, VLDB 1994): hits batched per thread
   lirs = 7,   ///< LIRS (Jiang and Zhang, SIGMETRICS 2002): hits batched per thread
+  wtinylfu = 8,  ///< W-TinyLFU (Einziger et al., ACM TOS 2017): hits batched per thread
 };
-inline constexpr int policy_kind_count = 8;
+inline constexpr int policy_kind_count = 9;
 
-/// "clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs".
+/// "clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu".
 [[nodiscard]] std::string_view policy_name(policy_kind k) noexcept;
 /// Parses a policy name as policy_name gives it (also "s3-fifo");
 /// false, leaving `out` alone, if unknown.

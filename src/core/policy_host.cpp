@@ -12,6 +12,7 @@
 #include "policy/s3fifo.hpp"
 #include "policy/sieve.hpp"
 #include "policy/twoq.hpp"
+#include "policy/wtinylfu.hpp"
 
 namespace pagepool::internal {
 
@@ -122,6 +123,7 @@ decltype(auto) with_kind(policy_kind kind, F&& f) {
     case policy_kind::arc: return f(static_cast<policy::arc_policy*>(nullptr));
     case policy_kind::twoq: return f(static_cast<policy::twoq_policy*>(nullptr));
     case policy_kind::lirs: return f(static_cast<policy::lirs_policy*>(nullptr));
+    case policy_kind::wtinylfu: return f(static_cast<policy::wtinylfu_policy*>(nullptr));
     default: return f(static_cast<policy::clock_policy*>(nullptr));
   }
 }

@@ -10,6 +10,7 @@
 #include "policy/sieve.hpp"
 #include "policy/simulate.hpp"
 #include "policy/twoq.hpp"
+#include "policy/wtinylfu.hpp"
 
 namespace pagepool::policy {
 
@@ -24,6 +25,7 @@ std::uint64_t simulate_misses_of(policy_kind kind, std::span<const std::uint32_t
     case policy_kind::arc: return simulate_misses<arc_policy>(trace, c);
     case policy_kind::twoq: return simulate_misses<twoq_policy>(trace, c);
     case policy_kind::lirs: return simulate_misses<lirs_policy>(trace, c);
+    case policy_kind::wtinylfu: return simulate_misses<wtinylfu_policy>(trace, c);
   }
   return trace.size();
 }

@@ -17,6 +17,7 @@
 #include "policy/s3fifo.hpp"
 #include "policy/sieve.hpp"
 #include "policy/twoq.hpp"
+#include "policy/wtinylfu.hpp"
 #include "policy_test_support.hpp"
 
 namespace pagepool::policy {
@@ -28,7 +29,7 @@ template <class P>
 class Contract : public ::testing::Test {};
 using all_policies =
     ::testing::Types<clock_policy, fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy,
-                     twoq_policy, lirs_policy>;
+                     twoq_policy, lirs_policy, wtinylfu_policy>;
 TYPED_TEST_SUITE(Contract, all_policies);
 
 // Point 4: a pinned frame is never the victim, whatever the requests; the
@@ -102,7 +103,7 @@ template <class P>
 class TrackingContract : public ::testing::Test {};
 using tracking_policies =
     ::testing::Types<fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy, twoq_policy,
-                     lirs_policy>;
+                     lirs_policy, wtinylfu_policy>;
 TYPED_TEST_SUITE(TrackingContract, tracking_policies);
 
 // Points 1 and 6: on_remove untracks (and is a no-op twice or for a frame
