@@ -36,7 +36,7 @@ CLI::Validator parses_as(Parse parse, const char* desc) {
 }
 
 const std::string policy_help =
-    "clock, lru, fifo, sieve, s3fifo, arc, 2q, lirs, wtinylfu (or opt: Belady's MIN, offline)";
+    "clock, lru, fifo, sieve, s3fifo, arc, 2q, lirs, wtinylfu, lru2 (or opt: Belady's MIN, offline)";
 
 CLI::Validator power_of_two_page() {
   return CLI::Validator(
@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
   // --- compare
   compare_options co;
   std::vector<std::string> c_sizes{"1%", "5%", "10%"};
-  std::vector<std::string> c_policies{"clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu", "opt"};
+  std::vector<std::string> c_policies{"clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu", "lru2", "opt"};
   std::string c_backing = "memory";
   CLI::App* compare = app.add_subcommand("compare", "every policy at several cache sizes, against OPT");
   compare->add_option("trace", co.trace, "trace: one page number per line, optionally gzipped")->required();
@@ -164,8 +164,9 @@ int main(int argc, char** argv) {
                                             "(exact LRU in one pass; SHARDS sampling with --sample); one "
                                             "line 'c=N miss_ratio=X' per size");
   mrc->add_option("trace", mo.trace, "trace: one page number per line, optionally gzipped")->required();
-  mrc->add_option("--policy", m_policy, "clock, lru, fifo, sieve, s3fifo, arc, 2q, lirs, wtinylfu")
-      ->check(CLI::IsMember({"clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu"}))
+  mrc->add_option("--policy", m_policy, "clock, lru, fifo, sieve, s3fifo, arc, 2q, lirs, wtinylfu, lru2")
+      ->check(CLI::IsMember(
+          {"clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu", "lru2"}))
       ->capture_default_str();
   mrc->add_option("--sizes", m_sizes, "cache sizes: pages, or shares of the unique pages; 'all' for every "
                                       "size from 1 to the unique pages")

@@ -78,10 +78,12 @@ enum class policy_kind : int {
   twoq = 6,   ///< 2Q (Johnson and Shasha, VLDB 1994): hits batched per thread
   lirs = 7,   ///< LIRS (Jiang and Zhang, SIGMETRICS 2002): hits batched per thread
   wtinylfu = 8,  ///< W-TinyLFU (Einziger et al., ACM TOS 2017): hits batched per thread
+  lru2 = 9,   ///< LRU-K, K = 2 (O'Neil et al., SIGMOD 1993): hits batched per thread
 };
-inline constexpr int policy_kind_count = 9;
+inline constexpr int policy_kind_count = 10;
 
-/// "clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu".
+/// "clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu",
+/// "lru2".
 [[nodiscard]] std::string_view policy_name(policy_kind k) noexcept;
 /// Parses a policy name as policy_name gives it (also "s3-fifo");
 /// false, leaving `out` alone, if unknown.

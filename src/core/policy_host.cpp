@@ -9,6 +9,7 @@
 #include "policy/fifo.hpp"
 #include "policy/lirs.hpp"
 #include "policy/lru.hpp"
+#include "policy/lru2.hpp"
 #include "policy/s3fifo.hpp"
 #include "policy/sieve.hpp"
 #include "policy/twoq.hpp"
@@ -124,6 +125,7 @@ decltype(auto) with_kind(policy_kind kind, F&& f) {
     case policy_kind::twoq: return f(static_cast<policy::twoq_policy*>(nullptr));
     case policy_kind::lirs: return f(static_cast<policy::lirs_policy*>(nullptr));
     case policy_kind::wtinylfu: return f(static_cast<policy::wtinylfu_policy*>(nullptr));
+    case policy_kind::lru2: return f(static_cast<policy::lru2_policy*>(nullptr));
     default: return f(static_cast<policy::clock_policy*>(nullptr));
   }
 }

@@ -10,7 +10,8 @@ namespace {
 // Indexed by policy_kind.
 constexpr std::array<std::string_view, policy_kind_count> names = {"clock", "lru",   "fifo",
                                                                    "sieve", "s3fifo", "arc",
-                                                                   "2q",    "lirs",  "wtinylfu"};
+                                                                   "2q",    "lirs",  "wtinylfu",
+                                                                   "lru2"};
 
 }  // namespace
 

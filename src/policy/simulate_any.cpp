@@ -6,6 +6,7 @@
 #include "policy/fifo.hpp"
 #include "policy/lirs.hpp"
 #include "policy/lru.hpp"
+#include "policy/lru2.hpp"
 #include "policy/s3fifo.hpp"
 #include "policy/sieve.hpp"
 #include "policy/simulate.hpp"
@@ -26,6 +27,7 @@ std::uint64_t simulate_misses_of(policy_kind kind, std::span<const std::uint32_t
     case policy_kind::twoq: return simulate_misses<twoq_policy>(trace, c);
     case policy_kind::lirs: return simulate_misses<lirs_policy>(trace, c);
     case policy_kind::wtinylfu: return simulate_misses<wtinylfu_policy>(trace, c);
+    case policy_kind::lru2: return simulate_misses<lru2_policy>(trace, c);
   }
   return trace.size();
 }

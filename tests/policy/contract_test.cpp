@@ -14,6 +14,7 @@
 #include "policy/fifo.hpp"
 #include "policy/lirs.hpp"
 #include "policy/lru.hpp"
+#include "policy/lru2.hpp"
 #include "policy/s3fifo.hpp"
 #include "policy/sieve.hpp"
 #include "policy/twoq.hpp"
@@ -29,7 +30,7 @@ template <class P>
 class Contract : public ::testing::Test {};
 using all_policies =
     ::testing::Types<clock_policy, fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy,
-                     twoq_policy, lirs_policy, wtinylfu_policy>;
+                     twoq_policy, lirs_policy, wtinylfu_policy, lru2_policy>;
 TYPED_TEST_SUITE(Contract, all_policies);
 
 // Point 4: a pinned frame is never the victim, whatever the requests; the
@@ -103,7 +104,7 @@ template <class P>
 class TrackingContract : public ::testing::Test {};
 using tracking_policies =
     ::testing::Types<fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy, twoq_policy,
-                     lirs_policy, wtinylfu_policy>;
+                     lirs_policy, wtinylfu_policy, lru2_policy>;
 TYPED_TEST_SUITE(TrackingContract, tracking_policies);
 
 // Points 1 and 6: on_remove untracks (and is a no-op twice or for a frame

@@ -1,5 +1,6 @@
 // Exact miss counts of the policies whose reference is libCacheSim
-// (github.com/1a1a11a/libCacheSim at commit aa0fc40914b2, 2024-10-07; built
+// (github.com/1a1a11a/libCacheSim at commit aa0fc40914b2, 2024-10-07, and for
+// LRU-K one newer file, below; built
 // and run outside this repository as papers/eviction/reference_libcachesim.md
 // says): its cachesim on lirs_sprite.txt, arc_oltp.txt and
 // cloudphysicsio_4k.txt.gz, every object of size 1 (--ignore-obj-size 1), at
@@ -22,6 +23,10 @@
 // says which and why: one eviction per miss, a window of at least one page,
 // the protected segment taking SLRU's rounding remainder), run with
 // obj-id-is-num=1 so that the sketch hashes the page numbers themselves.
+//
+// LRU-2: the snapshot aa0fc40 has no LRU-K; the counts are those of
+// cpp/LRU_K.cpp at libCacheSim commit 2dfe06b9faa2 (2025), unchanged, built
+// in the aa0fc40 tree and run as `lruk` with its default k=2.
 //
 // Label `policy`. If the shared directory is absent, every test is skipped
 // with a message saying where it looked.
@@ -50,6 +55,7 @@ struct row {
   std::uint64_t twoq;  // libCacheSim TwoQ (Ain-size-ratio=0.25, Aout-size-ratio=0.5)
   std::uint64_t lirs;  // libCacheSim LIRS (hirs_ratio 0.01) with the paper's hit rule (below)
   std::uint64_t wtinylfu;  // libCacheSim WTinyLFU (window 0.01, SLRU 1:4), one eviction per miss
+  std::uint64_t lru2;      // libCacheSim LRU_K.cpp (2dfe06b), k=2
   std::uint64_t lru;   // libCacheSim LRU: REFERENCE.md's LRU column again
 };
 struct trace_ref {
@@ -61,19 +67,19 @@ struct trace_ref {
 const trace_ref refs[] = {
     {"lirs_sprite.txt",
      133996,
-     {{70, 106413, 106934, 109297, 112114},
-      {353, 45284, 46946, 52940, 46061},
-      {707, 19137, 21423, 33174, 18121}}},
+     {{70, 106413, 106934, 109297, 126447, 112114},
+      {353, 45284, 46946, 52940, 103133, 46061},
+      {707, 19137, 21423, 33174, 73789, 18121}}},
     {"arc_oltp.txt",
      914145,
-     {{1868, 494724, 533582, 576908, 533560},
-      {9344, 347762, 368848, 409313, 364938},
-      {18688, 295572, 313955, 351218, 306044}}},
+     {{1868, 494724, 533582, 576908, 752963, 533560},
+      {9344, 347762, 368848, 409313, 607131, 364938},
+      {18688, 295572, 313955, 351218, 506816, 306044}}},
     {"cloudphysicsio_4k.txt.gz",
      1141869,
-     {{2692, 1020892, 1037198, 1035796, 1024107},
-      {13460, 999865, 974468, 992428, 1012954},
-      {26921, 964114, 930966, 947996, 998105}}},
+     {{2692, 1020892, 1037198, 1035796, 1088039, 1024107},
+      {13460, 999865, 974468, 992428, 1016176, 1012954},
+      {26921, 964114, 930966, 947996, 932167, 998105}}},
 };
 
 const std::vector<std::uint32_t>* load(const trace_ref& r, std::string& why) {
@@ -96,6 +102,7 @@ std::uint64_t expected(const row& rw, policy_kind k) {
     case policy_kind::twoq: return rw.twoq;
     case policy_kind::lirs: return rw.lirs;
     case policy_kind::wtinylfu: return rw.wtinylfu;
+    case policy_kind::lru2: return rw.lru2;
     case policy_kind::lru: return rw.lru;
     default: return 0;
   }
@@ -124,13 +131,15 @@ std::string param_name(const ::testing::TestParamInfo<ref_param>& p) {
   if (n == "2q") n = "TwoQ";
   if (n == "lirs") n = "LIRS";
   if (n == "wtinylfu") n = "WTinyLFU";
+  if (n == "lru2") n = "LRU2";
   return std::string(trace_name[std::get<0>(p.param)]) + "_" + n;
 }
 
 INSTANTIATE_TEST_SUITE_P(Traces, LibCacheSimCounts,
                          ::testing::Combine(::testing::Values(0, 1, 2),
                                             ::testing::Values(policy_kind::lru, policy_kind::twoq,
-                                                              policy_kind::lirs, policy_kind::wtinylfu)),
+                                                              policy_kind::lirs, policy_kind::wtinylfu,
+                                                              policy_kind::lru2)),
                          param_name);
 
 }  // namespace
