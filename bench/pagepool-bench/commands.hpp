@@ -21,7 +21,7 @@ struct policy_choice {
   policy_kind kind = policy_kind::clock;
   [[nodiscard]] std::string name() const;
 };
-/// Parses "clock", "lru", "fifo", "sieve", "s3fifo", "arc" or "opt".
+/// Parses a policy name (pagepool::parse_policy: "clock", "lru", ..., "lru2") or "opt".
 [[nodiscard]] bool parse_policy_choice(const std::string& s, policy_choice& out);
 /// Every pool policy, in policy_kind order.
 [[nodiscard]] std::vector<policy_choice> all_pool_policies();

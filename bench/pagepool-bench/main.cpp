@@ -119,7 +119,8 @@ int main(int argc, char** argv) {
   // --- compare
   compare_options co;
   std::vector<std::string> c_sizes{"1%", "5%", "10%"};
-  std::vector<std::string> c_policies{"clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu", "lru2", "opt"};
+  std::vector<std::string> c_policies{"clock", "lru",  "fifo",     "sieve", "s3fifo", "arc",
+                                      "2q",    "lirs", "wtinylfu", "lru2",  "opt"};
   std::string c_backing = "memory";
   CLI::App* compare = app.add_subcommand("compare", "every policy at several cache sizes, against OPT");
   compare->add_option("trace", co.trace, "trace: one page number per line, optionally gzipped")->required();
@@ -186,7 +187,8 @@ int main(int argc, char** argv) {
 
   // --- run
   run_options uo;
-  std::vector<std::string> u_policies{"clock", "lru", "fifo", "sieve", "s3fifo", "arc"};
+  std::vector<std::string> u_policies{"clock", "lru",  "fifo",     "sieve", "s3fifo",
+                                      "arc",   "2q",   "lirs", "wtinylfu", "lru2"};
   std::string u_backing = "memory";
   double write_share = -1;
   CLI::App* run = app.add_subcommand("run", "synthetic workloads: throughput and hit ratio per policy and thread "
@@ -203,7 +205,8 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
-  run->add_option("--policies", u_policies, "policies (clock, lru, fifo, sieve, s3fifo, arc)")
+  run->add_option("--policies", u_policies,
+                  "policies (clock, lru, fifo, sieve, s3fifo, arc, 2q, lirs, wtinylfu, lru2)")
       ->delimiter(',')
       ->check(parses_as<policy_choice>(parse_policy_choice, "POLICY"))
       ->capture_default_str();

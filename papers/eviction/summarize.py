@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-POLICIES = ["clock", "lru", "fifo", "sieve", "s3fifo", "arc"]
+POLICIES = ["clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu", "lru2"]
 
 
 def trace_name(path):
@@ -42,6 +42,27 @@ def reference_tables(path):
 
 REF_COLUMN = {"clock": "CLOCK", "lru": "LRU", "fifo": "FIFO", "sieve": "SIEVE", "s3fifo": "S3-FIFO",
               "arc": "ARC"}
+# The policies checked against libCacheSim: their column in reference_libcachesim.md's table.
+LCS_COLUMN = {"2q": "2Q", "lirs": "LIRS c frames", "wtinylfu": "W-TinyLFU c frames", "lru2": "LRU-2"}
+
+
+def libcachesim_tables(path):
+    """{trace name: {c: {column: misses}}} from reference_libcachesim.md's counts table."""
+    tables, cols = {}, None
+    if not os.path.exists(path):
+        return tables
+    with open(path) as fh:
+        for line in fh:
+            if not line.startswith("|"):
+                cols = None if not line.strip() else cols
+                continue
+            cells = [c.strip().strip("*") for c in line.strip().strip("|").split("|")]
+            if cells[0] == "trace" and len(cells) > 2 and cells[1] == "c":
+                cols = cells
+            elif cols and len(cells) == len(cols) and cells[1].isdigit():
+                tables.setdefault(cells[0], {})[int(cells[1])] = {
+                    cols[i]: int(cells[i]) for i in range(2, len(cols)) if cells[i].isdigit()}
+    return tables
 
 
 def main(out, reference=None):
@@ -101,22 +122,27 @@ def main(out, reference=None):
         print()
 
     ref = reference_tables(reference)
+    lcs = libcachesim_tables(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                          "reference_libcachesim.md"))
     checked = [j for j in compares if os.path.basename(j["trace"]) in ref]
     if checked:
-        print("## Exactness: the pool's misses against shared/traces/REFERENCE.md\n")
+        print("## Exactness: the pool's misses against shared/traces/REFERENCE.md and libCacheSim\n")
         print("Each cell: the single-threaded replay's misses through the pool, and whether they equal the "
-              "reference simulator's count (`=`) or by how much they differ.\n")
+              "reference's count (`=`) or by how much they differ. The reference is REFERENCE.md's simulator "
+              "for the first six and OPT, libCacheSim for 2q, lirs, wtinylfu and lru2 "
+              "(`reference_libcachesim.md`).\n")
         print("| trace | c | " + " | ".join(POLICIES) + " | OPT |")
         print("|---|---:|" + "---:|" * (len(POLICIES) + 1))
         for j in checked:
             table = ref[os.path.basename(j["trace"])]
             for s in j["sizes"]:
-                row = table.get(s["cache_pages"], {})
+                row = dict(table.get(s["cache_pages"], {}))
+                row.update(lcs.get(trace_name(j["trace"]), {}).get(s["cache_pages"], {}))
                 by = {p["policy"]: p for p in s["policies"]}
                 cells = []
                 for p in POLICIES + ["opt"]:
                     got = s["opt"]["misses"] if p == "opt" else by[p]["misses"] if p in by else None
-                    want = row.get("OPT" if p == "opt" else REF_COLUMN[p])
+                    want = row.get("OPT" if p == "opt" else REF_COLUMN.get(p, LCS_COLUMN.get(p)))
                     if got is None or want is None:
                         cells.append("-")
                     else:

@@ -21,7 +21,8 @@ class frame_heap {
  public:
   static constexpr std::uint32_t npos = 0xFFFFFFFFu;
 
-  explicit frame_heap(std::uint32_t capacity) : pos_(capacity, npos), prio_(capacity, 0), tie_(capacity, 0) {
+  explicit frame_heap(std::uint32_t capacity)
+      : pos_(capacity, npos), prio_(capacity, 0), tie_(capacity, 0) {
     heap_.reserve(capacity);
   }
 

@@ -11,7 +11,7 @@
 //
 //   LIR page x (a hit): x to S's top; prune.
 //   resident HIR x in S (a hit): x to S's top, out of Q, becomes LIR; while
-//       the LIR set is over Llirs, demote(); 
+//       the LIR set is over Llirs, demote();
 //   resident HIR x not in S (a hit): x to S's top (HIR) and Q's end;
 //   miss on x with a non-resident entry in S: x to S's top; while the LIR
 //       set is full, demote(); x becomes a resident LIR page;
@@ -125,7 +125,7 @@ class lirs_policy {
       // A non-resident entry, no evict before (a free frame): as the miss.
       s_.move_to_newest(0, s);
       nh_.remove(s);
-      while (lirs_ + 1 > l_ && lirs_ > 0) demote(false);
+      while (lirs_ + 1 > l_ && lirs_ > 0) demote();
     }
     if (s != key_table::npos && sframe_[s] == nil) {  // becomes resident LIR
       sframe_[s] = f;
@@ -153,7 +153,7 @@ class lirs_policy {
     } else if (s != key_table::npos) {  // resident HIR in S: becomes LIR
       s_.move_to_newest(0, s);
       q_.remove(f);
-      while (lirs_ + 1 > l_ && lirs_ > 0) demote(false);
+      while (lirs_ + 1 > l_ && lirs_ > 0) demote();
       slir_[s] = 1;
       ++lirs_;
     } else {  // resident HIR not in S: stays HIR
@@ -229,7 +229,9 @@ class lirs_policy {
   }
 
  private:
-  [[nodiscard]] bool is_tracked(frame_id f) const noexcept { return f < tracked_.size() && tracked_[f]; }
+  [[nodiscard]] bool is_tracked(frame_id f) const noexcept {
+    return f < tracked_.size() && tracked_[f];
+  }
 
   std::uint32_t new_entry(page_key k) noexcept {
     if (free_.empty()) drop_oldest_nonresident();
@@ -277,7 +279,7 @@ class lirs_policy {
     return g;
   }
   // demote() without a victim: Q may go over H (a free frame, or a hit).
-  void demote(bool) noexcept {
+  void demote() noexcept {
     const frame_id g = pop_lir();
     if (g != nil) q_.push_newest(0, g);
     prune();
@@ -327,14 +329,14 @@ class lirs_policy {
     }
   }
 
-  lists q_;                      // resident HIR frames, front = oldest
-  std::vector<page_key> fkey_;   // per frame
+  lists q_;                     // resident HIR frames, front = oldest
+  std::vector<page_key> fkey_;  // per frame
   std::vector<std::uint8_t> tracked_;
-  lists s_, nh_;                 // over entry slots: S, and its non-resident entries
+  lists s_, nh_;  // over entry slots: S, and its non-resident entries
   std::vector<page_key> skey_;
   std::vector<frame_id> sframe_;  // nil: non-resident
   std::vector<std::uint8_t> slir_;
-  key_table map_;                 // key -> entry slot
+  key_table map_;  // key -> entry slot
   std::vector<std::uint32_t> free_;
   std::size_t c_ = 0, h_ = 1, l_ = 0, lirs_ = 0;
   page_key pending_key_{};

@@ -82,7 +82,10 @@ class lru2_policy {
     if (victim_valid_ && victim_key_ == k) {  // an eviction undone (point 5)
       victim_valid_ = false;
       last_[f] = victim_last_;
-      if (victim_in_heap_) heap_.set(f, victim_prio_, k.v); else fifo_.push_newest(0, f);
+      if (victim_in_heap_)
+        heap_.set(f, victim_prio_, k.v);
+      else
+        fifo_.push_newest(0, f);
       return;
     }
     victim_valid_ = false;

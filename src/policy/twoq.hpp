@@ -77,11 +77,10 @@ class twoq_policy {
  public:
   static constexpr std::string_view name = "2q";
   static constexpr concurrency_model model = concurrency_model::batched_hits;
-  static constexpr double kin_ratio = 0.25;   ///< Kin = floor(kin_ratio * c)
-  static constexpr double kout_ratio = 0.5;   ///< Kout = floor(kout_ratio * c)
+  static constexpr double kin_ratio = 0.25;  ///< Kin = floor(kin_ratio * c)
+  static constexpr double kout_ratio = 0.5;  ///< Kout = floor(kout_ratio * c)
 
-  explicit twoq_policy(std::uint32_t capacity)
-      : q_(capacity), keys_(capacity), out_(capacity / 2) {
+  explicit twoq_policy(std::uint32_t capacity) : q_(capacity), keys_(capacity), out_(capacity / 2) {
     resize(capacity);
   }
 
@@ -133,7 +132,7 @@ class twoq_policy {
       from = from == A1in ? Am : A1in;
       v = internal::sweep_oldest(q_, from, view);
     }
-    if (v == no_frame) return no_frame;  // nothing changed but credits
+    if (v == no_frame) return no_frame;                    // nothing changed but credits
     const bool ghost_hit = out_.erase(x) != ghosts::none;  // before the push
     if (from == A1in && kout_ > 0) {
       if (out_.size(0) >= kout_) out_.pop_oldest(0);

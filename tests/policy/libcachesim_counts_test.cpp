@@ -30,14 +30,14 @@
 //
 // Label `policy`. If the shared directory is absent, every test is skipped
 // with a message saying where it looked.
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "pagepool/policy.hpp"
 #include "policy/simulate_any.hpp"
@@ -52,11 +52,11 @@ namespace {
 
 struct row {
   std::uint32_t c;
-  std::uint64_t twoq;  // libCacheSim TwoQ (Ain-size-ratio=0.25, Aout-size-ratio=0.5)
-  std::uint64_t lirs;  // libCacheSim LIRS (hirs_ratio 0.01) with the paper's hit rule (below)
+  std::uint64_t twoq;      // libCacheSim TwoQ (Ain-size-ratio=0.25, Aout-size-ratio=0.5)
+  std::uint64_t lirs;      // libCacheSim LIRS (hirs_ratio 0.01) with the paper's hit rule (below)
   std::uint64_t wtinylfu;  // libCacheSim WTinyLFU (window 0.01, SLRU 1:4), one eviction per miss
   std::uint64_t lru2;      // libCacheSim LRU_K.cpp (2dfe06b), k=2
-  std::uint64_t lru;   // libCacheSim LRU: REFERENCE.md's LRU column again
+  std::uint64_t lru;       // libCacheSim LRU: REFERENCE.md's LRU column again
 };
 struct trace_ref {
   const char* file;
@@ -99,12 +99,18 @@ const std::vector<std::uint32_t>* load(const trace_ref& r, std::string& why) {
 
 std::uint64_t expected(const row& rw, policy_kind k) {
   switch (k) {
-    case policy_kind::twoq: return rw.twoq;
-    case policy_kind::lirs: return rw.lirs;
-    case policy_kind::wtinylfu: return rw.wtinylfu;
-    case policy_kind::lru2: return rw.lru2;
-    case policy_kind::lru: return rw.lru;
-    default: return 0;
+    case policy_kind::twoq:
+      return rw.twoq;
+    case policy_kind::lirs:
+      return rw.lirs;
+    case policy_kind::wtinylfu:
+      return rw.wtinylfu;
+    case policy_kind::lru2:
+      return rw.lru2;
+    case policy_kind::lru:
+      return rw.lru;
+    default:
+      return 0;
   }
 }
 
@@ -135,12 +141,12 @@ std::string param_name(const ::testing::TestParamInfo<ref_param>& p) {
   return std::string(trace_name[std::get<0>(p.param)]) + "_" + n;
 }
 
-INSTANTIATE_TEST_SUITE_P(Traces, LibCacheSimCounts,
-                         ::testing::Combine(::testing::Values(0, 1, 2),
-                                            ::testing::Values(policy_kind::lru, policy_kind::twoq,
-                                                              policy_kind::lirs, policy_kind::wtinylfu,
-                                                              policy_kind::lru2)),
-                         param_name);
+INSTANTIATE_TEST_SUITE_P(
+    Traces, LibCacheSimCounts,
+    ::testing::Combine(::testing::Values(0, 1, 2),
+                       ::testing::Values(policy_kind::lru, policy_kind::twoq, policy_kind::lirs,
+                                         policy_kind::wtinylfu, policy_kind::lru2)),
+    param_name);
 
 }  // namespace
 }  // namespace pagepool::policy

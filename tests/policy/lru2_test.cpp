@@ -3,9 +3,9 @@
 // the undo of a failed eviction.
 #include "policy/lru2.hpp"
 
-#include <cstdint>
-
 #include <gtest/gtest.h>
+
+#include <cstdint>
 
 #include "policy_test_support.hpp"
 
@@ -34,8 +34,8 @@ TEST(Lru2, HandCheckedRun) {
     bool hit;
     std::uint32_t evicted;  // 0: none
   };
-  const expect_step steps[] = {{1, false, 0}, {2, false, 0}, {1, true, 0}, {3, false, 0},
-                               {4, false, 2}, {3, true, 0},  {4, true, 0}, {5, false, 1},
+  const expect_step steps[] = {{1, false, 0}, {2, false, 0}, {1, true, 0},  {3, false, 0},
+                               {4, false, 2}, {3, true, 0},  {4, true, 0},  {5, false, 1},
                                {5, true, 0},  {3, true, 0},  {6, false, 4}, {2, false, 6}};
   for (const auto& e : steps) {
     const auto r = s.access(e.page);
@@ -53,7 +53,7 @@ TEST(Lru2, HandCheckedRun) {
 TEST(Lru2, PinnedCandidateKeepsItsPlace) {
   stepper<lru2_policy> s(2);
   for (std::uint32_t pg : {1u, 2u, 1u, 2u}) s.access(pg);  // both twice: 1:1, 2:2
-  const frame_id f1 = 0;                                     // page 1's frame
+  const frame_id f1 = 0;                                   // page 1's frame
   s.view.pin(f1, true);
   EXPECT_EQ(s.access(3).evicted_page, 2u);
   s.view.pin(f1, false);
