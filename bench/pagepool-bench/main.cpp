@@ -36,7 +36,8 @@ CLI::Validator parses_as(Parse parse, const char* desc) {
 }
 
 const std::string policy_help =
-    "clock, lru, fifo, sieve, s3fifo, arc, 2q, lirs, wtinylfu, lru2 (or opt: Belady's MIN, offline)";
+    "clock, lru, fifo, sieve, s3fifo, arc, 2q, lirs, wtinylfu, lru2, clockpro "
+    "(or opt: Belady's MIN, offline)";
 
 CLI::Validator power_of_two_page() {
   return CLI::Validator(
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
   compare_options co;
   std::vector<std::string> c_sizes{"1%", "5%", "10%"};
   std::vector<std::string> c_policies{"clock", "lru",  "fifo",     "sieve", "s3fifo", "arc",
-                                      "2q",    "lirs", "wtinylfu", "lru2",  "opt"};
+                                      "2q",    "lirs", "wtinylfu", "lru2",  "clockpro", "opt"};
   std::string c_backing = "memory";
   CLI::App* compare = app.add_subcommand("compare", "every policy at several cache sizes, against OPT");
   compare->add_option("trace", co.trace, "trace: one page number per line, optionally gzipped")->required();
@@ -165,9 +166,10 @@ int main(int argc, char** argv) {
                                             "(exact LRU in one pass; SHARDS sampling with --sample); one "
                                             "line 'c=N miss_ratio=X' per size");
   mrc->add_option("trace", mo.trace, "trace: one page number per line, optionally gzipped")->required();
-  mrc->add_option("--policy", m_policy, "clock, lru, fifo, sieve, s3fifo, arc, 2q, lirs, wtinylfu, lru2")
-      ->check(CLI::IsMember(
-          {"clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu", "lru2"}))
+  mrc->add_option("--policy", m_policy,
+                  "clock, lru, fifo, sieve, s3fifo, arc, 2q, lirs, wtinylfu, lru2, clockpro")
+      ->check(CLI::IsMember({"clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu",
+                             "lru2", "clockpro"}))
       ->capture_default_str();
   mrc->add_option("--sizes", m_sizes, "cache sizes: pages, or shares of the unique pages; 'all' for every "
                                       "size from 1 to the unique pages")
@@ -188,7 +190,7 @@ int main(int argc, char** argv) {
   // --- run
   run_options uo;
   std::vector<std::string> u_policies{"clock", "lru",  "fifo",     "sieve", "s3fifo",
-                                      "arc",   "2q",   "lirs", "wtinylfu", "lru2"};
+                                      "arc",   "2q",   "lirs", "wtinylfu", "lru2", "clockpro"};
   std::string u_backing = "memory";
   double write_share = -1;
   CLI::App* run = app.add_subcommand("run", "synthetic workloads: throughput and hit ratio per policy and thread "
@@ -206,7 +208,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
   run->add_option("--policies", u_policies,
-                  "policies (clock, lru, fifo, sieve, s3fifo, arc, 2q, lirs, wtinylfu, lru2)")
+                  "policies (clock, lru, fifo, sieve, s3fifo, arc, 2q, lirs, wtinylfu, lru2, "
+                  "clockpro)")
       ->delimiter(',')
       ->check(parses_as<policy_choice>(parse_policy_choice, "POLICY"))
       ->capture_default_str();

@@ -79,11 +79,12 @@ enum class policy_kind : int {
   lirs = 7,   ///< LIRS (Jiang and Zhang, SIGMETRICS 2002): hits batched per thread
   wtinylfu = 8,  ///< W-TinyLFU (Einziger et al., ACM TOS 2017): hits batched per thread
   lru2 = 9,   ///< LRU-K, K = 2 (O'Neil et al., SIGMOD 1993): hits batched per thread
+  clockpro = 10,  ///< CLOCK-Pro (Jiang et al., USENIX ATC 2005): hits batched per thread
 };
-inline constexpr int policy_kind_count = 10;
+inline constexpr int policy_kind_count = 11;
 
 /// "clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu",
-/// "lru2".
+/// "lru2", "clockpro".
 [[nodiscard]] std::string_view policy_name(policy_kind k) noexcept;
 /// Parses a policy name as policy_name gives it (also "s3-fifo");
 /// false, leaving `out` alone, if unknown.

@@ -6,6 +6,7 @@
 #include "core/pool_impl.hpp"
 #include "policy/arc.hpp"
 #include "policy/clock.hpp"
+#include "policy/clockpro.hpp"
 #include "policy/fifo.hpp"
 #include "policy/lirs.hpp"
 #include "policy/lru.hpp"
@@ -126,6 +127,7 @@ decltype(auto) with_kind(policy_kind kind, F&& f) {
     case policy_kind::lirs: return f(static_cast<policy::lirs_policy*>(nullptr));
     case policy_kind::wtinylfu: return f(static_cast<policy::wtinylfu_policy*>(nullptr));
     case policy_kind::lru2: return f(static_cast<policy::lru2_policy*>(nullptr));
+    case policy_kind::clockpro: return f(static_cast<policy::clockpro_policy*>(nullptr));
     default: return f(static_cast<policy::clock_policy*>(nullptr));
   }
 }

@@ -11,7 +11,7 @@ namespace {
 constexpr std::array<std::string_view, policy_kind_count> names = {"clock", "lru",   "fifo",
                                                                    "sieve", "s3fifo", "arc",
                                                                    "2q",    "lirs",  "wtinylfu",
-                                                                   "lru2"};
+                                                                   "lru2",  "clockpro"};
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 
 #include "policy/arc.hpp"
 #include "policy/clock.hpp"
+#include "policy/clockpro.hpp"
 #include "policy/fifo.hpp"
 #include "policy/lirs.hpp"
 #include "policy/lru.hpp"
@@ -28,6 +29,7 @@ std::uint64_t simulate_misses_of(policy_kind kind, std::span<const std::uint32_t
     case policy_kind::lirs: return simulate_misses<lirs_policy>(trace, c);
     case policy_kind::wtinylfu: return simulate_misses<wtinylfu_policy>(trace, c);
     case policy_kind::lru2: return simulate_misses<lru2_policy>(trace, c);
+    case policy_kind::clockpro: return simulate_misses<clockpro_policy>(trace, c);
   }
   return trace.size();
 }

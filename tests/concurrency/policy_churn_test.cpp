@@ -34,7 +34,7 @@ constexpr std::size_t kPinned = 4;
 constexpr policy_kind kAll[] = {policy_kind::clock, policy_kind::lru,    policy_kind::fifo,
                                 policy_kind::sieve, policy_kind::s3fifo, policy_kind::arc,
                                 policy_kind::twoq,  policy_kind::lirs,   policy_kind::wtinylfu,
-                                policy_kind::lru2};
+                                policy_kind::lru2,  policy_kind::clockpro};
 
 void run_churn(policy_kind start, bool swap) {
   const std::uint32_t seed = test_seed();

@@ -11,6 +11,7 @@
 
 #include "policy/arc.hpp"
 #include "policy/clock.hpp"
+#include "policy/clockpro.hpp"
 #include "policy/fifo.hpp"
 #include "policy/lirs.hpp"
 #include "policy/lru.hpp"
@@ -30,7 +31,7 @@ template <class P>
 class Contract : public ::testing::Test {};
 using all_policies =
     ::testing::Types<clock_policy, fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy,
-                     twoq_policy, lirs_policy, wtinylfu_policy, lru2_policy>;
+                     twoq_policy, lirs_policy, wtinylfu_policy, lru2_policy, clockpro_policy>;
 TYPED_TEST_SUITE(Contract, all_policies);
 
 // Point 4: a pinned frame is never the victim, whatever the requests; the
@@ -104,7 +105,7 @@ template <class P>
 class TrackingContract : public ::testing::Test {};
 using tracking_policies =
     ::testing::Types<fifo_policy, lru_policy, sieve_policy, s3fifo_policy, arc_policy, twoq_policy,
-                     lirs_policy, wtinylfu_policy, lru2_policy>;
+                     lirs_policy, wtinylfu_policy, lru2_policy, clockpro_policy>;
 TYPED_TEST_SUITE(TrackingContract, tracking_policies);
 
 // Points 1 and 6: on_remove untracks (and is a no-op twice or for a frame

@@ -5,9 +5,9 @@
 // page outside and inside S.
 #include "policy/lirs.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
+
+#include <gtest/gtest.h>
 
 #include "policy_test_support.hpp"
 

@@ -3,9 +3,9 @@
 // the undo of a failed eviction.
 #include "policy/lru2.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
+
+#include <gtest/gtest.h>
 
 #include "policy_test_support.hpp"
 

@@ -4,9 +4,9 @@
 // and the undo of a failed eviction.
 #include "policy/twoq.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
+
+#include <gtest/gtest.h>
 
 #include "policy_test_support.hpp"
 

@@ -5,9 +5,9 @@
 // outlives a scan.
 #include "policy/wtinylfu.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
+
+#include <gtest/gtest.h>
 
 #include "policy/count_min.hpp"
 #include "policy_test_support.hpp"
