@@ -86,7 +86,7 @@ done
 : > "$out/replay_threads.jsonl"
 for t in lirs_sprite.txt arc_oltp.txt; do
   [[ -f $traces/$t ]] || continue
-  for p in clock lru fifo sieve s3fifo arc 2q lirs wtinylfu lru2; do
+  for p in clock lru fifo sieve s3fifo arc 2q lirs wtinylfu lru2 clockpro; do
     echo "== replay $t $p, 2 threads" >&2
     "$bench" replay --policy "$p" --cache-pages 10% --threads 2 --json "$out/replay.tmp.json" "$traces/$t" >/dev/null
     cat "$out/replay.tmp.json" | tr -d '\n' >> "$out/replay_threads.jsonl"

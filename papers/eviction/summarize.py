@@ -7,7 +7,8 @@ import json
 import os
 import sys
 
-POLICIES = ["clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu", "lru2"]
+POLICIES = [
+    "clock", "lru", "fifo", "sieve", "s3fifo", "arc", "2q", "lirs", "wtinylfu", "lru2", "clockpro"]
 
 
 def trace_name(path):
@@ -43,7 +44,8 @@ def reference_tables(path):
 REF_COLUMN = {"clock": "CLOCK", "lru": "LRU", "fifo": "FIFO", "sieve": "SIEVE", "s3fifo": "S3-FIFO",
               "arc": "ARC"}
 # The policies checked against libCacheSim: their column in reference_libcachesim.md's table.
-LCS_COLUMN = {"2q": "2Q", "lirs": "LIRS c frames", "wtinylfu": "W-TinyLFU c frames", "lru2": "LRU-2"}
+LCS_COLUMN = {"2q": "2Q", "lirs": "LIRS c frames", "wtinylfu": "W-TinyLFU c frames", "lru2": "LRU-2",
+              "clockpro": "CLOCK-Pro"}
 
 
 def libcachesim_tables(path):
@@ -129,8 +131,8 @@ def main(out, reference=None):
         print("## Exactness: the pool's misses against shared/traces/REFERENCE.md and libCacheSim\n")
         print("Each cell: the single-threaded replay's misses through the pool, and whether they equal the "
               "reference's count (`=`) or by how much they differ. The reference is REFERENCE.md's simulator "
-              "for the first six and OPT, libCacheSim for 2q, lirs, wtinylfu and lru2 "
-              "(`reference_libcachesim.md`).\n")
+              "for the first six and OPT, libCacheSim for 2q, lirs, wtinylfu and lru2, the authors' "
+              "simulator for clockpro (`reference_libcachesim.md`).\n")
         print("| trace | c | " + " | ".join(POLICIES) + " | OPT |")
         print("|---|---:|" + "---:|" * (len(POLICIES) + 1))
         for j in checked:
