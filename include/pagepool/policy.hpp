@@ -24,9 +24,10 @@
 //     to 0 when a page is loaded, applies on_hit_usage to them in the pin CAS
 //     of every hit, and changes them at put by priority (pool.hpp,
 //     "Priorities"). CLOCK reads them as its count, SIEVE as its visited bit,
-//     S3-FIFO as its frequency; list policies (LRU, FIFO, ARC) leave them to
-//     priorities and read them as credits: a candidate with credit is spared
-//     (credit - 1) and moved to the end evicted last.
+//     S3-FIFO as its frequency; list policies (LRU, FIFO, ARC, 2Q, LIRS,
+//     W-TinyLFU, LRU-2, and CLOCK-Pro, which keeps its own reference bits)
+//     leave them to priorities and read them as credits: a candidate with
+//     credit is spared (credit - 1) and moved to the end evicted last.
 //  4. Pinned frames. A policy never assumes a frame can be evicted: it takes
 //     a victim only through view.claim(f), which fails for a pinned or busy
 //     frame. A frame whose claim failed stays tracked where it was. evict()
@@ -50,11 +51,16 @@
 //     free frame calls on_insert; a miss with the region full calls
 //     evict(incoming key) and then on_insert. Every built-in policy then
 //     makes exactly the decisions of its textbook definition (the variants in
-//     the project's trace reference), and its miss counts match exactly.
+//     the project's trace reference; for 2Q, LIRS, W-TinyLFU, LRU-2 and
+//     CLOCK-Pro the independent implementations named in
+//     papers/eviction/reference_libcachesim.md), and its miss counts match
+//     exactly.
 //  8. Size. The constructor's capacity is the most frames the region can
 //     ever have (a pool may grow to cache_max_bytes); frames in service are
 //     view.size(). A policy whose decisions depend on the cache size (S3-FIFO's
-//     queue split, ARC's target and ghost bounds) also has
+//     queue split, ARC's target and ghost bounds, 2Q's Kin and Kout, LIRS's
+//     Lhirs, W-TinyLFU's window and sketch, CLOCK-Pro's cold allocation)
+//     also has
 //     `void resize(std::uint32_t c)`, which the pool calls, latched, at
 //     creation and after every pool::resize with the frames now in service.
 #pragma once
@@ -119,7 +125,8 @@ enum class concurrency_model {
   region_latch,
   /// As region_latch, and each hit is also queued in a per-thread buffer and
   /// applied with on_hit under the latch in batches, before the thread's
-  /// next insert or evict (LRU, ARC: BP-Wrapper, Ding et al., ICDE 2009).
+  /// next insert or evict (LRU, ARC, 2Q, LIRS, W-TinyLFU, LRU-2, CLOCK-Pro:
+  /// BP-Wrapper, Ding et al., ICDE 2009).
   batched_hits,
 };
 

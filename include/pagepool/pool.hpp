@@ -28,21 +28,24 @@
 // ENOMEM, as when every frame is pinned.
 //
 // Eviction. Each region runs its own instance of the pool's eviction policy
-// (policy.hpp: CLOCK by default, or exact LRU, FIFO, SIEVE, S3-FIFO, ARC),
+// (policy.hpp: CLOCK by default, or exact LRU, FIFO, SIEVE, S3-FIFO, ARC, 2Q,
+// LIRS, W-TinyLFU, LRU-2, CLOCK-Pro),
 // chosen by pool_options::policy and changeable on a live pool (set_policy).
 //
 // Priorities. Every frame carries 3 usage bits (0..7). A page is loaded with
 // 0; a hit changes them by the policy's rule (CLOCK and SIEVE: at least 1;
-// S3-FIFO: +1 up to 3; LRU, FIFO, ARC: unchanged). The final put then applies
-// the page's priority: very_low and low -> 0 (this reference earns nothing),
-// normal -> as the hit left them, high -> at least 3, very_high -> 7; put or
-// set with discard -> 0. very_low and discard also move the page to the end a
-// list policy evicts first (LRU's oldest, FIFO's head, ARC's LRU end). CLOCK,
-// SIEVE and S3-FIFO spend the bits as their own counts (one per pass of the
-// hand or one reinsertion each); LRU, FIFO and ARC spend them as credits: a
-// candidate victim with credit loses one and moves to the protected end. So
-// a very_high page outlives up to seven passes that evict normal pages. A
-// priority is advisory: nothing is pinned by it.
+// S3-FIFO: +1 up to 3; LRU, FIFO, ARC and the other list policies:
+// unchanged). The final put then applies the page's priority: very_low and
+// low -> 0 (this reference earns nothing), normal -> as the hit left them,
+// high -> at least 3, very_high -> 7; put or set with discard -> 0. very_low
+// and discard also move the page to the end a list policy evicts first
+// (LRU's oldest, FIFO's head, ARC's LRU end). CLOCK, SIEVE and S3-FIFO spend
+// the bits as their own counts (one per pass of the hand or one reinsertion
+// each); LRU, FIFO, ARC, 2Q, LIRS, W-TinyLFU, LRU-2 and CLOCK-Pro spend them
+// as credits (each header says how): a candidate victim with credit loses
+// one and moves to the protected end. So a very_high page outlives up to
+// seven passes that evict normal pages. A priority is advisory: nothing is
+// pinned by it.
 //
 // Thread safety: every method may be called from any thread at any time.
 #pragma once
