@@ -56,6 +56,19 @@ TEST(Lirs, HandCheckedRun) {
   EXPECT_EQ(s.p.hir_resident_count(), 1u);
 }
 
+// Pruning: a hit on the bottom LIR page takes the HIR entries that are then at
+// the bottom out of S (they stay resident in Q). c = 5: 1-4 LIR, hits on 2 3 4,
+// 5 resident HIR, hits on 2 3 4 again: S = 4 3 2 5 1. The hit on 1 makes it
+// 1 4 3 2 5, and 5 is pruned: S = 1 4 3 2.
+TEST(Lirs, LirHitAtTheBottomPrunes) {
+  stepper<lirs_policy> s(5);
+  for (std::uint32_t pg : {1u, 2u, 3u, 4u, 2u, 3u, 4u, 5u, 2u, 3u, 4u}) s.access(pg);
+  EXPECT_EQ(s.p.stack_size(), 5u);
+  EXPECT_TRUE(s.access(1).hit);
+  EXPECT_EQ(s.p.stack_size(), 4u);
+  EXPECT_EQ(status(s.p, 5), 1);  // still resident, in Q
+}
+
 // S never holds more than 2c entries after a request: a scan of new pages
 // leaves non-resident entries behind, and the oldest go.
 TEST(Lirs, StackIsBoundedByTwiceTheCache) {
