@@ -134,9 +134,6 @@ class clockpro_policy {
       set(s, in_test);
     }
     insert_head(s);
-    if (hot_hand_ == nil) hot_hand_ = s;
-    if (test_hand_ == nil) test_hand_ = s;
-    if (!is(s, hot) && cold_hand_ == nil) cold_hand_ = s;
     give_frame(s, f, k);
   }
 
@@ -267,9 +264,18 @@ class clockpro_policy {
     }
     head_ = s;
     ++clock_size_;
+    // A hand with nowhere to be starts here (the simulator: the first page
+    // sets HAND_hot and HAND_test, the first cold page HAND_cold).
+    if (hot_hand_ == nil) hot_hand_ = s;
+    if (test_hand_ == nil) test_hand_ = s;
+    if (cold_hand_ == nil && !is(s, hot)) cold_hand_ = s;
   }
-  // Takes s out of the ring; its test period and reference bit end.
+  // Takes s out of the ring; its test period and reference bit end. A hand
+  // at s moves back one entry (the simulator never unlinks a page a hand is
+  // at; in the pool, removals, pins and demotions can).
   void unlink(std::uint32_t s) noexcept {
+    for (std::uint32_t* h : {&hot_hand_, &cold_hand_, &test_hand_})
+      if (*h == s) *h = next_[s] == s ? nil : prev_[s];
     if (next_[s] == s) {
       head_ = nil;
     } else {
@@ -365,11 +371,12 @@ class clockpro_policy {
       }
     }
     if (nonresident_ > c_) {
-      for (std::size_t n = clock_size_ + 1; n > 0 && is(test_hand_, resident); --n) {
+      for (std::size_t n = clock_size_ + 1; n > 0 && test_hand_ != nil && is(test_hand_, resident);
+           --n) {
         if (!is(test_hand_, hot)) clear(test_hand_, in_test | ref);
         test_hand_ = prev_[test_hand_];
       }
-      if (is(test_hand_, resident)) return;  // only with pinned frames: cannot happen
+      if (test_hand_ == nil || is(test_hand_, resident)) return;  // not in the simulator
       test_hand_ = prev_[test_hand_];
       remove_for_good(next_[test_hand_]);
       --nonresident_;
@@ -463,7 +470,7 @@ class clockpro_policy {
   }
   // To the next cold page (the simulator's "while hot, move on").
   void advance_cold() noexcept {
-    for (std::size_t n = clock_size_ + 1; n > 0 && is(cold_hand_, hot); --n)
+    for (std::size_t n = clock_size_ + 1; n > 0 && cold_hand_ != nil && is(cold_hand_, hot); --n)
       cold_hand_ = prev_[cold_hand_];
   }
 

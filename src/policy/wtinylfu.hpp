@@ -60,9 +60,11 @@
 //
 // Priorities. The usage bits are credits (policy.hpp, point 3): a victim the
 // rule chose with credit u > 0 is spared (u - 1) and moved to the MRU end of
-// its segment, and the rule runs again; a demoted frame (on_demote) goes to
-// the LRU end of W, or of P. A pinned victim is stepped over: the victim is
-// then the first frame that can be claimed in P, S and W, oldest first.
+// its segment, and the rule runs again. A demoted frame (on_demote) leaves
+// its segment for a list of demoted frames, which evict takes first, before
+// any duel (a hit on one brings it back to W). A pinned victim is stepped
+// over: the victim is then the first frame that can be claimed in the
+// demoted list, P, S and W, oldest first.
 //
 // Cost. O(k) = O(10) sketch work per request; evict O(1) per loop turn (the
 // loop moves at most w pages, only while the cache first fills). Memory: per
@@ -84,8 +86,9 @@
 namespace pagepool::policy {
 
 class wtinylfu_policy {
-  using lists = internal::frame_lists<3>;
+  using lists = internal::frame_lists<4>;
   static constexpr std::size_t W = 0, P = 1, S = 2;
+  static constexpr std::size_t D = 3;  // demoted by a priority: the next victims
   static constexpr std::uint32_t nil = lists::nil;
 
  public:
@@ -132,7 +135,7 @@ class wtinylfu_policy {
   void on_hit(frame_id f, page_key k) noexcept {
     if (f >= l_.capacity() || !l_.contains(f) || keys_[f] != k) return;
     const std::uint8_t seg = l_.list_of(f);
-    if (seg == W) {
+    if (seg == W || seg == D) {  // a demoted page referenced again: as new
       l_.move_to_newest(W, f);
       return;
     }
@@ -151,7 +154,7 @@ class wtinylfu_policy {
 
   void on_demote(frame_id f) noexcept {
     if (f >= l_.capacity() || !l_.contains(f)) return;
-    l_.move_to_oldest(l_.list_of(f) == W ? W : P, f);
+    l_.move_to_newest(D, f);
   }
   void on_remove(frame_id f) noexcept {
     if (f < l_.capacity()) l_.remove(f);
@@ -159,6 +162,14 @@ class wtinylfu_policy {
 
   template <class V>
   frame_id evict(page_key /*incoming*/, V& view) noexcept {
+    if (l_.size(D) > 0) {  // demoted pages go first, oldest demotion first
+      if (const frame_id d = internal::sweep_oldest(l_, D, view); d != no_frame) {
+        victim_list_ = D;
+        victim_key_ = keys_[d];
+        victim_valid_ = true;
+        return d;
+      }
+    }
     const std::size_t budget = (l_.total() + 1) * (usage_max + 2);
     for (std::size_t turn = 0; turn < budget; ++turn) {
       if (l_.size(W) == 0) return take(main_victim(), view);
@@ -219,7 +230,7 @@ class wtinylfu_policy {
   // Pinned or credited victims: the first frame that can be taken, P, S, W.
   template <class V>
   frame_id fallback(V& view) noexcept {
-    for (std::size_t seg : {P, S, W}) {
+    for (std::size_t seg : {D, P, S, W}) {
       const frame_id f = internal::sweep_oldest(l_, seg, view);
       if (f != no_frame) {
         victim_list_ = seg;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <random>
 #include <set>
+#include <unordered_map>
 #include <type_traits>
 #include <vector>
 
@@ -131,6 +132,66 @@ TYPED_TEST(TrackingContract, RemoveAndReinsertKeepTheBookkeepingRight) {
   }
   EXPECT_EQ(got, (std::set<frame_id>{0, 2, 3, 5}));
   EXPECT_EQ(p.size(), 0u);
+}
+
+// Points 1 and 3-6 together, as the pool mixes them: requests, removals,
+// demotions, pins and credits in a random order, from many seeds and cache
+// sizes (1..24). Every victim must be a frame that holds a page and is not
+// pinned, and nothing may crash; the states the exact replay never reaches
+// (a hand at a removed page, a pinned front of a queue) are reached here.
+TYPED_TEST(TrackingContract, RandomChurnOnlyEverGivesUnpinnedFramesThatHoldAPage) {
+  for (unsigned seed = 1; seed <= 60; ++seed) {
+    std::mt19937 rng(seed);
+    const std::uint32_t c = 1 + static_cast<std::uint32_t>(rng() % 24);
+    TypeParam p(c);
+    basic_frames view(c);
+    std::vector<std::int64_t> page_of(c, -1);
+    std::vector<bool> pinned(c, false);
+    std::unordered_map<std::int64_t, frame_id> where;
+    for (int i = 0; i < 4000; ++i) {
+      const unsigned op = static_cast<unsigned>(rng() % 100);
+      const auto f = static_cast<frame_id>(rng() % c);
+      if (op < 80) {  // a request
+        const auto pg = static_cast<std::uint32_t>(rng() % (3 * c + 3));
+        if (const auto it = where.find(pg); it != where.end()) {
+          view.hit(it->second, TypeParam::on_hit_usage(view.usage(it->second)));
+          p.on_hit(it->second, page_key::of(0, pg));
+          continue;
+        }
+        frame_id g = 0;
+        while (g < c && page_of[g] >= 0) ++g;
+        if (g == c) {
+          g = p.evict(page_key::of(0, pg), view);
+          if (g == no_frame) continue;
+          ASSERT_LT(g, c) << "seed " << seed;
+          ASSERT_GE(page_of[g], 0) << "seed " << seed << ": a victim that holds no page";
+          ASSERT_FALSE(pinned[g]) << "seed " << seed << ": a pinned victim";
+          where.erase(page_of[g]);
+          view.reset(g);
+        }
+        page_of[g] = pg;
+        where[pg] = g;
+        p.on_insert(g, page_key::of(0, pg));
+      } else if (op < 85) {  // the page leaves other than by evict
+        if (page_of[f] >= 0 && !pinned[f]) {
+          p.on_remove(f);
+          where.erase(page_of[f]);
+          page_of[f] = -1;
+          view.reset(f);
+        }
+      } else if (op < 90) {  // put very_low
+        if (page_of[f] >= 0) {
+          view.hit(f, 0);
+          p.on_demote(f);
+        }
+      } else if (op < 95) {
+        pinned[f] = !pinned[f];
+        view.pin(f, pinned[f]);
+      } else if (page_of[f] >= 0) {  // a priority's credit
+        view.hit(f, static_cast<std::uint32_t>(rng() % (usage_max + 1)));
+      }
+    }
+  }
 }
 
 TYPED_TEST(Contract, EveryMissOfAReplayFindsAVictim) {
