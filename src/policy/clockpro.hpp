@@ -180,13 +180,15 @@ class clockpro_policy {
       s = map_.find(x.v);
       if (s == key_table::npos) continue;  // its test ended meanwhile
       const int matched = run_hot(s);
-      if (matched == 1) {
-        s = map_.find(x.v);
+      const std::uint32_t now = map_.find(x.v);
+      if (matched == 1 || (matched == 0 && now == key_table::npos)) {
+        s = now;  // its test ended: as a page not in the clock
         continue;
       }
-      if (matched == 2) {  // HAND_hot ended its test: a fresh entry
+      if (now == key_table::npos) {  // matched == 2, HAND_hot ended its test: a fresh entry
         s = new_entry(x);
       } else {
+        s = now;
         if (s == test_hand_) test_hand_ = prev_[test_hand_];
         unlink(s);
         --nonresident_;
