@@ -42,7 +42,8 @@
 // c < 100 its window is 0 and it caches nothing; here w >= 1; (3) it sizes
 // S as floor(0.8 M), so P and S can hold M - 1 pages and a hit in P can
 // evict one; here S takes the remainder. With these changes the reference's
-// counts are reproduced exactly.
+// counts are reproduced exactly, given the same page numbers (the sketch
+// hashes them: a renumbered trace makes other, equally valid, decisions).
 //
 // Differences from Caffeine, kept from the reference: no doorkeeper Bloom
 // filter, window hits do not count in the sketch, new pages may go straight
