@@ -227,7 +227,11 @@ bool pool_impl::donate(std::uint32_t d) noexcept {
     region& rg = *regions_[r];
     pool_frames view(*this, r, rg);
     bool inserted = false;
-    const std::uint32_t v = choose_victim(r, {}, view, inserted, /*may_insert=*/false);
+    // No page of this class is coming in: the policy is asked for a victim
+    // for a key no page has (slot no_slot), so that no ghost or test entry
+    // of a real page is taken for the newcomer.
+    const std::uint32_t v = choose_victim(r, policy::page_key::of(no_slot, no_frame), view,
+                                          inserted, /*may_insert=*/false);
     if (v == no_frame) continue;
     if (evict(r, v, view.claimed_word())) {
       policy_inserted(r, v, key_of(r, v));  // still dirty and resident: tracked again

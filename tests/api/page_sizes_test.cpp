@@ -193,6 +193,7 @@ TEST(PageSizes, EveryPolicyServesEverySize) {
     pool_options o;
     o.cache_frames = 32;
     o.policy = static_cast<policy_kind>(k);
+    SCOPED_TRACE(policy_name(o.policy));
     auto p = make_pool(o);
     ASSERT_TRUE(p);
     auto a = open_file(*p, d.file("pa" + std::to_string(k)), open_flags::create, 2048);
