@@ -76,7 +76,8 @@ bool run_phase(pool_rig& rig, std::vector<thread_state>& states, unsigned thread
   std::vector<std::thread> team;
   for (unsigned t = 0; t < threads; ++t) {
     states[t].done = 0;
-    team.emplace_back([&, t] { run_thread(rig.handle(t), states[t], stop, start); });
+    file& f = rig.handle(rig.config().handles == 1 ? 0 : t);
+    team.emplace_back([&, t] { run_thread(f, states[t], stop, start); });
   }
   start.arrive_and_wait();
   const auto t0 = std::chrono::steady_clock::now();
@@ -106,9 +107,10 @@ int run_run_command(const run_options& o) {
     std::fprintf(stderr, "pagepool-bench: run: opt is offline only; left out\n");
 
   std::printf("workload=%s shape=%s pages=%u cache_pages=%zu theta=%g write_share=%g regions=%u backing=%s "
-              "page_size=%zu seconds=%g warmup=%g seed=%llu\n",
+              "handles=%s page_size=%zu seconds=%g warmup=%g seed=%llu\n",
               o.workload.c_str(), std::string(shape_name(spec.kind)).c_str(), spec.pages, cache, spec.theta,
-              spec.write_share, o.regions, std::string(backing_name(o.back)).c_str(), o.page_size, o.seconds,
+              spec.write_share, o.regions, std::string(backing_name(o.back)).c_str(),
+              o.shared_handle ? "shared" : "per-thread", o.page_size, o.seconds,
               o.warmup_seconds, static_cast<unsigned long long>(o.seed));
   std::fflush(stdout);
 
@@ -139,6 +141,7 @@ int run_run_command(const run_options& o) {
                    {"hot_share", spec.hot_share},
                    {"regions", o.regions},
                    {"backing", backing_name(o.back)},
+                   {"handles", o.shared_handle ? "shared" : "per-thread"},
                    {"page_size", o.page_size},
                    {"seconds", o.seconds},
                    {"warmup_seconds", o.warmup_seconds},
@@ -174,7 +177,7 @@ int run_run_command(const run_options& o) {
       rc.page_size = o.page_size;
       rc.back = o.back;
       rc.pages = spec.pages;
-      rc.handles = threads;
+      rc.handles = o.shared_handle ? 1 : threads;
       std::unique_ptr<pool_rig> rig;
       if (!pool_rig::make(rc, rig, err)) {
         std::fprintf(stderr, "pagepool-bench: %s\n", err.c_str());

@@ -73,6 +73,9 @@ struct run_options {
   std::size_t cache_pages = 0;  // 0: pages / 10 (hit: pages)
   unsigned regions = 1;
   backing back = backing::memory;
+  /// One handle on the data file shared by every thread (the default, as
+  /// an application that opens its file once uses it), or one per thread.
+  bool shared_handle = true;
   std::size_t page_size = 512;
   std::uint64_t seed = 1;
   std::string json;

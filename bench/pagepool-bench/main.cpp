@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
   run_options uo;
   std::vector<std::string> u_policies{"clock", "lru",  "fifo",     "sieve", "s3fifo",
                                       "arc",   "2q",   "lirs", "wtinylfu", "lru2", "clockpro"};
-  std::string u_backing = "memory";
+  std::string u_backing = "memory", u_handles = "shared";
   double write_share = -1;
   CLI::App* run = app.add_subcommand("run", "synthetic workloads: throughput and hit ratio per policy and thread "
                                             "count");
@@ -236,6 +236,10 @@ int main(int argc, char** argv) {
   run->add_option("--regions", uo.regions, "regions of the pool")->check(CLI::Range(1u, 256u))->capture_default_str();
   run->add_option("--backing", u_backing, "memory or file")
       ->check(CLI::IsMember({"memory", "file"}))
+      ->capture_default_str();
+  run->add_option("--handles", u_handles,
+                  "shared: every thread gets and puts through one handle on the file; per-thread: one handle each")
+      ->check(CLI::IsMember({"shared", "per-thread"}))
       ->capture_default_str();
   run->add_option("--page-size", uo.page_size, "page and frame size in bytes")
       ->check(power_of_two_page())
@@ -287,6 +291,7 @@ int main(int argc, char** argv) {
   }
   (void)parse_policy_list(u_policies, uo.policies);
   uo.back = u_backing == "file" ? backing::file : backing::memory;
+  uo.shared_handle = u_handles == "shared";
   if (uo.workload == "hit" || uo.workload == "uniform") uo.spec.kind = shape::uniform;
   else if (uo.workload == "zipf" || uo.workload == "write") uo.spec.kind = shape::zipf;
   else if (uo.workload == "scan") uo.spec.kind = shape::scan;

@@ -10,8 +10,9 @@
 // no disk in the measurement) or in a scratch directory under $TMPDIR (the
 // POSIX backend), removed with the rig.
 //
-// Each thread gets its own handle on the file (handles share the pages; a
-// handle's pin table is its own, so threads do not share its cache lines).
+// `handles` handles are opened on the file (handles share the pages; a
+// handle's pin table is its own). `run` opens one, shared by every thread,
+// unless --handles per-thread; `replay` and `compare` open one per thread.
 #pragma once
 
 #include <cstddef>
@@ -40,7 +41,7 @@ struct rig_config {
   std::size_t page_size = 512;
   backing back = backing::memory;
   std::uint32_t pages = 1;  ///< pages of the data file
-  unsigned handles = 1;     ///< handles on the file (one per thread)
+  unsigned handles = 1;     ///< handles on the file
 };
 
 /// Counters of a run, from the pool's statistics.
