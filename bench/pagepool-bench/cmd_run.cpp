@@ -6,6 +6,8 @@
 // cycles through, so the generator's cost is not measured; every policy sees
 // the same buffers. A run is: a warm-up of --warmup seconds (the cache
 // fills), the statistics cleared, then --seconds timed, all threads together.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -68,9 +70,18 @@ void run_thread(file& f, thread_state& st, const std::atomic<bool>& stop, std::l
   }
 }
 
-/// One phase of `seconds` with the first `threads` states.
+/// CPU seconds this process has used (every thread, user and system).
+double process_cpu_seconds() {
+  rusage ru{};
+  (void)::getrusage(RUSAGE_SELF, &ru);
+  const auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
+}
+
+/// One phase of `seconds` with the first `threads` states; `cpu`: the CPU
+/// seconds the process used meanwhile (the main thread sleeps).
 bool run_phase(pool_rig& rig, std::vector<thread_state>& states, unsigned threads, double seconds, double& took,
-               std::string& err) {
+               double& cpu, std::string& err) {
   std::atomic<bool> stop{false};
   std::latch start(threads + 1);
   std::vector<std::thread> team;
@@ -80,11 +91,13 @@ bool run_phase(pool_rig& rig, std::vector<thread_state>& states, unsigned thread
     team.emplace_back([&, t] { run_thread(f, states[t], stop, start); });
   }
   start.arrive_and_wait();
+  const double cpu0 = process_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop.store(true, std::memory_order_relaxed);  // relaxed: see run_thread
   for (auto& th : team) th.join();
   took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  cpu = process_cpu_seconds() - cpu0;
   for (unsigned t = 0; t < threads; ++t)
     if (states[t].ec) {
       err = "get/put failed: " + describe(states[t].ec);
@@ -154,10 +167,10 @@ int run_run_command(const run_options& o) {
   // an ageing CAS lost, a page another thread loaded first, a pin that waited
   // for a busy frame); victims per evict call (the eviction batch) and frames
   // looked at per victim.
-  std::printf("\n| policy | threads | Mreq/s | hit ratio | pages written | ENOMEM retries | bucket waits | free-list "
+  std::printf("\n| policy | threads | Mreq/s | Mreq/CPU-s | hit ratio | pages written | ENOMEM retries | bucket waits | free-list "
               "waits | policy waits | claim retries | ageing retries | load races | pin waits | victims/evict | "
               "visits/victim |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
   std::vector<plot_series> series;
   std::string err;
@@ -196,15 +209,15 @@ int run_run_command(const run_options& o) {
           }
         }
       }
-      double took = 0;
-      if (o.warmup_seconds > 0 && !run_phase(*rig, states, threads, o.warmup_seconds, took, err)) {
+      double took = 0, cpu = 0;
+      if (o.warmup_seconds > 0 && !run_phase(*rig, states, threads, o.warmup_seconds, took, cpu, err)) {
         std::fprintf(stderr, "pagepool-bench: %s warm-up: %s\n", p.name().c_str(), err.c_str());
         return 1;
       }
       prog.advance(phase_ms(o.warmup_seconds));
       (void)rig->counts(true);
       for (unsigned t = 0; t < threads; ++t) states[t].retries = 0;
-      if (!run_phase(*rig, states, threads, o.seconds, took, err)) {
+      if (!run_phase(*rig, states, threads, o.seconds, took, cpu, err)) {
         std::fprintf(stderr, "pagepool-bench: %s: %s\n", p.name().c_str(), err.c_str());
         return 1;
       }
@@ -213,6 +226,10 @@ int run_run_command(const run_options& o) {
       std::uint64_t ops = 0, retries = 0;
       for (unsigned t = 0; t < threads; ++t) ops += states[t].done, retries += states[t].retries;
       const double rate = took > 0 ? static_cast<double>(ops) / took : 0.0;
+      // Per CPU-second: what the threads did with the CPU time they got; on
+      // a shared machine a thread count's wall rate is bounded by the cores
+      // it was given, this one by what the pool costs per request.
+      const double cpu_rate = cpu > 0 ? static_cast<double>(ops) / cpu : 0.0;
       const double hit = c.hits + c.misses > 0 ? static_cast<double>(c.hits) / static_cast<double>(c.hits + c.misses)
                                                : 0.0;
       prog.print_above([&] {
@@ -220,9 +237,9 @@ int run_run_command(const run_options& o) {
         const auto ratio = [](std::uint64_t a, std::uint64_t b) {
           return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
         };
-        std::printf("| %s | %u | %.3f | %.4f | %llu | %llu | %llu/%llu | %llu/%llu | %llu/%llu | %llu | %llu | %llu | "
+        std::printf("| %s | %u | %.3f | %.3f | %.4f | %llu | %llu | %llu/%llu | %llu/%llu | %llu/%llu | %llu | %llu | %llu | "
                     "%llu | %.2f | %.2f |\n",
-                    p.name().c_str(), threads, rate / 1e6, hit, u(c.page_out), u(retries), u(c.bucket_wait),
+                    p.name().c_str(), threads, rate / 1e6, cpu_rate / 1e6, hit, u(c.page_out), u(retries), u(c.bucket_wait),
                     u(c.bucket_latch), u(c.free_wait), u(c.free_latch), u(c.policy_wait), u(c.policy_latch),
                     u(c.claim_retries), u(c.usage_retries), u(c.load_races), u(c.pin_waits),
                     ratio(c.victims, c.evict_calls), ratio(c.visits, c.victims));
@@ -232,6 +249,8 @@ int run_run_command(const run_options& o) {
                               {"requests", ops},
                               {"seconds", took},
                               {"requests_per_s", rate},
+                              {"cpu_seconds", cpu},
+                              {"requests_per_cpu_s", cpu_rate},
                               {"hits", c.hits},
                               {"misses", c.misses},
                               {"hit_ratio", hit},
