@@ -153,8 +153,8 @@ std::uint32_t hit_rule::of(policy_kind kind) noexcept {
 namespace {
 
 /// Takes region r's policy latch, counting whether it had to wait.
-std::unique_lock<std::mutex> lock_counted(policy_slot& ps, region& rg) noexcept {
-  std::unique_lock<std::mutex> lk(ps.mu, std::try_to_lock);
+std::unique_lock<policy_latch> lock_counted(policy_slot& ps, region& rg) noexcept {
+  std::unique_lock<policy_latch> lk(ps.mu, std::try_to_lock);
   if (lk.owns_lock()) {
     rg.hdr().counters.add<&region_counters::policy_nowait>();
   } else {
@@ -284,8 +284,10 @@ std::uint32_t pool_impl::choose_victim(std::uint32_t r, policy::page_key k, pool
   policy_slot& ps = pslots_[r];
   if ((hit_rule_.load(std::memory_order_relaxed) & hit_rule::latched) == 0)
     return ps.clock->evict(k, view);
-  apply_queued();
   const auto g = lock_counted(ps, *regions_[r]);
+  // This thread's queued hits on region r go first, under the same latch
+  // (issue 12: one acquisition per miss, hits included).
+  apply_queued_locked(r, ps);
   if (!ps.p) return ps.clock->evict(k, view);  // a swap to CLOCK under way
   std::uint32_t f = no_frame;
   try {
@@ -318,9 +320,9 @@ std::uint32_t pool_impl::choose_victim(std::uint32_t r, policy::page_key k, pool
 
 void pool_impl::policy_inserted(std::uint32_t r, std::uint32_t f, policy::page_key k) noexcept {
   if ((hit_rule_.load(std::memory_order_relaxed) & hit_rule::latched) == 0) return;
-  apply_queued();
   policy_slot& ps = pslots_[r];
   const auto g = lock_counted(ps, *regions_[r]);
+  apply_queued_locked(r, ps);
   if (!ps.p) return;
   try {
     ps.p->on_insert(f, k);
@@ -355,25 +357,51 @@ void pool_impl::queue_touch(std::uint32_t r, std::uint32_t f, policy::page_key k
     q.n = 0;
   }
   q.e[q.n++] = {r, f, k, demote};
-  if (q.n == touch_queue::capacity) apply_queued();
+  if (q.n == touch_queue::capacity) {
+    flush_queued(false);
+    if (q.n == touch_queue::capacity) flush_queued(true);  // all demotes, all contended
+  }
 }
 
-void pool_impl::apply_queued() noexcept {
+void pool_impl::apply_queued() noexcept { flush_queued(true); }
+
+// A full queue is flushed without waiting (BP-Wrapper's try-lock, as
+// Caffeine's read buffers do): a region whose latch another thread holds
+// loses this thread's queued hits on it, which are dropped, not waited for.
+// A dropped hit is one the list policy does not see (LRU and ARC then
+// approximate recency under contention; see their headers); demotes are kept
+// for the next flush, since dropping one would leave a discarded page where
+// it was. A lone thread always gets the latch, so nothing is ever dropped
+// single-threaded and the order of calls stays exact.
+void pool_impl::flush_queued(bool wait) noexcept {
   touch_queue& q = tl_touches;
   if (q.n == 0 || q.serial != serial_) return;
   const std::uint32_t n = q.n;
-  q.n = 0;
+  std::uint32_t kept = 0;
   // Entries are applied in order; consecutive ones of one region share a
   // latch acquisition (one region is the common case).
   for (std::uint32_t i = 0; i < n;) {
     const std::uint32_t r = q.e[i].region;
+    std::uint32_t end = i;
+    while (end < n && q.e[end].region == r) ++end;
     if (r >= regions_.size()) {
-      ++i;
+      i = end;
       continue;
     }
     policy_slot& ps = pslots_[r];
-    const auto g = lock_counted(ps, *regions_[r]);
-    for (; i < n && q.e[i].region == r; ++i) {
+    std::unique_lock<policy_latch> g;
+    if (wait) {
+      g = lock_counted(ps, *regions_[r]);
+    } else {
+      g = std::unique_lock<policy_latch>(ps.mu, std::try_to_lock);
+      if (!g.owns_lock()) {  // contended: drop the hits, keep the demotes
+        for (; i < end; ++i)
+          if (q.e[i].demote) q.e[kept++] = q.e[i];
+        continue;
+      }
+      regions_[r]->hdr().counters.add<&region_counters::policy_nowait>();
+    }
+    for (; i < end; ++i) {
       if (!ps.p) continue;
       const auto& e = q.e[i];
       if (e.demote)
@@ -382,6 +410,29 @@ void pool_impl::apply_queued() noexcept {
         ps.p->on_hit(e.frame, e.key);
     }
   }
+  q.n = kept;
+}
+
+void pool_impl::apply_queued_locked(std::uint32_t r, policy_slot& ps) noexcept {
+  touch_queue& q = tl_touches;
+  if (q.n == 0 || q.serial != serial_) return;
+  // Region r's entries are applied in order; the others keep theirs (each
+  // region's policy is independent of the others', so only the order within
+  // a region matters).
+  std::uint32_t kept = 0;
+  for (std::uint32_t i = 0; i < q.n; ++i) {
+    const auto& e = q.e[i];
+    if (e.region != r) {
+      q.e[kept++] = e;
+      continue;
+    }
+    if (!ps.p) continue;
+    if (e.demote)
+      ps.p->on_demote(e.frame, e.key);
+    else
+      ps.p->on_hit(e.frame, e.key);
+  }
+  q.n = kept;
 }
 
 }  // namespace pagepool::internal

@@ -18,17 +18,21 @@
 //   put very_low / discard  -> a queued on_demote
 //   page leaves otherwise   -> on_remove(f)                    [latched]
 //
-// "Latched" is the region's policy latch (a std::mutex per region), taken
-// only for policies whose model is not lock_free. CLOCK, the default, is
+// "Latched" is the region's policy latch (policy_latch, a one-word spin
+// latch per region), taken only for policies whose model is not lock_free. CLOCK, the default, is
 // lock_free: its evict runs unlatched on an atomic hand and no insert or
 // remove notification is made at all, so a CLOCK pool's miss path takes no
 // policy latch.
 //
-// A thread's queued hits and demotes (BP-Wrapper) are applied in order
-// before the thread's next latched call on any region of the pool, and when
-// the queue is full (64 entries); an entry names the frame and the page it
-// saw, and the policy ignores it if the frame holds another page by then. In
-// a single-threaded replay this gives every policy the exact order of events.
+// A thread's queued hits and demotes (BP-Wrapper) on region r are applied
+// in order under the latch of the thread's next latched evict or insert on
+// r (one acquisition for both), and when the queue is full (64 entries):
+// then with a try-lock, and a region whose latch is held by another thread
+// loses the queued hits (dropped, as Caffeine's read buffers drop; demotes
+// are kept), so recording a hit never waits for the latch. An entry names
+// the frame and the page it saw, and the policy ignores it if the frame
+// holds another page by then. In a single-threaded replay nothing is
+// dropped and every policy gets the exact order of events.
 //
 // Live swap (pool::set_policy): under each region's latch the new instance is
 // seeded with the region's resident frames and installed, then the pool-wide
@@ -48,6 +52,7 @@
 
 #include "pagepool/policy.hpp"
 #include "frame/frame_state.hpp"
+#include "port/backoff.hpp"
 #include "port/cache_line.hpp"
 #include "region/region.hpp"
 
@@ -118,12 +123,45 @@ struct hit_rule {
   }
 };
 
+/// The region's policy latch: one word, spun on briefly, then yielded on
+/// (port/backoff.hpp), never a futex sleep. Its critical sections are a few
+/// list operations (an evict and an insert, or a batch of queued hits), far
+/// shorter than a futex wait and wake, which is what a contended std::mutex
+/// costs on every miss (issue 12). Lockable, so std::lock_guard and
+/// std::unique_lock (with std::try_to_lock) work on it.
+///
+///   free (0) --try_lock/lock: CAS 0->1 [acquire] (PL1)--> held (1)
+///   held (1) --unlock: store 0 [release] (PL1)----------> free (0)
+///
+/// (PL1) unlock's release store pairs with the next holder's acquire CAS: what
+/// one holder did to the policy happens before what the next one does.
+class policy_latch {
+ public:
+  bool try_lock() noexcept {
+    // relaxed: a peek, so that a waiter spins on a shared line, not on CASes.
+    if (held_.load(std::memory_order_relaxed)) return false;
+    bool expect = false;
+    // acquire (PL1): pairs with the previous holder's release in unlock.
+    return held_.compare_exchange_strong(expect, true, std::memory_order_acquire,
+                                         std::memory_order_relaxed);
+  }
+  void lock() noexcept {
+    backoff bo;
+    while (!try_lock()) bo.pause();
+  }
+  // release (PL1): publishes this holder's changes to the next holder.
+  void unlock() noexcept { held_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> held_{false};
+};
+
 /// Per region: the latch, the latched policy (null while the pool runs
 /// CLOCK), and the region's CLOCK, which always exists and is called
 /// unlatched (it is also the fallback of a latched call that finds no
 /// policy installed, during a swap to CLOCK).
 struct alignas(cache_line) policy_slot {
-  std::mutex mu;
+  policy_latch mu;
   std::unique_ptr<region_policy> p;      // guarded by mu
   std::unique_ptr<region_policy> clock;  // set at creation, never replaced
 };

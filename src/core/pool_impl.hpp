@@ -464,6 +464,11 @@ class pool_impl {
   void queue_touch(std::uint32_t r, std::uint32_t f, policy::page_key k, bool demote) noexcept;
   /// Applies this thread's queued touches (no policy latch held).
   void apply_queued() noexcept;
+  /// Applies them, waiting for each latch (wait) or dropping a contended
+  /// region's hits (a full queue: BP-Wrapper's try-lock).
+  void flush_queued(bool wait) noexcept;
+  /// Applies this thread's queued touches of region r (r's latch held).
+  void apply_queued_locked(std::uint32_t r, policy_slot& ps) noexcept;
   /// Tracks every resident frame of region r that p does not (latch held).
   void reconcile_locked(std::uint32_t r, region_policy& p) noexcept;
   std::unique_ptr<policy_slot[]> pslots_;

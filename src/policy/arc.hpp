@@ -35,11 +35,20 @@
 // ghosts, so the pool may ask again.
 //
 // Concurrency in the pool (model batched_hits). Everything runs under the
-// region's policy latch. Case I must move the page, so a hit is queued in a
-// per-thread buffer and applied (on_hit) in a batch under the latch before
-// the thread's next insert or evict (BP-Wrapper, Ding et al., ICDE 2009): a
-// hit costs the pin's CAS and a thread-local store. on_hit checks that the
-// frame still holds the key the hit was for.
+// region's policy latch (a spin latch, policy_host.hpp). Case I must move the
+// page, so a hit is queued in a per-thread buffer and applied (on_hit) in a
+// batch under the latch of the thread's next evict and insert on the region,
+// one acquisition for all (BP-Wrapper, Ding et al., ICDE 2009): a hit costs
+// the pin's CAS and a thread-local store, and never waits for the latch (a
+// buffer that fills between misses is applied with a try-lock, and dropped
+// when another thread holds the latch, as Caffeine's read buffers are).
+// on_hit checks that the frame still holds the key the hit was for.
+//
+// What it approximates with several threads: ARC on the merged stream with
+// each thread's hits applied at its next miss (T1 -> T2 promotions and T2
+// moves a little late) and the hits dropped under contention left out; p's
+// adaptation sees every ghost hit, since misses are never dropped. Exact
+// single-threaded.
 //
 // Priorities. The usage bits are credits (contract, point 3): a candidate with
 // credit u > 0 is spared (u - 1) and moved to the MRU end of its own list; a

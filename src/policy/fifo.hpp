@@ -7,8 +7,13 @@
 // compared with MIN).
 //
 // Concurrency in the pool (model region_latch). Insert, remove, demote and
-// evict run under the region's policy latch. A hit costs only the pin's CAS:
-// on_hit_usage leaves the usage bits as they are and on_hit is never called.
+// evict run under the region's policy latch (a spin latch, policy_host.hpp),
+// taken once per miss (a clean victim's insert shares the evict's
+// acquisition). A hit costs only the pin's CAS: on_hit_usage leaves the usage
+// bits as they are and on_hit is never called. What it approximates with
+// several threads: FIFO of the merged stream of misses in the order they
+// took the latch; a frame pinned by another thread at the tail is stepped
+// over and keeps its place.
 //
 // Priorities. The usage bits are credits (contract, point 3): a candidate
 // victim with credit u > 0 is spared (u - 1) and moved to the head, as if

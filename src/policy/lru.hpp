@@ -7,14 +7,24 @@
 // where LRU is the stack algorithm of reference).
 //
 // Concurrency in the pool (model batched_hits). Insert, remove, demote and
-// evict run under the region's policy latch. A hit must move the page, which
-// a latch per hit would serialise; instead the pool queues the hit in a
-// per-thread buffer and applies a batch of on_hit calls under the latch before
-// the thread's next insert or evict (BP-Wrapper: Ding, Jiang and Zhang,
-// ICDE 2009). A hit therefore costs the pin's CAS and a store into a
-// thread-local buffer; on_hit checks that the frame still holds the key the
-// hit was for, so a batch that arrives after the frame changed pages is
-// harmless. on_hit_usage leaves the usage bits alone.
+// evict run under the region's policy latch (a spin latch, policy_host.hpp).
+// A hit must move the page, which a latch per hit would serialise; instead
+// the pool queues the hit in a per-thread buffer (BP-Wrapper: Ding, Jiang and
+// Zhang, ICDE 2009) and applies it under the latch of the thread's next evict
+// and insert on the region (one acquisition per miss for all three). A hit
+// never waits for the latch: a buffer that fills (64 entries) between two
+// misses is applied only if a try-lock gets the latch, and dropped if another
+// thread holds it (as Caffeine's read buffers are). A hit therefore costs the
+// pin's CAS and a store into a thread-local buffer; on_hit checks that the
+// frame still holds the key the hit was for, so a batch that arrives after
+// the frame changed pages is harmless. on_hit_usage leaves the usage bits
+// alone.
+//
+// What it approximates with several threads: LRU of the merged stream in
+// which each thread's hits are moved up to its next miss (a page hit by one
+// thread may be evicted by another before the hit is applied), minus the hits
+// dropped under contention. Single-threaded, nothing is dropped or moved
+// across a call, and the policy is exact.
 //
 // Priorities. The usage bits are credits (contract, point 3): a candidate
 // victim with credit u > 0 is spared (u - 1) and moved to the MRU end; a

@@ -32,8 +32,12 @@
 // stepped over and stays where it is).
 //
 // Concurrency in the pool (model region_latch). Insert, remove and evict run
-// under the region's policy latch; a hit costs only the pin's CAS (on_hit is a
-// no-op, never called). on_demote is a no-op too: the pool sets a demoted
+// under the region's policy latch (a spin latch, policy_host.hpp), taken once
+// per miss (a clean victim's insert shares the evict's acquisition); a hit
+// costs only the pin's CAS (on_hit is a no-op, never called). What it
+// approximates with several threads: S3-FIFO of the merged stream, misses in
+// the order they took the latch, frequencies counted by the pin CAS as they
+// happen; a frame pinned by another thread is stepped over. on_demote is a no-op too: the pool sets a demoted
 // frame's usage to 0, so it leaves S or M at the next visit of its tail.
 // Priorities above 3 are honoured as extra reinsertions in M.
 //

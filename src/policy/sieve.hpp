@@ -26,8 +26,13 @@
 // so a priority that set the count higher buys that many extra passes.
 //
 // Concurrency in the pool (model region_latch). Insert, remove and evict run
-// under the region's policy latch; a hit costs only the pin's CAS, which
-// applies on_hit_usage (on_hit is never called; it is a no-op). on_demote is
+// under the region's policy latch (a spin latch, policy_host.hpp), taken once
+// per miss (a clean victim's insert shares the evict's acquisition); a hit
+// costs only the pin's CAS, which applies on_hit_usage (on_hit is never
+// called; it is a no-op). What it approximates with several threads: SIEVE
+// of the merged request stream, except that a frame pinned by another thread
+// when the hand reaches it keeps its visited bit (set_usage fails) or is
+// stepped over (claim fails), as a single thread's pinned frames are. on_demote is
 // a no-op as well: the pool sets a demoted frame's usage to 0, and the hand
 // takes an unvisited frame when it reaches it; moving it would break the
 // FIFO order SIEVE's analysis depends on.
