@@ -22,10 +22,20 @@
 // A sweeping thread takes the hand in batches of 8 positions with one
 // fetch_add, so that threads evicting at once look at different frames and
 // share one cache line only once per 8 frames. When it finds its victim it
-// gives back the part of its batch it did not look at, by a CAS from the end
-// of its batch to one past the victim; the CAS fails if another thread took
-// the hand meanwhile, which is harmless (those frames are looked at in the
-// next turn). So a lone thread moves the hand exactly as textbook CLOCK does.
+// keeps the part of its batch it did not look at, in a small thread-local
+// table keyed by the policy instance's serial number, and its next evict
+// on this instance goes on from there before it takes a new batch (issue
+// 12: no write to the hand's line per victim; before, a CAS gave the rest
+// back). A lone thread therefore looks at exactly the positions textbook
+// CLOCK's hand passes, in order: after its batch ends, nobody else moved the
+// hand, so its next fetch_add returns the position that follows.
+//
+// What it approximates with several threads: the hand is split into the
+// threads' private stretches of at most 8 positions, each swept in order; a
+// stretch a thread keeps while another thread sweeps the rest of the circle
+// is looked at a little later than textbook CLOCK would (at most 7 frames
+// per thread), and a stretch left by a thread that stops evicting (or whose
+// table slot another instance took) is skipped for that turn.
 // A hit costs only the pin's CAS (on_hit_usage); on_insert, on_hit and
 // on_remove are no-ops and on_demote is one relaxed exchange: CLOCK tracks
 // nothing per frame, it relies on the view to refuse frames that hold no
@@ -54,6 +64,16 @@
 
 namespace pagepool::policy {
 
+namespace internal {
+/// A thread's unswept rest [next, end) of its last batch of hand positions
+/// on the CLOCK instance whose serial is `owner` (0: none).
+struct clock_stretch {
+  std::uint64_t owner, next, end;
+};
+inline constexpr std::uint32_t clock_stretch_slots = 8;
+inline thread_local clock_stretch clock_stretches[clock_stretch_slots];  // zero-initialised
+}  // namespace internal
+
 class clock_policy {
  public:
   static constexpr std::string_view name = "clock";
@@ -61,7 +81,9 @@ class clock_policy {
   /// Positions the hand takes per fetch_add.
   static constexpr std::uint32_t batch = 8;
 
-  explicit clock_policy(std::uint32_t /*capacity*/) noexcept {}
+  // relaxed: a unique number, nothing published through it.
+  explicit clock_policy(std::uint32_t /*capacity*/) noexcept
+      : serial_(next_serial().fetch_add(1, std::memory_order_relaxed)) {}
 
   static constexpr std::uint32_t on_hit_usage(std::uint32_t u) noexcept { return u > 0 ? u : 1; }
 
@@ -98,26 +120,33 @@ class clock_policy {
     }
     const std::uint64_t limit = std::uint64_t{n} * (usage_max + 2);
     std::uint64_t aged = 0, turn_end = n;
-    for (std::uint64_t looked = 0; looked < limit; looked += batch) {
+    stretch& mine = internal::clock_stretches[serial_ % stretch_slots];
+    for (std::uint64_t looked = 0; looked < limit;) {
       if (looked >= turn_end) {  // a whole turn: stop early if nothing could even be aged
         if (aged == 0) return no_frame;
         aged = 0;
         turn_end += n;
       }
-      // relaxed: the hand is a hint that spreads sweeping threads apart; it
-      // publishes nothing, and two threads on one frame meet in its CAS.
-      const std::uint64_t start = hand_.fetch_add(batch, std::memory_order_relaxed);
-      for (std::uint32_t j = 0; j < batch; ++j) {
-        const auto f = static_cast<frame_id>((start + j) % n);
+      std::uint64_t start, end;
+      if (mine.owner == serial_ && mine.next < mine.end) {  // the rest of this thread's batch
+        start = mine.next;
+        end = mine.end;
+      } else {
+        // relaxed: the hand is a hint that spreads sweeping threads apart; it
+        // publishes nothing, and two threads on one frame meet in its CAS.
+        start = hand_.fetch_add(batch, std::memory_order_relaxed);
+        end = start + batch;
+      }
+      mine.owner = 0;
+      looked += end - start;
+      for (std::uint64_t pos = start; pos < end; ++pos) {
+        const auto f = static_cast<frame_id>(pos % n);
         if (const std::uint32_t u = view.usage(f); u > 0) {
           if (view.set_usage(f, u, u - 1)) ++aged;  // a lost race (a hit, a pin) leaves it be
           continue;
         }
         if (!view.claim(f)) continue;
-        // Give back the rest of the batch if nobody moved the hand since.
-        // relaxed: as above, the hand is a hint.
-        std::uint64_t expect = start + batch;
-        hand_.compare_exchange_strong(expect, start + j + 1, std::memory_order_relaxed);
+        mine = {serial_, pos + 1, end};  // kept for this thread's next evict
         return f;
       }
     }
@@ -128,6 +157,14 @@ class clock_policy {
   [[nodiscard]] std::size_t size() const noexcept { return 0; }
 
  private:
+  static std::atomic<std::uint64_t>& next_serial() noexcept {
+    static std::atomic<std::uint64_t> n{1};
+    return n;
+  }
+  using stretch = internal::clock_stretch;
+  static constexpr std::uint32_t stretch_slots = internal::clock_stretch_slots;
+
+  std::uint64_t serial_;
   std::atomic<std::uint64_t> hand_{0};
   static constexpr std::uint32_t hint_slots = 16;
   std::atomic<std::uint32_t> hints_[hint_slots] = {

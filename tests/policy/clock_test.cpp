@@ -55,6 +55,62 @@ TEST(Clock, HandRestsOnePastTheVictim) {
   EXPECT_EQ(p.evict(page_key{}, v), 2u);  // f2's bit was cleared on the way
 }
 
+// The rest of a batch a thread keeps (issue 12) is per instance: a thread
+// that evicts from two CLOCKs in turn sees in each exactly the hand that
+// textbook CLOCK moves, as a thread with one instance does.
+TEST(Clock, InstancesInTurnKeepTheirOwnHands) {
+  clock_policy a(5), b(5);
+  basic_frames va(5), vb(5);
+  va.hit(0, 1);
+  vb.hit(1, 1);
+  EXPECT_EQ(a.evict(page_key{}, va), 1u);  // a: f0 spared
+  EXPECT_EQ(b.evict(page_key{}, vb), 0u);  // b: f0 taken
+  EXPECT_EQ(a.evict(page_key{}, va), 2u);  // a goes on past f1
+  EXPECT_EQ(b.evict(page_key{}, vb), 2u);  // b: f1 spared, f2
+  EXPECT_EQ(a.evict(page_key{}, va), 3u);
+  EXPECT_EQ(a.evict(page_key{}, va), 4u);
+  EXPECT_EQ(a.evict(page_key{}, va), 0u);  // a wraps; f0's bit was cleared
+  EXPECT_EQ(b.evict(page_key{}, vb), 3u);
+  // The same replays, each instance alone, give the same counts.
+  const std::vector<std::uint32_t> t1 = {0, 1, 2, 3, 0, 4, 5, 0, 1, 6, 2, 7, 0, 3, 8, 1, 9, 0, 2, 4, 1, 5};
+  std::vector<std::uint32_t> t2;
+  for (std::uint32_t x : t1) t2.push_back((x * 7 + 3) % 11);
+  const std::uint64_t alone1 = simulate_misses<clock_policy>(t1, 4),
+                      alone2 = simulate_misses<clock_policy>(t2, 3);
+  // In turn: one request of each, through two instances, in one thread.
+  struct sim {
+    clock_policy p;
+    basic_frames v;
+    std::vector<std::int64_t> page_of;
+    std::uint64_t misses = 0;
+    explicit sim(std::uint32_t c) : p(c), v(c), page_of(c, -1) {}
+    void get(std::uint32_t pg) {
+      for (std::uint32_t f = 0; f < page_of.size(); ++f)
+        if (page_of[f] == pg) {
+          v.hit(f, clock_policy::on_hit_usage(v.usage(f)));
+          return;
+        }
+      ++misses;
+      for (std::uint32_t f = 0; f < page_of.size(); ++f)
+        if (page_of[f] < 0) {
+          page_of[f] = pg;
+          return;
+        }
+      const frame_id f = p.evict(page_key{}, v);
+      ASSERT_LT(f, page_of.size());
+      v.reset(f);
+      page_of[f] = pg;
+    }
+  };
+  sim s1(4), s2(3);
+  for (std::size_t i = 0; i < t1.size(); ++i) {
+    s1.get(t1[i]);
+    s2.get(t2[i]);
+  }
+  EXPECT_EQ(s1.misses, alone1);
+  EXPECT_EQ(s2.misses, alone2);
+}
+
 TEST(Clock, PinnedFramesAreSkippedAndAllPinnedGivesNoFrame) {
   clock_policy p(4);
   basic_frames v(4);
