@@ -266,7 +266,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     fs.maxpages.store(no_limit, std::memory_order_relaxed);
     fs.handles.store(0, std::memory_order_relaxed);
     fs.writers.store(0, std::memory_order_relaxed);
-    fs.frames.store(0, std::memory_order_relaxed);
+    fs.clear_frames();
     fs.io_refs.store(0, std::memory_order_relaxed);
     fs.can_mmap.store(true, std::memory_order_relaxed);
     fs.write_gen.store(0, std::memory_order_relaxed);
@@ -320,7 +320,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
                        npages > 0 &&
                        fsize <= mmap_size.load(std::memory_order_relaxed) && !has_pgin(fs.ftype.load(std::memory_order_relaxed)) &&
                        fs.can_mmap.load(std::memory_order_relaxed) &&
-                       fs.frames.load(std::memory_order_acquire) == 0;  // (F1)
+                       fs.no_frames();  // (F1)
   files_.latch.unlock();
 
   h.open = true;
@@ -404,7 +404,7 @@ void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
   // what that misses (pages in someone's hands) the walk below finds.
   const pgno_t npages = fs.npages.load(std::memory_order_relaxed);
   if (npages <= 64) {
-    for (pgno_t pg = 0; pg < npages && fs.frames.load(std::memory_order_acquire) != 0; ++pg) {  // (F1)
+    for (pgno_t pg = 0; pg < npages && !fs.no_frames(); ++pg) {  // (F1)
       const route rt = route_of(slot, pg);
       region& rg = *regions_[rt.region];
       rg.table().lock_shared(rt.bucket);
@@ -426,7 +426,7 @@ void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
   backoff outer;
   // acquire: pairs with evictors' (F1) release, so their last use of the
   // file state is over when the count reads 0.
-  while (fs.frames.load(std::memory_order_acquire) != 0) {
+  while (!fs.no_frames()) {
     // The file's pages are all in its class's regions.
     const std::uint32_t first = class_of_slot(slot) * nregions_;
     for (std::uint32_t r = first; r < first + nregions_; ++r) {
@@ -444,7 +444,7 @@ void pool_impl::discard_file_frames(std::uint32_t slot) noexcept {
         unlink_and_free(r, i);
       }
     }
-    if (fs.frames.load(std::memory_order_acquire) != 0) outer.pause();  // (F1)
+    if (!fs.no_frames()) outer.pause();  // (F1)
   }
 }
 

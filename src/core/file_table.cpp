@@ -2,9 +2,9 @@
 // states nothing uses any more (core/file_table.hpp).
 //
 // Synchronization edge (papers/design/memory-ordering.md): (F1) the acquire
-// load of a file state's frame count pairs with the evictors' release
-// fetch_sub (core/frames.cpp): the state is freed only after the last
-// evictor's use of it. (FT1) and (FT2), the growth of the table, are
+// loads of a file state's sharded frame count (file_shared::no_frames) pair
+// with the evictors' release decrements (frame_out, core/frames.cpp): the
+// state is freed only after the last evictor's use of it. (FT1) and (FT2), the growth of the table, are
 // described in core/file_table.hpp.
 #include "core/file_table.hpp"
 
@@ -200,7 +200,7 @@ bool file_table::try_free_locked(std::uint32_t slot) noexcept {
   file_shared& fs = shared(slot);
   if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0)
     return false;
-  if (fs.frames.load(std::memory_order_acquire) != 0 ||  // (F1)
+  if (!fs.no_frames() ||  // (F1)
       fs.io_refs.load(std::memory_order_relaxed) != 0 || owes_fsync(fs))
     return false;
   free_locked(slot);

@@ -29,6 +29,7 @@
 
 #include "pagepool/io.hpp"
 #include "pagepool/types.hpp"
+#include "port/br_latch.hpp"
 #include "stats/counters.hpp"
 #include "table/bucket_latch.hpp"
 
@@ -64,7 +65,6 @@ struct file_shared {
   std::atomic<std::uint64_t> maxpages{no_limit};  // pages the file may have
   std::atomic<std::uint32_t> handles{0};   // open handles (table latch)
   std::atomic<std::uint32_t> writers{0};   // open writable handles (table latch)
-  std::atomic<std::uint32_t> frames{0};    // frames holding its pages
   std::atomic<std::uint32_t> io_refs{0};   // syncs that will fsync it
   std::atomic<bool> can_mmap{true};        // false once a writer has joined
   std::atomic<std::uint64_t> write_gen{0};  // pages written so far
@@ -80,11 +80,36 @@ struct file_shared {
   // its directory has not been fsync'd since; the next sync does it.
   std::atomic<bool> dir_unsynced{false};
   sharded<file_counters> counters;
+
+  // The frames holding the file's pages (F1), sharded per thread (issue 12:
+  // a miss used to fetch_add here and an eviction fetch_sub, on the line
+  // every miss reads npages and nofile from). The count is read as zero or
+  // not, and only where no handle can add to it: a state is reaped, or its
+  // pages discarded, once the last handle has closed, and every increment
+  // came from a get through a handle, so it happens before that close (the
+  // table's latch); decrements may still run concurrently, and one the sum
+  // misses only makes it larger. So a zero sum means no frame holds a page,
+  // and every evictor's last use of the state happens before the reader's
+  // next step. (open's mmap check reads it while other handles may insert;
+  // there a wrong zero only maps a read-only file whose cached pages are
+  // clean copies of it.)
+  void frame_in() noexcept {
+    // relaxed: see above; the increments reach the reader through the close.
+    counters.add<&file_counters::resident>();
+  }
+  void frame_out() noexcept {
+    const thread_shard t = this_thread_shard();
+    counters.shard(t).resident.sub_release(1, t.owned);  // (F1)
+  }
+  [[nodiscard]] bool no_frames() const noexcept {
+    return counters.sum_acquire(&file_counters::resident) == 0;  // (F1)
+  }
+  void clear_frames() noexcept { counters.clear(&file_counters::resident); }
 };
 
 /// Per physical file, per process: the descriptor and what reopens it.
 struct file_local {
-  std::shared_mutex fd_mu;  // I/O holds it shared; open/close/upgrade exclusive
+  br_latch fd_mu;  // I/O holds it shared; open/close/upgrade exclusive (port/br_latch.hpp)
   std::mutex sync_mu;  // one fsync_file of the file at a time (taken before fd_mu)
   int fd = -1;
   bool fd_writable = false;

@@ -26,7 +26,7 @@ void pool_impl::unlink_and_free(std::uint32_t r, std::uint32_t f) noexcept {
   const route rt = route_of(r / nregions_, slot, fr.pgno.load(std::memory_order_relaxed));
   rg.table().erase(rt.bucket, f);
   policy_removed(r, f);
-  files_.shared(slot).frames.fetch_sub(1, std::memory_order_release);  // (F1)
+  files_.shared(slot).frame_out();  // (F1)
   give_free(r, f);
 }
 
@@ -251,7 +251,7 @@ std::error_code pool_impl::evict(std::uint32_t r, std::uint32_t f, frame_state::
   rg.table().erase(rt.bucket, f);
   rg.hdr().counters.add(dirty ? &region_counters::rw_evict : &region_counters::ro_evict);
   if (dirty) nudge_background_writer();
-  fs.frames.fetch_sub(1, std::memory_order_release);  // (F1)
+  fs.frame_out();  // (F1)
   frame_ops::make_blank(fr);  // E': still ours
   return {};
 }

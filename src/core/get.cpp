@@ -256,7 +256,7 @@ frame_state::word pool_impl::insert_loading(route rt, std::uint32_t f, std::uint
                                             pgno_t p) noexcept {
   const frame_state::word l = regions_[rt.region]->table().insert_loading(rt.bucket, f, slot, p);
   // relaxed: a count; the reaper reads it under the registry latch (F1).
-  if (l != 0) files_.shared(slot).frames.fetch_add(1, std::memory_order_relaxed);
+  if (l != 0) files_.shared(slot).frame_in();
   return l;
 }
 

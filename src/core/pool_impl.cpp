@@ -5,8 +5,8 @@
 //
 // Synchronization edges (the frame's own, P1-P4, E1, E2, are in
 // frame/frame.hpp; the bucket latch's in table/bucket_latch.hpp):
-//   (F1) fs.frames.fetch_sub [release] after the evictor's last use of the
-//        file state; the reaper's acquire load pairs with it.
+//   (F1) fs.frame_out() [release] after the evictor's last use of the
+//        file state; the reaper's acquire loads (no_frames) pair with it.
 #include "core/pool_impl.hpp"
 
 #include <sys/mman.h>

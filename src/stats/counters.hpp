@@ -14,6 +14,11 @@ namespace pagepool::internal {
 struct file_counters {
   counter hit, miss, create, in, out, map, opt_read, opt_fail, sum_fail;
   counter walk;  // chain entries a latch-free hit examined beyond the first
+  // Not a statistic, and in no list below (never folded or cleared): the
+  // frames holding the file's pages, counted per shard (file_shared's
+  // frame_in / frame_out / no_frames; issue 12). It fits in the shard's
+  // padding, and takes a shared read-modify-write off every miss.
+  counter resident;
 };
 /// Every field of file_counters, for folding, clearing and snapshots.
 inline constexpr counter file_counters::*file_counter_fields[] = {

@@ -59,6 +59,16 @@ struct counter {
     const thread_shard t = this_thread_shard();
     add(n, t.owned);
   }
+  /// Subtracts n (mod 2^64: a shard may go below zero, the sum may not),
+  /// with a release store or RMW for counts that publish (see the caller).
+  void sub_release(std::uint64_t n, bool owned) noexcept {
+    // release (F1, the only user: file_shared::frame_out): the evictor's
+    // last use of the file state happens before a zero sum.
+    if (owned)  // single writer, as add
+      v.store(v.load(std::memory_order_relaxed) - n, std::memory_order_release);  // (F1)
+    else
+      v.fetch_sub(n, std::memory_order_release);  // (F1)
+  }
   std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
   void clear() noexcept { v.store(0, std::memory_order_relaxed); }
 };
@@ -86,6 +96,18 @@ class sharded {
   std::uint64_t sum(counter Fields::*f) const noexcept {
     std::uint64_t s = 0;
     for (const auto& sh : shards_) s += (sh.f.*f).get();
+    return s;
+  }
+  /// The sum with acquire loads, for a count whose decrements release
+  /// (counter::sub_release): every decrement the sum includes happens before
+  /// the caller's next step. Only increments that happen before the call are
+  /// certain to be included, so with concurrent increments the sum is not a
+  /// snapshot; the caller's protocol says why that is enough.
+  std::uint64_t sum_acquire(counter Fields::*f) const noexcept {
+    std::uint64_t s = 0;
+    // acquire (F1, the only user: file_shared::no_frames): pairs with
+    // sub_release's release.
+    for (const auto& sh : shards_) s += (sh.f.*f).v.load(std::memory_order_acquire);  // (F1)
     return s;
   }
   void clear(counter Fields::*f) noexcept {
