@@ -181,19 +181,22 @@ def main(out, reference=None):
         with open(path) as fh:
             j = json.load(fh)
         print("## Throughput on zipf %.2f\n" % j["theta"])
-        print("%d pages, %d frames, %s backing, %d-byte pages, %g s timed after %g s of warm-up per run; "
-              "million get+put pairs per second, all threads.\n" % (
-                  j["pages"], j["cache_pages"], j["backing"], j["page_size"], j["seconds"],
-                  j["warmup_seconds"]))
+        print("%d pages, %d frames, %d region(s), %s backing, %s handle(s), %d-byte pages, %g s timed after "
+              "%g s of warm-up per run; million get+put pairs per second, all threads, and per CPU-second "
+              "of the process.\n" % (
+                  j["pages"], j["cache_pages"], j.get("regions", 1), j["backing"], j.get("handles", "per-thread"),
+                  j["page_size"], j["seconds"], j["warmup_seconds"]))
         threads = sorted({r["threads"] for r in j["results"]})
-        print("| policy | " + " | ".join("%d thr Mreq/s" % t for t in threads) + " | hit ratio (1 thr) |")
-        print("|---|" + "---:|" * (len(threads) + 1))
+        print("| policy | " + " | ".join("%d thr Mreq/s | %d thr per CPU-s" % (t, t) for t in threads) +
+              " | hit ratio (1 thr) |")
+        print("|---|" + "---:|" * (2 * len(threads) + 1))
         for p in POLICIES:
             rs = {r["threads"]: r for r in j["results"] if r["policy"] == p}
             if not rs:
                 continue
             print("| %s | %s | %s |" % (p, " | ".join(
-                "%.2f" % (rs[t]["requests_per_s"] / 1e6) if t in rs else "-" for t in threads),
+                "%.2f | %.2f" % (rs[t]["requests_per_s"] / 1e6, rs[t].get("requests_per_cpu_s", 0) / 1e6)
+                if t in rs else "- | -" for t in threads),
                 "%.4f" % rs[threads[0]]["hit_ratio"] if threads[0] in rs else "-"))
         print()
 
