@@ -128,6 +128,8 @@ class pool_impl {
   file_shared& shared(std::uint32_t slot) noexcept { return files_.shared(slot); }
   /// Slots of the file table handed out so far (tests: slots are reused).
   std::uint32_t file_slots() const noexcept { return files_.size(); }
+  /// Region r's policy latch (tests: a hit never waits for it).
+  policy_latch& policy_latch_of(std::uint32_t r) noexcept { return pslots_[r].mu; }
   file_local& local(std::uint32_t slot) noexcept { return files_.local(slot); }
   /// The backend every file operation goes through (pool_options::io).
   io_backend& io() noexcept { return *io_; }
