@@ -8,6 +8,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "demo.hpp"
 #include "report.hpp"
@@ -128,10 +129,14 @@ std::uint64_t demo::phase_policies() {
   std::printf("b3. eviction policies, swapped on the live pool: %" PRIu64
               " requests each (Zipf 0.99 reads, every 4th a sequential scan), 1 thread\n",
               per_policy);
-  std::printf("    %-8s %10s %10s %11s %12s\n", "policy", "hits", "misses", "hit ratio", "gets/s");
+  std::printf("    %-9s %10s %10s %11s %12s\n", "policy", "hits", "misses", "hit ratio", "gets/s");
   std::uint64_t total = 0;
-  for (policy_kind k : {policy_kind::lru, policy_kind::fifo, policy_kind::sieve, policy_kind::s3fifo,
-                        policy_kind::arc, policy_kind::clock}) {
+  // Every built-in policy, CLOCK (the default) last so that the pool ends
+  // with it.
+  std::vector<policy_kind> kinds;
+  for (int i = 1; i < pagepool::policy_kind_count; ++i) kinds.push_back(static_cast<policy_kind>(i));
+  kinds.push_back(policy_kind::clock);
+  for (policy_kind k : kinds) {
     if (auto ec = pool_->set_policy(k)) {
       fail("set_policy(" + std::string(pagepool::policy_name(k)) + "): " + ec.message());
       return total;
@@ -147,7 +152,7 @@ std::uint64_t demo::phase_policies() {
     }
     const double secs = seconds_since(t0);
     const counters d = counters::of(pool_->stats()) - before;
-    std::printf("    %-8s %10" PRIu64 " %10" PRIu64 " %10.1f%% %12.0f\n",
+    std::printf("    %-9s %10" PRIu64 " %10" PRIu64 " %10.1f%% %12.0f\n",
                 std::string(pagepool::policy_name(k)).c_str(), d.hit, d.miss, ratio(d.hit, d.hit + d.miss),
                 static_cast<double>(per_policy) / secs);
     check(d.hit + d.miss == per_policy, "policies: hits + misses == gets");
