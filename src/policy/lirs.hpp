@@ -129,8 +129,12 @@ class lirs_policy {
     }
     if (s != key_table::npos && sframe_[s] == nil) {  // becomes resident LIR
       sframe_[s] = f;
-      slir_[s] = 1;
-      ++lirs_;
+      if (lirs_ + 1 <= l_) {
+        slir_[s] = 1;
+        ++lirs_;
+      } else {  // c = 1: Llirs is 0, no page can be LIR; a resident HIR page
+        q_.push_newest(0, f);
+      }
     } else if (lirs_ + 1 <= l_) {  // a new LIR page
       s = new_entry(k);
       sframe_[s] = f;
@@ -150,6 +154,9 @@ class lirs_policy {
     if (s != key_table::npos && slir_[s]) {  // an LIR page
       s_.move_to_newest(0, s);
       prune();
+    } else if (s != key_table::npos && l_ == 0) {  // c = 1: no page can be LIR
+      s_.move_to_newest(0, s);
+      q_.move_to_newest(0, f);
     } else if (s != key_table::npos) {  // resident HIR in S: becomes LIR
       s_.move_to_newest(0, s);
       q_.remove(f);
