@@ -204,6 +204,7 @@ class lirs_policy {
       }
       if (v == no_frame) v = take_from_q(view);
       if (v == no_frame) v = take_by_demoting(view);
+      if (v == no_frame) v = take_from_q(view);  // every LIR page was demoted: credits worn down there
       if (v == no_frame) {  // x's entry stays, non-resident again
         nh_.push_newest(0, s);
         return no_frame;
@@ -214,6 +215,7 @@ class lirs_policy {
     }
     frame_id v = take_from_q(view);
     if (v == no_frame) v = take_by_demoting(view);
+    if (v == no_frame) v = take_from_q(view);  // every LIR page was demoted: credits worn down there
     if (v == no_frame) return no_frame;
     pending_valid_ = true;
     pending_key_ = x;
@@ -278,6 +280,12 @@ class lirs_policy {
   }
   // S's bottom LIR page leaves S (it becomes HIR); its frame, or nil.
   frame_id pop_lir() noexcept {
+    // S's bottom is an LIR entry after every operation of a lone thread;
+    // prune first so that it is one here too whatever order the pool's
+    // notifications came in (a removal of a page whose entry was at the
+    // bottom, under concurrency, can leave HIR entries there), or the LIR
+    // pages above could never be demoted and a miss would find no victim.
+    prune();
     const std::uint32_t t = s_.oldest(0);
     if (t == nil || !slir_[t]) return nil;
     const frame_id g = sframe_[t];
@@ -298,7 +306,13 @@ class lirs_policy {
     if (v != no_frame) evicted(v);
     return v;
   }
-  // Q had nothing to take: demote LIR pages into Q one at a time and try each.
+  // Q had nothing to take: demote LIR pages into Q one at a time and try each
+  // that has no credit. If none could be taken (pinned, or every one with a
+  // credit from a priority), every LIR page is in Q by then, and the caller
+  // sweeps Q once more, which wears credits down (contract, point 4): LIRS
+  // then never leaves a miss without a victim while an unpinned page is
+  // resident. A lone thread with default priorities takes the first candidate,
+  // so the exact replay never gets here.
   template <class V>
   frame_id take_by_demoting(V& view) noexcept {
     for (std::size_t n = lirs_; n > 0; --n) {
