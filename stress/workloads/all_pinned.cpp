@@ -4,7 +4,8 @@
 // alloc_timeout (20 ms). In rounds, all threads together:
 //
 //   fill     pin distinct pages (a quarter of them with the dirty flag) until
-//            exactly frames() pages are pinned; a get whose region is already
+//            exactly as many pages as the cache holds are pinned (its bytes in
+//            pages of the file's size: pool.hpp, "Page sizes"); a get whose region is already
 //            full fails with ENOMEM, which is allowed here;
 //   probe    with every frame pinned: gets of unpinned pages, a create past
 //            the end and a new_page must fail with ENOMEM, each within
@@ -14,7 +15,7 @@
 //            of a pinned page (plain or dirty) must succeed at the same
 //            address; sync must report the dirty pinned pages as incomplete;
 //            trickle must write nothing and succeed; no two pins may share an
-//            address and no more pages than frames may be pinned;
+//            address and no more pages than the cache holds may be pinned;
 //   release  every pinned page is checked again and put;
 //   traffic  ordinary verified reads and writes (30% writes), where ENOMEM is
 //            a failure again.
@@ -56,8 +57,11 @@ workload_result run_all_pinned(run_context& ctx) {
   const config& cfg = ctx.cfg;
   const std::size_t threads = cfg.threads;
   const std::size_t frames = std::max(ctx.min_frames(), std::min(cfg.cache_pages, cfg.file_pages / 8));
-  const std::size_t pages = std::max(cfg.file_pages, 8 * frames);
   pool_options o = pool_options_for(ctx, frames);
+  // The pages the cache holds: its bytes in pages of the file's size (pool.hpp,
+  // "Page sizes"; with --frame-size above --page-size, more pages than frames).
+  const std::size_t held = frames * o.frame_size / cfg.page_size;
+  const std::size_t pages = std::max(cfg.file_pages, 8 * std::max<std::size_t>(held, 1));
   o.alloc_timeout = pool_options{}.alloc_timeout;  // the default: how fast ENOMEM comes is the point
   const auto traffic_time = std::chrono::duration_cast<clock_type::duration>(
       std::chrono::duration<double>(std::clamp(ctx.seconds / 10, 0.05, 0.5)));
@@ -150,10 +154,10 @@ workload_result run_all_pinned(run_context& ctx) {
       if (!go_on) break;
 
       // Fill: distinct pages until every frame holds a pinned one.
-      while (pinned.load(std::memory_order_acquire) < frames && !ctx.log.failed()) {
+      while (pinned.load(std::memory_order_acquire) < held && !ctx.log.failed()) {
         const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
         if (i >= pages) {
-          w.fail(msg() << "all " << pages << " pages tried, only " << pinned.load() << " of " << frames
+          w.fail(msg() << "all " << pages << " pages tried, only " << pinned.load() << " of " << held
                        << " frames pinned (does ENOMEM come while frames are free?)");
           break;
         }
@@ -170,20 +174,20 @@ workload_result run_all_pinned(run_context& ctx) {
         check_held(w, page, df, pg, "fill: a page just pinned");
         mine.emplace_back(pg, page);
         if (dirty) dirty_pins.fetch_add(1, std::memory_order_relaxed);
-        if (pinned.fetch_add(1, std::memory_order_acq_rel) + 1 > frames)
-          w.fail(msg() << "page " << pg << " pinned when all " << frames << " frames were already pinned");
+        if (pinned.fetch_add(1, std::memory_order_acq_rel) + 1 > held)
+          w.fail(msg() << "page " << pg << " pinned when all " << held << " pages the cache holds were already pinned");
       }
       w.hb.at("barrier: filled");
       bar.arrive_and_wait();
 
-      if (!ctx.log.failed() && pinned.load() == frames) {
+      if (!ctx.log.failed() && pinned.load() == held) {
         if (w.tid == 0) {
           std::set<void*> addrs;
           for (const auto& v : pins)
             for (const auto& pr : v) addrs.insert(pr.second);
           ++w.tally.checks;
-          if (addrs.size() != frames)
-            w.fail(msg() << frames << " pages pinned at " << addrs.size() << " distinct addresses");
+          if (addrs.size() != held)
+            w.fail(msg() << held << " pages pinned at " << addrs.size() << " distinct addresses");
           if (p->frames() != frames) w.fail(msg() << "frames() is " << p->frames() << ", expected " << frames);
         }
         // Pages never pinned this round: uncached or evictable, and no frame for them.
