@@ -60,9 +60,12 @@ void driver::op_put(int k, bool set_only, int mode) {
     if (located == 0) return ec == E(EINVAL);
     const std::error_code cp = check_put(h, prio, fl);
     if (located < 0) return ec == E(EINVAL) || (cp && ec == cp);
-    if (cp) return ec == cp;
+    // A page another handle pinned is not pinned here: EINVAL before any
+    // check of the flags (file.hpp, put: "a pointer not pinned here is EINVAL
+    // first"; set checks the pin first as well).
     pin_m* pn = h.pin_at(addr);
     if (pn == nullptr) return ec == E(EINVAL);
+    if (cp) return ec == cp;
     if (ec) return false;
     page_m& pm = w.files[pn->file].pages[pn->p];
     if (!pn->mapped) {  // a mapped page has no dirty bit (and dirty is EACCES: read-only)
