@@ -251,19 +251,21 @@ void file_table::count_reopened_locked() noexcept {
       std::lock_guard g(reopen_mu_);
       again.swap(reopened_);
     }
-    for (const std::uint32_t s : again) {
-      file_shared& fs = shared(s);
-      if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0 ||
-          fs.temp.load(std::memory_order_relaxed))
-        continue;
-      bool has_fd;
-      {
-        std::shared_lock lk(local(s).fd_mu);
-        has_fd = local(s).fd >= 0;
-      }
-      if (has_fd) queue_fd_locked(s);
-    }
+    for (const std::uint32_t s : again) queue_if_lingering_locked(s);
   }
+}
+
+void file_table::queue_if_lingering_locked(std::uint32_t s) noexcept {
+  file_shared& fs = shared(s);
+  if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0 ||
+      fs.temp.load(std::memory_order_relaxed))
+    return;
+  bool has_fd;
+  {
+    std::shared_lock lk(local(s).fd_mu);
+    has_fd = local(s).fd >= 0;
+  }
+  if (has_fd) queue_fd_locked(s);
 }
 
 std::uint32_t file_table::reap_after_close_locked(std::uint32_t slot, int max_open_fd) noexcept {
@@ -277,16 +279,7 @@ std::uint32_t file_table::reap_after_close_locked(std::uint32_t slot, int max_op
     if (reap_cursor_ >= n) reap_cursor_ = 0;
     const std::uint32_t s = reap_cursor_++;
     if (try_free_locked(s) || max_open_fd <= 0) continue;
-    file_shared& fs = shared(s);
-    if (!fs.used.load(std::memory_order_relaxed) || fs.handles.load(std::memory_order_relaxed) != 0 ||
-        fs.temp.load(std::memory_order_relaxed))
-      continue;
-    bool has_fd;
-    {
-      std::shared_lock lk(local(s).fd_mu);
-      has_fd = local(s).fd >= 0;
-    }
-    if (has_fd) queue_fd_locked(s);
+    queue_if_lingering_locked(s);
   }
   if (max_open_fd <= 0) return 0;
   file_shared& fs = shared(slot);

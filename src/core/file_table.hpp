@@ -224,6 +224,9 @@ class file_table {
   void unqueue_fd_locked(std::uint32_t slot) noexcept;
   void count_reopened_locked() noexcept;
   void queue_fd_locked(std::uint32_t slot) noexcept;
+  /// Queues slot s's descriptor for the budget if it lingers: a state in
+  /// use, with no handle open, not temporary, holding a descriptor.
+  void queue_if_lingering_locked(std::uint32_t s) noexcept;
   std::uint32_t trim_fds_locked(int max_open_fd) noexcept;
 
   struct id_hash {

@@ -47,6 +47,7 @@
 #include "pagepool/policy.hpp"
 #include "policy/simulate_any.hpp"
 #include "policy/trace.hpp"
+#include "shared_traces.hpp"
 
 #ifndef PAGEPOOL_SHARED_DIR
 #error "PAGEPOOL_SHARED_DIR must name the shared directory (tests/policy/CMakeLists.txt)"
@@ -88,20 +89,6 @@ const trace_ref refs[] = {
       {26921, 964114, 930966, 947996, 932167, 927763, 998105}}},
 };
 
-const std::vector<std::uint32_t>* load(const trace_ref& r, std::string& why) {
-  static std::map<std::string, std::vector<std::uint32_t>> cache;
-  if (auto it = cache.find(r.file); it != cache.end()) return &it->second;
-  const std::filesystem::path path = std::filesystem::path(PAGEPOOL_SHARED_DIR) / "traces" / r.file;
-  if (!std::filesystem::exists(path)) {
-    why = "SKIPPED LOUDLY: " + path.string() +
-          " is missing; the shared directory (../shared beside the source tree) is needed "
-          "for the reference miss counts";
-    return nullptr;
-  }
-  std::vector<std::uint32_t> t;
-  if (!read_trace(path.string(), t, &why)) return nullptr;
-  return &(cache[r.file] = std::move(t));
-}
 
 std::uint64_t expected(const row& rw, policy_kind k) {
   switch (k) {
@@ -129,7 +116,7 @@ TEST_P(ExternalReferenceCounts, MatchExactly) {
   const trace_ref& r = refs[std::get<0>(GetParam())];
   const policy_kind k = std::get<1>(GetParam());
   std::string why;
-  const std::vector<std::uint32_t>* t = load(r, why);
+  const std::vector<std::uint32_t>* t = test::shared_trace(r.file, why);
   if (t == nullptr && why.rfind("SKIPPED", 0) == 0) GTEST_SKIP() << why;
   ASSERT_NE(t, nullptr) << why;
   ASSERT_EQ(t->size(), r.requests) << r.file << ": not the trace the counts are for";

@@ -15,6 +15,7 @@
 #include "policy/simulate.hpp"
 #include "policy/simulate_any.hpp"
 #include "policy/trace.hpp"
+#include "shared_traces.hpp"
 #include "testkit/rng.hpp"
 #include "testkit/zipf.hpp"
 
@@ -96,23 +97,16 @@ const shipped traces[] = {
     {"cloudphysicsio_4k.txt.gz", {2692, 13460, 26921}, {1024107, 1012954, 998105}},
 };
 
-bool load(const char* file, std::vector<std::uint32_t>& t, std::string& why) {
-  const auto path = std::filesystem::path(PAGEPOOL_SHARED_DIR) / "traces" / file;
-  if (!std::filesystem::exists(path)) {
-    why = "SKIPPED LOUDLY: " + path.string() + " is missing (../shared beside the source tree)";
-    return false;
-  }
-  return read_trace(path.string(), t, &why);
-}
 
 TEST(MrcShipped, ExactLruMatchesTheReferenceCounts) {
   for (const auto& s : traces) {
-    std::vector<std::uint32_t> t;
     std::string why;
-    if (!load(s.file, t, why)) {
+    const std::vector<std::uint32_t>* tp = test::shared_trace(s.file, why);
+    if (tp == nullptr) {
       if (why.rfind("SKIPPED", 0) == 0) GTEST_SKIP() << why;
       FAIL() << why;
     }
+    const std::vector<std::uint32_t>& t = *tp;
     const lru_curve c = lru_curve::exact(t);
     for (int i = 0; i < 3; ++i) EXPECT_EQ(c.misses(s.c[i]), static_cast<double>(s.lru[i])) << s.file;
   }
@@ -120,12 +114,13 @@ TEST(MrcShipped, ExactLruMatchesTheReferenceCounts) {
 
 TEST(MrcShipped, SampledCurvesAtTenPercentAreWithinOneHundredth) {
   for (const auto& s : {traces[1], traces[2]}) {
-    std::vector<std::uint32_t> t;
     std::string why;
-    if (!load(s.file, t, why)) {
+    const std::vector<std::uint32_t>* tp = test::shared_trace(s.file, why);
+    if (tp == nullptr) {
       if (why.rfind("SKIPPED", 0) == 0) GTEST_SKIP() << why;
       FAIL() << why;
     }
+    const std::vector<std::uint32_t>& t = *tp;
     const double rate = 0.1;
     const auto sample = shards_sample(t, rate);
     const lru_curve exact = lru_curve::exact(t);

@@ -25,6 +25,7 @@
 #include "policy/sieve.hpp"
 #include "policy/simulate.hpp"
 #include "policy/trace.hpp"
+#include "shared_traces.hpp"
 
 #ifndef PAGEPOOL_SHARED_DIR
 #error "PAGEPOOL_SHARED_DIR must name the shared directory (tests/policy/CMakeLists.txt)"
@@ -78,21 +79,6 @@ std::uint64_t misses_of(which w, const std::vector<std::uint32_t>& t, std::uint3
   return 0;
 }
 
-// Each trace is read once per process, by the first test that needs it.
-const std::vector<std::uint32_t>* load(const trace_ref& r, std::string& why) {
-  static std::map<std::string, std::vector<std::uint32_t>> cache;
-  if (auto it = cache.find(r.file); it != cache.end()) return &it->second;
-  const std::filesystem::path path = std::filesystem::path(PAGEPOOL_SHARED_DIR) / "traces" / r.file;
-  if (!std::filesystem::exists(path)) {
-    why = "SKIPPED LOUDLY: " + path.string() +
-          " is missing; the shared directory (../shared beside the source tree) is needed "
-          "for the reference miss counts";
-    return nullptr;
-  }
-  std::vector<std::uint32_t> t;
-  if (!read_trace(path.string(), t, &why)) return nullptr;
-  return &(cache[r.file] = std::move(t));
-}
 
 class ReferenceCounts : public ::testing::TestWithParam<std::tuple<int, which>> {};
 
@@ -100,7 +86,7 @@ TEST_P(ReferenceCounts, MatchExactly) {
   const trace_ref& r = refs[std::get<0>(GetParam())];
   const which w = std::get<1>(GetParam());
   std::string why;
-  const std::vector<std::uint32_t>* t = load(r, why);
+  const std::vector<std::uint32_t>* t = test::shared_trace(r.file, why);
   if (t == nullptr && why.rfind("SKIPPED", 0) == 0) GTEST_SKIP() << why;
   ASSERT_NE(t, nullptr) << why;
   ASSERT_EQ(t->size(), r.requests) << r.file << ": not the trace REFERENCE.md describes";
