@@ -1,6 +1,6 @@
 // tests/fuzz/op_put.cpp: put and set in pagepool_api_fuzz. op_put puts (or
 // sets) one of the handle's pins, another handle's pin, an address put before,
-// a stack buffer or a pointer into the middle of a pinned page, with random
+// a stack buffer or a pointer past the start of a pinned page, with random
 // flags and priority; op_double_put puts the same pin twice.
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +14,7 @@ namespace pagepool_fuzz {
 void driver::op_put(int k, bool set_only, int mode) {
   if (!obj_[k]) return;
   // mode 0..3: one of this handle's pins; 4: another handle's; 5: an address
-  // put before; 6: a stack buffer; 7: inside a pinned page.
+  // put before; 6: a stack buffer; 7: a pinned page plus an offset.
   alignas(4096) static thread_local std::uint8_t stack_like[4096];
   alignas(64) std::uint8_t on_stack[64];
   std::uintptr_t addr = 0;
@@ -32,8 +32,13 @@ void driver::op_put(int k, bool set_only, int mode) {
     addr = history_[pick % history_.size()];
   } else if (mode == 7 && !any_pin.empty()) {
     static constexpr std::uintptr_t offs[] = {1, 8, 512, 1000};
-    addr = any_pin[pick % any_pin.size()] + offs[(pick >> 4) % 4];
-    maybe_frame = false;
+    const std::uintptr_t off = offs[(pick >> 4) % 4];
+    addr = any_pin[pick % any_pin.size()] + off;
+    // 512 bytes past a page of 512 bytes is the next frame of its size class
+    // (pool.hpp, "Page sizes": frames of 512-byte pages are 512 bytes), which
+    // may hold a page pinned here; the other offsets are never a frame's
+    // first byte.
+    maybe_frame = off == 512;
   } else {
     addr = (pick & 1) ? reinterpret_cast<std::uintptr_t>(stack_like)
                       : reinterpret_cast<std::uintptr_t>(on_stack);
