@@ -78,16 +78,45 @@ double process_cpu_seconds() {
   return sec(ru.ru_utime) + sec(ru.ru_stime);
 }
 
+const char* sharing_name(run_options::sharing s) {
+  return s == run_options::sharing::shared       ? "shared"
+         : s == run_options::sharing::per_thread ? "per-thread"
+                                                 : "private";
+}
+
+/// The handle thread t uses: the one shared handle, its own handle, or the
+/// one handle of its own pool.
+file& handle_of(std::vector<std::unique_ptr<pool_rig>>& rigs, unsigned t) {
+  if (rigs.size() > 1) return rigs[t]->handle(0);
+  return rigs[0]->handle(rigs[0]->config().handles == 1 ? 0 : t);
+}
+
+/// The counters of every rig, summed.
+rig_counts sum_counts(std::vector<std::unique_ptr<pool_rig>>& rigs, bool clear = false) {
+  rig_counts s;
+  for (auto& r : rigs) {
+    const rig_counts c = r->counts(clear);
+    s.hits += c.hits, s.misses += c.misses, s.page_out += c.page_out;
+    s.bucket_wait += c.bucket_wait, s.bucket_latch += c.bucket_latch;
+    s.free_wait += c.free_wait, s.free_latch += c.free_latch;
+    s.policy_wait += c.policy_wait, s.policy_latch += c.policy_latch;
+    s.claim_retries += c.claim_retries, s.usage_retries += c.usage_retries;
+    s.load_races += c.load_races, s.pin_waits += c.pin_waits;
+    s.evict_calls += c.evict_calls, s.victims += c.victims, s.visits += c.visits;
+  }
+  return s;
+}
+
 /// One phase of `seconds` with the first `threads` states; `cpu`: the CPU
 /// seconds the process used meanwhile (the main thread sleeps).
-bool run_phase(pool_rig& rig, std::vector<thread_state>& states, unsigned threads, double seconds, double& took,
-               double& cpu, std::string& err) {
+bool run_phase(std::vector<std::unique_ptr<pool_rig>>& rigs, std::vector<thread_state>& states, unsigned threads,
+               double seconds, double& took, double& cpu, std::string& err) {
   std::atomic<bool> stop{false};
   std::latch start(threads + 1);
   std::vector<std::thread> team;
   for (unsigned t = 0; t < threads; ++t) {
     states[t].done = 0;
-    file& f = rig.handle(rig.config().handles == 1 ? 0 : t);
+    file& f = handle_of(rigs, t);
     team.emplace_back([&, t] { run_thread(f, states[t], stop, start); });
   }
   start.arrive_and_wait();
@@ -123,7 +152,7 @@ int run_run_command(const run_options& o) {
               "handles=%s page_size=%zu seconds=%g warmup=%g seed=%llu\n",
               o.workload.c_str(), std::string(shape_name(spec.kind)).c_str(), spec.pages, cache, spec.theta,
               spec.write_share, o.regions, std::string(backing_name(o.back)).c_str(),
-              o.shared_handle ? "shared" : "per-thread", o.page_size, o.seconds,
+              sharing_name(o.share), o.page_size, o.seconds,
               o.warmup_seconds, static_cast<unsigned long long>(o.seed));
   std::fflush(stdout);
 
@@ -154,7 +183,7 @@ int run_run_command(const run_options& o) {
                    {"hot_share", spec.hot_share},
                    {"regions", o.regions},
                    {"backing", backing_name(o.back)},
-                   {"handles", o.shared_handle ? "shared" : "per-thread"},
+                   {"handles", sharing_name(o.share)},
                    {"page_size", o.page_size},
                    {"seconds", o.seconds},
                    {"warmup_seconds", o.warmup_seconds},
@@ -190,39 +219,42 @@ int run_run_command(const run_options& o) {
       rc.page_size = o.page_size;
       rc.back = o.back;
       rc.pages = spec.pages;
-      rc.handles = o.shared_handle ? 1 : threads;
-      std::unique_ptr<pool_rig> rig;
-      if (!pool_rig::make(rc, rig, err)) {
-        std::fprintf(stderr, "pagepool-bench: %s\n", err.c_str());
-        return 1;
-      }
+      rc.handles = o.share == run_options::sharing::per_thread ? threads : 1;
+      // private: one pool per thread, each the whole configuration.
+      std::vector<std::unique_ptr<pool_rig>> rigs(o.share == run_options::sharing::private_pool ? threads : 1);
+      for (auto& rig : rigs)
+        if (!pool_rig::make(rc, rig, err)) {
+          std::fprintf(stderr, "pagepool-bench: %s\n", err.c_str());
+          return 1;
+        }
       for (unsigned t = 0; t < threads; ++t) states[t].pos = states[t].retries = 0;
       if (cache >= spec.pages) {  // everything fits: make everything resident first
-        for (std::uint32_t pg = 0; pg < spec.pages; ++pg) {
-          pgno_t pgno = pg;
-          void* page = nullptr;
-          std::error_code ec = rig->handle(0).get(&pgno, get_flags::none, &page);
-          if (!ec) ec = rig->handle(0).put(page);
-          if (ec) {
-            std::fprintf(stderr, "pagepool-bench: loading page %u: %s\n", pg, describe(ec).c_str());
-            return 1;
+        for (auto& rig : rigs)
+          for (std::uint32_t pg = 0; pg < spec.pages; ++pg) {
+            pgno_t pgno = pg;
+            void* page = nullptr;
+            std::error_code ec = rig->handle(0).get(&pgno, get_flags::none, &page);
+            if (!ec) ec = rig->handle(0).put(page);
+            if (ec) {
+              std::fprintf(stderr, "pagepool-bench: loading page %u: %s\n", pg, describe(ec).c_str());
+              return 1;
+            }
           }
-        }
       }
       double took = 0, cpu = 0;
-      if (o.warmup_seconds > 0 && !run_phase(*rig, states, threads, o.warmup_seconds, took, cpu, err)) {
+      if (o.warmup_seconds > 0 && !run_phase(rigs, states, threads, o.warmup_seconds, took, cpu, err)) {
         std::fprintf(stderr, "pagepool-bench: %s warm-up: %s\n", p.name().c_str(), err.c_str());
         return 1;
       }
       prog.advance(phase_ms(o.warmup_seconds));
-      (void)rig->counts(true);
+      (void)sum_counts(rigs, true);
       for (unsigned t = 0; t < threads; ++t) states[t].retries = 0;
-      if (!run_phase(*rig, states, threads, o.seconds, took, cpu, err)) {
+      if (!run_phase(rigs, states, threads, o.seconds, took, cpu, err)) {
         std::fprintf(stderr, "pagepool-bench: %s: %s\n", p.name().c_str(), err.c_str());
         return 1;
       }
       prog.advance(phase_ms(o.seconds));
-      const rig_counts c = rig->counts();
+      const rig_counts c = sum_counts(rigs);
       std::uint64_t ops = 0, retries = 0;
       for (unsigned t = 0; t < threads; ++t) ops += states[t].done, retries += states[t].retries;
       const double rate = took > 0 ? static_cast<double>(ops) / took : 0.0;

@@ -74,8 +74,12 @@ struct run_options {
   unsigned regions = 1;
   backing back = backing::memory;
   /// One handle on the data file shared by every thread (the default, as
-  /// an application that opens its file once uses it), or one per thread.
-  bool shared_handle = true;
+  /// an application that opens its file once uses it), one per thread, or
+  /// a pool of its own per thread (private: the threads share nothing, so
+  /// its threads/1-thread ratio is what the machine allows for this work,
+  /// the ceiling of the shared pool's scaling).
+  enum class sharing { shared, per_thread, private_pool };
+  sharing share = sharing::shared;
   std::size_t page_size = 512;
   std::uint64_t seed = 1;
   std::string json;

@@ -238,8 +238,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"memory", "file"}))
       ->capture_default_str();
   run->add_option("--handles", u_handles,
-                  "shared: every thread gets and puts through one handle on the file; per-thread: one handle each")
-      ->check(CLI::IsMember({"shared", "per-thread"}))
+                  "shared: every thread gets and puts through one handle on the file; per-thread: one handle each; "
+                  "private: a pool of its own per thread, sharing nothing (the machine's ceiling for the scaling)")
+      ->check(CLI::IsMember({"shared", "per-thread", "private"}))
       ->capture_default_str();
   run->add_option("--page-size", uo.page_size, "page and frame size in bytes")
       ->check(power_of_two_page())
@@ -291,7 +292,9 @@ int main(int argc, char** argv) {
   }
   (void)parse_policy_list(u_policies, uo.policies);
   uo.back = u_backing == "file" ? backing::file : backing::memory;
-  uo.shared_handle = u_handles == "shared";
+  uo.share = u_handles == "shared"       ? run_options::sharing::shared
+             : u_handles == "per-thread" ? run_options::sharing::per_thread
+                                         : run_options::sharing::private_pool;
   if (uo.workload == "hit" || uo.workload == "uniform") uo.spec.kind = shape::uniform;
   else if (uo.workload == "zipf" || uo.workload == "write") uo.spec.kind = shape::zipf;
   else if (uo.workload == "scan") uo.spec.kind = shape::scan;
