@@ -108,6 +108,7 @@ rig_counts pool_rig::counts(bool clear) noexcept {
   c.evict_calls = s.evict_calls;
   c.victims = s.evict_victims;
   c.visits = s.alloc_pages;
+  c.hits_dropped = s.policy_hits_dropped;
   return c;
 }
 

@@ -55,6 +55,7 @@ struct rig_counts {
   std::uint64_t policy_wait = 0, policy_latch = 0;  ///< policy latch waits / acquisitions
   std::uint64_t claim_retries = 0, usage_retries = 0, load_races = 0, pin_waits = 0;
   std::uint64_t evict_calls = 0, victims = 0, visits = 0;  ///< policy evicts, their victims, frames looked at
+  std::uint64_t hits_dropped = 0;  ///< queued hits dropped under contention (batched_hits policies)
 };
 
 class pool_rig {

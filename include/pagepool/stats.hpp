@@ -88,6 +88,7 @@ struct pool_stats {
   std::uint64_t load_races = 0;         ///< pagepool: misses whose page another thread put in the table first (frame given back)
   std::uint64_t evict_calls = 0;        ///< pagepool: calls of the policy's evict
   std::uint64_t evict_victims = 0;      ///< pagepool: victims those calls gave (victims per call: the eviction batch size)
+  std::uint64_t policy_hits_dropped = 0;///< pagepool: hits a batched_hits policy (LRU, ARC, ...) never saw: a thread's full hit buffer met the region's policy latch held by another thread and was dropped, not waited for (BP-Wrapper; zero single-threaded)
   std::uint64_t direct_fallbacks = 0;  ///< pagepool: opens with DB_DIRECT whose file system refused O_DIRECT (buffered I/O instead)
 };
 

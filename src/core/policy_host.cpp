@@ -395,8 +395,13 @@ void pool_impl::flush_queued(bool wait) noexcept {
     } else {
       g = std::unique_lock<policy_latch>(ps.mu, std::try_to_lock);
       if (!g.owns_lock()) {  // contended: drop the hits, keep the demotes
+        std::uint64_t dropped = 0;
         for (; i < end; ++i)
-          if (q.e[i].demote) q.e[kept++] = q.e[i];
+          if (q.e[i].demote)
+            q.e[kept++] = q.e[i];
+          else
+            ++dropped;
+        if (dropped != 0) regions_[r]->hdr().counters.add<&region_counters::hits_dropped>(dropped);
         continue;
       }
       regions_[r]->hdr().counters.add<&region_counters::policy_nowait>();

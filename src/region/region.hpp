@@ -60,6 +60,7 @@ struct region_counters {
   counter load_lost;   // a miss whose page another thread put in the table first
   counter evict_calls, victims;  // policy evict calls / victims they gave (victims per call: the batch)
   counter donated;  // pages evicted to make room for a page of another size (core/page_classes.cpp)
+  counter hits_dropped;  // queued hits dropped by a full buffer's try-lock (core/policy_host.cpp)
 };
 
 struct region_header {

@@ -15,7 +15,8 @@ constexpr counter region_counters::*region_fields[] = {
     &region_counters::ro_evict, &region_counters::rw_evict, &region_counters::free_nowait,
     &region_counters::free_wait, &region_counters::policy_nowait, &region_counters::policy_wait,
     &region_counters::claim_lost, &region_counters::usage_lost, &region_counters::load_lost,
-    &region_counters::evict_calls, &region_counters::victims};
+    &region_counters::evict_calls, &region_counters::victims, &region_counters::donated,
+    &region_counters::hits_dropped};
 constexpr counter table_counters::*table_fields[] = {
     &table_counters::latched_searches, &table_counters::latched_hits, &table_counters::examined,
     &table_counters::nowait, &table_counters::wait};
@@ -63,6 +64,7 @@ void stats_folder::add_region(region& rg) noexcept {
   st.load_races += h.counters.sum<&region_counters::load_lost>();
   st.evict_calls += h.counters.sum<&region_counters::evict_calls>();
   st.evict_victims += h.counters.sum<&region_counters::victims>();
+  st.policy_hits_dropped += h.counters.sum<&region_counters::hits_dropped>();
   st.hash_longest = std::max<std::uint32_t>(
       st.hash_longest, static_cast<std::uint32_t>(h.table.longest.load(std::memory_order_relaxed)));
   st.alloc_max_pages =

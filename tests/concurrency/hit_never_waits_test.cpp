@@ -48,7 +48,7 @@ struct rig {
 // 0, with region 0's latch held by another thread or not; then a miss on
 // page 8; then a get of page 0: whether that missed says which page page 8
 // evicted.
-bool page0_evicted(bool latch_held, bool& hits_waited) {
+bool page0_evicted(bool latch_held, bool& hits_waited, std::uint64_t& dropped) {
   rig r;
   for (pgno_t pg = 0; pg < kFrames; ++pg) r.touch(pg);
   internal::policy_latch& latch = r.p->impl().policy_latch_of(0);
@@ -70,6 +70,7 @@ bool page0_evicted(bool latch_held, bool& hits_waited) {
   hits_waited = released_by_timeout.load(std::memory_order_relaxed);
   phase.store(2, std::memory_order_release);  // release: the holder may let go
   if (holder.joinable()) holder.join();
+  dropped = r.p->stats().policy_hits_dropped;
   r.touch(kFrames);  // a miss: evicts the least recently used page
   const std::uint64_t before = r.hits();
   r.touch(0);
@@ -78,9 +79,14 @@ bool page0_evicted(bool latch_held, bool& hits_waited) {
 
 TEST(HitNeverWaits, ContendedFullHitBufferIsDroppedNotWaitedFor) {
   bool waited = false;
-  EXPECT_FALSE(page0_evicted(false, waited)) << "applied hits make page 0 the most recently used";
-  EXPECT_TRUE(page0_evicted(true, waited)) << "the hits made while the latch was held were not dropped";
+  std::uint64_t dropped = 0;
+  EXPECT_FALSE(page0_evicted(false, waited, dropped)) << "applied hits make page 0 the most recently used";
+  EXPECT_EQ(dropped, 0u) << "hits counted as dropped while the latch was free";
+  EXPECT_TRUE(page0_evicted(true, waited, dropped)) << "the hits made while the latch was held were not dropped";
   EXPECT_FALSE(waited) << "recording a hit waited for the policy latch";
+  // The 64 hits filled the thread's buffer (64 entries) once; its try-lock
+  // found the latch held and dropped them all (pool_stats::policy_hits_dropped).
+  EXPECT_EQ(dropped, 64u) << "pool_stats::policy_hits_dropped";
 }
 
 }  // namespace
