@@ -2,15 +2,21 @@
 // ratio at many cache sizes (policy/mrc.hpp says how each method works).
 //
 //   LRU, no --sample:       exact, one pass (Mattson's stack distances)
-//   LRU, --sample R:        fixed-rate SHARDS at rate R
+//   LRU, --sample R:        SHARDS-adj, each size at its own rate (below)
 //   other, no --sample:     exact, one single-threaded simulation per size
 //   other, --sample R:      miniature simulations: the policy on a SHARDS
-//                           sample at rate R, with round(c * R) pages
+//                           sample with round(c * rate) pages
 //
-// stdout: one line per size, `c=N miss_ratio=X` (with `mini_c=M` for a
-// miniature simulation), then one line `# policy=P method=M rate=R
-// requests=N unique=U sample_requests=S seconds=T`. --json writes the same;
-// --plot draws the curve.
+// With --sample R, a size c is sampled at R when c * R >= --min-mini
+// (default 4096) pages, else at a higher rate, up to 1 (exact); each size's
+// rate is printed with it (policy::rate_for_size).
+//
+// stdout: one line per size, `c=N miss_ratio=X rate=R` (with `mini_c=M`
+// for a miniature simulation; no rate without --sample), then one line
+// `# policy=P method=M rate=R [min_mini=K [adjust=off]] requests=N
+// unique=U sample_requests=S seconds=T` (R and S: the requested rate and
+// its sample; min_mini with --sample, adjust=off with --no-adjust). --json
+// writes the same; --plot draws the curve.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -31,6 +37,8 @@ struct point {
   std::size_t c = 0;
   std::size_t mini_c = 0;  // miniature simulation only
   double miss_ratio = 0;
+  double rate = 0;  // the size's sampling rate (1: exact); 0 without --sample
+  std::size_t sample_requests = 0;
 };
 
 /// The distinct pages of a trace (the exact LRU pass counts them too).
@@ -55,12 +63,11 @@ int run_mrc_command(const mrc_options& o) {
   std::vector<std::uint32_t> sample;
   if (sampled) sample = policy::shards_sample(trace, o.sample, o.seed);
 
-  policy::lru_curve curve;
+  policy::lru_curve curve;  // exact LRU only; sampled_curve() draws its own
   std::uint64_t unique = 0;
-  if (lru) {
-    curve = sampled ? policy::lru_curve::from_sample(sample, o.sample, trace.size())
-                    : policy::lru_curve::exact(trace);
-    unique = sampled ? count_unique(trace) : curve.unique();
+  if (lru && !sampled) {
+    curve = policy::lru_curve::exact(trace);
+    unique = curve.unique();
   } else {
     unique = count_unique(trace);
   }
@@ -73,35 +80,44 @@ int run_mrc_command(const mrc_options& o) {
   }
   std::vector<point> pts;
   pts.reserve(cs.size());
-  for (const std::size_t c : cs) {
-    point p;
-    p.c = c;
-    if (lru) {
-      p.miss_ratio = curve.miss_ratio(c);
-    } else if (sampled) {
-      p.mini_c = std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(c * o.sample)));
-      p.miss_ratio = sample.empty() ? 1.0
-                                    : static_cast<double>(policy::simulate_misses_of(
-                                          o.policy.kind, sample, static_cast<std::uint32_t>(p.mini_c))) /
-                                          static_cast<double>(sample.size());
-    } else {
-      p.miss_ratio = static_cast<double>(policy::simulate_misses_of(
-                         o.policy.kind, trace, static_cast<std::uint32_t>(c))) /
-                     static_cast<double>(trace.size());
+  if (sampled) {
+    policy::sampling how;
+    how.rate = o.sample;
+    how.min_mini = o.min_mini;
+    how.adjust = o.adjust;
+    how.seed = o.seed;
+    for (const auto& e : policy::sampled_curve(o.policy.kind, trace, cs, how)) {
+      point p;
+      p.c = e.c;
+      p.miss_ratio = e.miss_ratio;
+      p.rate = e.rate;
+      p.sample_requests = e.sample_requests;
+      if (!lru) p.mini_c = e.mini_c;
+      pts.push_back(p);
     }
-    pts.push_back(p);
+  } else {
+    for (const std::size_t c : cs) {
+      point p;
+      p.c = c;
+      p.miss_ratio = lru ? curve.miss_ratio(c)
+                         : static_cast<double>(policy::simulate_misses_of(o.policy.kind, trace,
+                                                                          static_cast<std::uint32_t>(c))) /
+                               static_cast<double>(trace.size());
+      pts.push_back(p);
+    }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const char* method = lru ? (sampled ? "shards" : "exact-stack") : (sampled ? "mini-sim" : "exact-sim");
 
   for (const auto& p : pts) {
-    if (p.mini_c != 0)
-      std::printf("c=%zu miss_ratio=%.6f mini_c=%zu\n", p.c, p.miss_ratio, p.mini_c);
-    else
-      std::printf("c=%zu miss_ratio=%.6f\n", p.c, p.miss_ratio);
+    std::printf("c=%zu miss_ratio=%.6f", p.c, p.miss_ratio);
+    if (p.mini_c != 0) std::printf(" mini_c=%zu", p.mini_c);
+    if (sampled) std::printf(" rate=%g", p.rate);
+    std::printf("\n");
   }
-  std::printf("# policy=%s method=%s rate=%g requests=%zu unique=%llu sample_requests=%zu seconds=%.3f\n",
-              o.policy.name().c_str(), method, sampled ? o.sample : 1.0, trace.size(),
+  std::printf("# policy=%s method=%s rate=%g", o.policy.name().c_str(), method, sampled ? o.sample : 1.0);
+  if (sampled) std::printf(" min_mini=%zu%s", o.min_mini, o.adjust ? "" : " adjust=off");
+  std::printf(" requests=%zu unique=%llu sample_requests=%zu seconds=%.3f\n", trace.size(),
               static_cast<unsigned long long>(unique), sampled ? sample.size() : trace.size(), secs);
 
   if (!o.json.empty()) {
@@ -110,12 +126,20 @@ int run_mrc_command(const mrc_options& o) {
     j["policy"] = o.policy.name();
     j["method"] = method;
     j["rate"] = sampled ? o.sample : 1.0;
+    if (sampled) {
+      j["min_mini"] = o.min_mini;
+      j["adjust"] = o.adjust;
+    }
     j["requests"] = trace.size();
     j["unique"] = unique;
     j["seconds"] = secs;
     for (const auto& p : pts) {
       nlohmann::json e{{"c", p.c}, {"miss_ratio", p.miss_ratio}};
       if (p.mini_c != 0) e["mini_c"] = p.mini_c;
+      if (sampled) {
+        e["rate"] = p.rate;
+        e["sample_requests"] = p.sample_requests;
+      }
       j["points"].push_back(e);
     }
     if (!write_json_file(o.json, j.dump(2), err)) {

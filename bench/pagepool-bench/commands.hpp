@@ -99,8 +99,10 @@ struct mrc_options {
   policy_choice policy{false, policy_kind::lru};
   std::vector<size_choice> sizes;
   bool all_sizes = false;  // every size from 1 to the trace's unique pages
-  double sample = 0;       // SHARDS rate in (0, 1); 0 or 1: exact
-  std::uint64_t seed = 0;  // the sample's hash seed
+  double sample = 0;            // SHARDS rate in (0, 1); 0 or 1: exact
+  std::size_t min_mini = 4096;  // smallest miniature cache: small sizes sampled at a higher rate
+  bool adjust = true;           // SHARDS-adj: ratios over rate * requests (--no-adjust: the sample's)
+  std::uint64_t seed = 0;       // the sample's hash seed
   std::string json;
   std::string plot;
 };

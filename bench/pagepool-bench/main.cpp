@@ -3,7 +3,8 @@
 //   pagepool-bench replay  --policy P --cache-pages C [...] TRACE
 //   pagepool-bench compare TRACE [--sizes 1%,5%,10%] [--policies ...] [--json F] [--plot F]
 //   pagepool-bench convert IN OUT [--size B]          (IN in any format below; OUT oracleGeneral)
-//   pagepool-bench mrc     TRACE [--policy lru|P] [--sizes LIST|all] [--sample RATE] [--json F] [--plot F]
+//   pagepool-bench mrc     TRACE [--policy lru|P] [--sizes LIST|all] [--sample RATE] [--min-mini M]
+//                          [--no-adjust] [--json F] [--plot F]
 //   pagepool-bench run     --workload hit|zipf|scan|write|mixed|loop|shift|uniform [...]
 //
 // Before the command: --format txt|oracleGeneral|csv|block (default: from
@@ -183,6 +184,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   mrc->add_option("--sample", mo.sample, "SHARDS sampling rate in (0, 1]; 1 or absent: exact")
       ->check(CLI::Range(1e-6, 1.0));
+  mrc->add_option("--min-mini", mo.min_mini,
+                  "with --sample: the smallest miniature cache in pages; a size c with c * RATE below it is "
+                  "sampled at min-mini / c (rounded up to a power of 2^(1/4); 1: exact); 0: RATE for every size")
+      ->capture_default_str();
+  bool m_no_adjust = false;
+  mrc->add_flag("--no-adjust", m_no_adjust,
+                "with --sample: ratios over the sample's references instead of SHARDS-adj's rate * requests");
   mrc->add_option("--seed", mo.seed, "seed of the sample's hash")->capture_default_str();
   mrc->add_option("--json", mo.json, "write the curve to this file");
   mrc->add_option("--plot", mo.plot, "draw the curve (.png or .svg; needs gnuplot or python3-matplotlib)");
@@ -279,6 +287,7 @@ int main(int argc, char** argv) {
   }
   if (mrc->parsed()) {
     (void)parse_policy_choice(m_policy, mo.policy);
+    mo.adjust = !m_no_adjust;
     for (const auto& s : m_sizes) {
       if (s == "all") {
         mo.all_sizes = true;

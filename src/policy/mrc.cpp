@@ -3,12 +3,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "policy/key_table.hpp"
+#include "policy/simulate_any.hpp"
 
 namespace pagepool::policy {
 
 namespace {
+
+constexpr std::uint64_t modulus = 1ull << 24;  // the sample's hash is taken modulo 2^24
+
+/// shards_sample()'s threshold for `rate`: at least 1, so that a rate
+/// keeps some pages and shards_rate() is never 0.
+std::uint64_t threshold_of(double rate) noexcept {
+  const auto t = static_cast<std::uint64_t>(std::llround(std::min(1.0, rate) * static_cast<double>(modulus)));
+  return std::max<std::uint64_t>(1, t);
+}
 
 /// A Fenwick (binary indexed) tree of counts over positions 0..n-1.
 class fenwick {
@@ -87,7 +98,7 @@ lru_curve lru_curve::exact(std::span<const std::uint32_t> trace) {
 }
 
 lru_curve lru_curve::from_sample(std::span<const std::uint32_t> sample, double rate,
-                                 std::uint64_t requests) {
+                                 std::uint64_t requests, bool adjust) {
   std::vector<std::uint64_t> hist;
   std::uint64_t cold = 0, unique = 0;
   distances(sample, hist, cold, unique);
@@ -97,10 +108,7 @@ lru_curve lru_curve::from_sample(std::span<const std::uint32_t> sample, double r
   c.unique_ = static_cast<std::uint64_t>(std::llround(static_cast<double>(unique) * w));
   c.cold_ = static_cast<double>(cold) * w;
   // Scaled distance of sample distance d: ceil(d / rate); each sampled
-  // reference stands for 1/rate of the trace's. The curve's total is the
-  // sample's, scaled (fixed-rate SHARDS): miss ratios are misses over the
-  // sample's references, so a sample that caught more or fewer references
-  // than rate * requests does not push a ratio past 1.
+  // reference stands for 1/rate of the trace's.
   std::vector<double> scaled;  // weight at scaled distance
   for (std::size_t d = 1; d < hist.size(); ++d) {
     if (hist[d] == 0) continue;
@@ -109,7 +117,14 @@ lru_curve lru_curve::from_sample(std::span<const std::uint32_t> sample, double r
     scaled[sd] += static_cast<double>(hist[d]) * w;
   }
   if (scaled.size() < 2) scaled.resize(2, 0);
-  c.total_ = static_cast<double>(sample.size()) * w;
+  // The total the ratios are over. SHARDS-adj: the trace's requests, the
+  // sample's expected references scaled; the difference from the sample's
+  // own references counts as hits at the smallest distance, which leaves
+  // every miss count as it is (misses(c) for c >= 1 never includes the
+  // smallest bucket) and only moves the denominator. Plain fixed-rate
+  // SHARDS: the sample's references, scaled. miss_ratio() clamps at 1 for
+  // a sample that caught fewer references than expected.
+  c.total_ = adjust ? static_cast<double>(requests) : static_cast<double>(sample.size()) * w;
   c.beyond_.assign(scaled.size(), 0);
   double above = c.cold_;
   for (std::size_t d = scaled.size(); d-- > 0;) {
@@ -126,13 +141,78 @@ double lru_curve::misses(std::size_t c) const noexcept {
 
 std::vector<std::uint32_t> shards_sample(std::span<const std::uint32_t> trace, double rate,
                                          std::uint64_t seed) {
-  constexpr std::uint64_t modulus = 1ull << 24;
-  const auto threshold = static_cast<std::uint64_t>(std::llround(rate * modulus));
+  const std::uint64_t threshold = threshold_of(rate);
   std::vector<std::uint32_t> out;
   out.reserve(static_cast<std::size_t>(static_cast<double>(trace.size()) * rate * 1.2) + 16);
   const std::uint64_t s = mix(seed + 0x9E3779B97F4A7C15ull);
   for (const std::uint32_t p : trace)
     if ((mix(p ^ s) & (modulus - 1)) < threshold) out.push_back(p);
+  return out;
+}
+
+double shards_rate(double rate) noexcept {
+  return static_cast<double>(threshold_of(rate)) / static_cast<double>(modulus);
+}
+
+double rate_for_size(std::size_t c, double rate, std::size_t min_mini) noexcept {
+  rate = std::min(1.0, rate);
+  if (c == 0) return 1.0;
+  const double want = static_cast<double>(min_mini) / static_cast<double>(c);
+  if (want <= rate) return rate;
+  // Rounded up to a power of 2^(1/4): at least min_mini pages, and a few
+  // dozen distinct rates at most over every size (one sample each).
+  return std::min(1.0, std::exp2(std::ceil(4.0 * std::log2(want)) / 4.0));
+}
+
+std::vector<sampled_point> sampled_curve(policy_kind kind, std::span<const std::uint32_t> trace,
+                                         std::span<const std::size_t> cs, const sampling& s) {
+  // One sample per distinct threshold (sizes share them), one LRU curve
+  // per sample. A rate of 1 is the trace itself, never copied.
+  std::map<std::uint64_t, std::vector<std::uint32_t>> samples;
+  std::map<std::uint64_t, lru_curve> curves;
+  const auto n = static_cast<double>(trace.size());
+  std::vector<sampled_point> out;
+  out.reserve(cs.size());
+  for (const std::size_t c : cs) {
+    sampled_point p;
+    p.c = c;
+    const std::uint64_t th = threshold_of(rate_for_size(c, s.rate, s.min_mini));
+    const bool exact = th >= modulus;
+    p.rate = exact ? 1.0 : static_cast<double>(th) / static_cast<double>(modulus);
+    std::span<const std::uint32_t> sample = trace;
+    if (!exact) {
+      auto it = samples.find(th);
+      if (it == samples.end()) it = samples.emplace(th, shards_sample(trace, p.rate, s.seed)).first;
+      sample = it->second;
+    }
+    p.sample_requests = sample.size();
+    if (kind == policy_kind::lru) {
+      auto it = curves.find(th);
+      if (it == curves.end())
+        it = curves
+                 .emplace(th, exact ? lru_curve::exact(trace)
+                                    : lru_curve::from_sample(sample, p.rate, trace.size(), s.adjust))
+                 .first;
+      p.mini_c = c;
+      p.miss_ratio = it->second.miss_ratio(c);
+    } else if (exact) {
+      p.mini_c = c;
+      p.miss_ratio = trace.empty() ? 0.0
+                                   : static_cast<double>(simulate_misses_of(kind, trace, static_cast<std::uint32_t>(c))) / n;
+    } else {
+      p.mini_c = std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(static_cast<double>(c) * p.rate)));
+      // SHARDS-adj: over the references the sample should have caught
+      // (rate * requests); else over those it caught. An empty sample
+      // tells nothing: every request a miss, as before.
+      const double over = s.adjust ? p.rate * n : static_cast<double>(sample.size());
+      p.miss_ratio = sample.empty() || over <= 0
+                         ? 1.0
+                         : std::min(1.0, static_cast<double>(simulate_misses_of(
+                                             kind, sample, static_cast<std::uint32_t>(p.mini_c))) /
+                                             over);
+    }
+    out.push_back(p);
+  }
   return out;
 }
 

@@ -15,19 +15,37 @@
 // hashed sampling keeps every reference to a page whose hash falls below
 // rate * 2^24 (so a kept page keeps all its references), about `rate` of
 // the pages. For LRU, the sample's stack distances scaled by 1/rate estimate
-// the full trace's (fixed-rate SHARDS; ratios over the sample's own
-// references, which a few hot pages caught or missed can move far from
-// rate * requests).
+// the full trace's. The ratios are SHARDS-adj's by default: misses over
+// rate * requests, the references the sample should have caught, rather
+// than over the references it did catch. A hot page caught (or missed)
+// moves the sample's reference count far from rate * requests, and nearly
+// all of that page's references are hits; counting the difference as hits
+// at the smallest distance (the paper's adjustment) takes them back out.
 // For any other policy, a miniature simulation (Waldspurger, Park, Garthwaite
 // and Ahmad, USENIX ATC 2017): the policy simulated on the sample with a
-// cache of round(c * rate) pages estimates the miss ratio at c. Error bounds
-// are empirical (tests/policy/mrc_test.cpp and papers/eviction/).
+// cache of round(c * rate) pages estimates the miss ratio at c, its misses
+// over rate * requests likewise.
+//
+// Minimum miniature (ATC 2017, section 4): a size c sampled at rate R is a
+// miniature of round(c * R) pages, a handful when c is small (a 1% cache of
+// a trace of 7,075 pages at R = 0.01 is one page), and a miniature that
+// small behaves nothing like the full cache. So each size gets its own
+// rate: R when c * R >= min_mini pages, else min_mini / c rounded up to the
+// next power of 2^(1/4) (so that `--sizes all` needs a few dozen samples,
+// not one per size), at most 1, which is the exact simulation (exact stack
+// distances for LRU). The requested rate is then an upper bound on the
+// sampling only where a miniature of min_mini pages is already cheap; the
+// rate each size used is reported with it. Error bounds are empirical
+// (tests/policy/mrc_test.cpp and papers/eviction/mrc.md).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
+
+#include "pagepool/policy.hpp"
 
 namespace pagepool::policy {
 
@@ -37,17 +55,19 @@ class lru_curve {
   lru_curve() = default;
   /// Exact: one pass over `trace`.
   static lru_curve exact(std::span<const std::uint32_t> trace);
-  /// SHARDS estimate from a sample drawn at `rate` (0 < rate <= 1) of a
-  /// trace of `requests` requests: distances and counts scaled by 1/rate
-  /// (fixed-rate SHARDS; ratios are over the sample's references).
+  /// SHARDS estimate from a sample drawn at `rate` (0 < rate <= 1; the
+  /// filter's own rate, shards_rate()) of a trace of `requests` requests:
+  /// distances and counts scaled by 1/rate. With `adjust` (SHARDS-adj),
+  /// ratios are over `requests`; without, over the sample's references
+  /// scaled (plain fixed-rate SHARDS).
   static lru_curve from_sample(std::span<const std::uint32_t> sample, double rate,
-                               std::uint64_t requests);
+                               std::uint64_t requests, bool adjust = true);
 
   /// Misses of an LRU cache of c pages (cold misses included); a fraction
   /// for an estimate.
   [[nodiscard]] double misses(std::size_t c) const noexcept;
   [[nodiscard]] double miss_ratio(std::size_t c) const noexcept {
-    return total_ <= 0 ? 0.0 : misses(c) / total_;
+    return total_ <= 0 ? 0.0 : std::min(1.0, misses(c) / total_);
   }
   [[nodiscard]] std::uint64_t requests() const noexcept { return requests_; }
   /// Distinct pages (exact curve) or their estimate.
@@ -68,5 +88,39 @@ class lru_curve {
 /// rate * 2^24, in order.
 [[nodiscard]] std::vector<std::uint32_t> shards_sample(std::span<const std::uint32_t> trace,
                                                        double rate, std::uint64_t seed = 0);
+
+/// The rate shards_sample() really samples at when asked for `rate`: its
+/// threshold is a whole number out of 2^24.
+[[nodiscard]] double shards_rate(double rate) noexcept;
+
+/// The sampling rate for a cache of c pages when `rate` is asked for and a
+/// miniature must hold at least `min_mini` pages: `rate` if c * rate >=
+/// min_mini, else min_mini / c rounded up to a power of 2^(1/4), at most 1.
+/// min_mini = 0: always `rate`.
+[[nodiscard]] double rate_for_size(std::size_t c, double rate, std::size_t min_mini) noexcept;
+
+/// How a sampled curve is drawn (pagepool-bench mrc --sample, --min-mini).
+struct sampling {
+  double rate = 0.01;           ///< the requested rate, in (0, 1]
+  std::size_t min_mini = 4096;  ///< the smallest miniature cache, in pages (mrc.md: why 4096)
+  bool adjust = true;           ///< SHARDS-adj: ratios over rate * requests
+  std::uint64_t seed = 0;       ///< the sample's hash seed
+};
+
+/// One size of a sampled curve.
+struct sampled_point {
+  std::size_t c = 0;                ///< the cache size estimated
+  double miss_ratio = 0;            ///< its estimate
+  double rate = 1;                  ///< the rate its sample was drawn at (1: exact)
+  std::size_t mini_c = 0;           ///< the miniature cache (c for LRU, whose curve has no cache)
+  std::size_t sample_requests = 0;  ///< the references of that sample
+};
+
+/// Policy `kind`'s estimated miss ratio at each size of `cs` over `trace`:
+/// SHARDS for LRU, miniature simulations for the others, each size at
+/// rate_for_size(); a size whose rate is 1 is exact (stack distances for
+/// LRU, one simulation for the others).
+[[nodiscard]] std::vector<sampled_point> sampled_curve(policy_kind kind, std::span<const std::uint32_t> trace,
+                                                       std::span<const std::size_t> cs, const sampling& s);
 
 }  // namespace pagepool::policy

@@ -1,6 +1,7 @@
 // Miss-ratio curves (src/policy/mrc.hpp): the exact LRU curve against a
-// replay at every size, SHARDS' sample, and the sampled curves against the
-// exact ones on the shipped traces (skipped loudly without ../shared).
+// replay at every size, SHARDS' sample, the rate of each size (minimum
+// miniature), SHARDS-adj, and the sampled curves against the exact ones on
+// the shipped traces (skipped loudly without ../shared).
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -81,11 +82,77 @@ TEST(Mrc, SampledCurveAtRateOneIsTheExactCurve) {
   for (std::size_t c = 1; c <= 800; c += 7) EXPECT_DOUBLE_EQ(s.miss_ratio(c), e.miss_ratio(c)) << c;
 }
 
-// The shipped traces: exact LRU equals REFERENCE.md's counts; the sampled
-// curves (SHARDS for LRU, miniature simulations for CLOCK) at 10% within
-// 0.01 of the exact ones on the two traces large enough for it (measured
-// error 0.003-0.006; at 1% sampling these traces are too small: see
-// papers/eviction/mrc.md).
+TEST(Mrc, RateForSizeKeepsTheMiniatureAtLeastMinMiniPages) {
+  EXPECT_EQ(rate_for_size(100000, 0.01, 256), 0.01);  // 1,000 pages: the rate asked for
+  EXPECT_EQ(rate_for_size(100000, 0.01, 0), 0.01);    // no minimum
+  EXPECT_EQ(rate_for_size(10, 0.01, 0), 0.01);
+  EXPECT_EQ(rate_for_size(100, 0.01, 256), 1.0);  // 256 / 100 > 1: exact
+  EXPECT_EQ(rate_for_size(0, 0.01, 256), 1.0);
+  EXPECT_EQ(rate_for_size(5, 2.0, 0), 1.0);
+  for (std::size_t c = 1; c < 200000; c = c * 3 / 2 + 1) {
+    for (const std::size_t m : {64u, 256u, 4096u}) {
+      const double r = rate_for_size(c, 0.01, m);
+      EXPECT_LE(r, 1.0);
+      EXPECT_GE(r, 0.01);
+      if (r < 1.0) {
+        EXPECT_GE(static_cast<double>(c) * r, static_cast<double>(m) * (1 - 1e-12)) << c << " " << m;
+      }
+      if (r > 0.01 && r < 1.0) {
+        // a power of 2^(1/4), and no more than one step above m / c
+        const double q = 4.0 * std::log2(r);
+        EXPECT_NEAR(q, std::round(q), 1e-9) << c;
+        EXPECT_LT(r, std::exp2(0.25) * static_cast<double>(m) / static_cast<double>(c)) << c;
+      }
+    }
+  }
+}
+
+TEST(Mrc, ShardsAdjRatiosAreOverTheExpectedReferences) {
+  // A sample that caught twice the expected references: plain SHARDS
+  // divides by what it caught, SHARDS-adj by rate * requests.
+  const std::vector<std::uint32_t> sample{1, 2, 1, 2, 1, 2};  // 2 cold misses, 4 hits at distance 2
+  const lru_curve plain = lru_curve::from_sample(sample, 0.5, 6, false);
+  const lru_curve adj = lru_curve::from_sample(sample, 0.5, 6, true);
+  EXPECT_DOUBLE_EQ(plain.misses(4), 4.0);  // 2 cold misses, scaled by 2
+  EXPECT_DOUBLE_EQ(adj.misses(4), 4.0);    // the counts are the same
+  EXPECT_DOUBLE_EQ(plain.miss_ratio(4), 4.0 / 12.0);
+  EXPECT_DOUBLE_EQ(adj.miss_ratio(4), 4.0 / 6.0);
+  EXPECT_DOUBLE_EQ(adj.miss_ratio(1), 1.0);  // 12 misses over 6 requests: clamped
+  EXPECT_DOUBLE_EQ(shards_rate(0.01), 167772.0 / 16777216.0);  // the filter's own rate
+}
+
+TEST(Mrc, SizesSampledAtRateOneAreExact) {
+  const auto t = zipf_trace(30000, 2000, 0.9, 9);
+  const std::vector<std::size_t> cs{20, 100, 300, 1000};
+  sampling s;
+  s.rate = 0.01;
+  s.min_mini = 300;  // 20, 100 and 300 pages at rate 1; 1000 at 0.3 rounded up: 2^(-3/2)
+  for (const policy_kind k : {policy_kind::lru, policy_kind::clock, policy_kind::arc, policy_kind::lirs}) {
+    const auto pts = sampled_curve(k, t, cs, s);
+    ASSERT_EQ(pts.size(), cs.size());
+    for (std::size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(pts[i].rate, 1.0);
+      EXPECT_EQ(pts[i].mini_c, cs[i]);
+      EXPECT_EQ(pts[i].sample_requests, t.size());
+      EXPECT_DOUBLE_EQ(pts[i].miss_ratio, static_cast<double>(simulate_misses_of(k, t, static_cast<std::uint32_t>(cs[i]))) /
+                                              static_cast<double>(t.size()))
+          << policy_name(k) << " c=" << cs[i];
+    }
+    EXPECT_DOUBLE_EQ(pts[3].rate, shards_rate(std::exp2(-1.5)));
+    EXPECT_LT(pts[3].sample_requests, t.size());
+    if (k != policy_kind::lru) {
+      EXPECT_EQ(pts[3].mini_c, static_cast<std::size_t>(std::llround(1000 * pts[3].rate)));
+    }
+  }
+}
+
+// The shipped traces: exact LRU equals REFERENCE.md's counts; with the
+// default sampling (1%, a miniature of at least sampling{}.min_mini pages,
+// SHARDS-adj), every policy's estimate at 1%, 5% and 10% of the unique
+// pages is within 0.01 of its exact simulation on the three traces the
+// tests read (measured worst 0.0087, papers/eviction/mrc.md, which also
+// says where the bound does not hold: LRU-2 on cloudphysics_w106, ARC and
+// W-TinyLFU on arc_p6).
 struct shipped {
   const char* file;
   std::uint32_t c[3];
@@ -112,8 +179,8 @@ TEST(MrcShipped, ExactLruMatchesTheReferenceCounts) {
   }
 }
 
-TEST(MrcShipped, SampledCurvesAtTenPercentAreWithinOneHundredth) {
-  for (const auto& s : {traces[1], traces[2]}) {
+TEST(MrcShipped, SampledCurvesAtOnePercentAreWithinOneHundredth) {
+  for (const auto& s : traces) {
     std::string why;
     const std::vector<std::uint32_t>* tp = test::shared_trace(s.file, why);
     if (tp == nullptr) {
@@ -121,18 +188,18 @@ TEST(MrcShipped, SampledCurvesAtTenPercentAreWithinOneHundredth) {
       FAIL() << why;
     }
     const std::vector<std::uint32_t>& t = *tp;
-    const double rate = 0.1;
-    const auto sample = shards_sample(t, rate);
-    const lru_curve exact = lru_curve::exact(t);
-    const lru_curve est = lru_curve::from_sample(sample, rate, t.size());
-    for (const std::uint32_t c : s.c) {
-      EXPECT_NEAR(est.miss_ratio(c), exact.miss_ratio(c), 0.01) << s.file << " LRU c=" << c;
-      const auto mini = static_cast<std::uint32_t>(std::llround(c * rate));
-      const double clock_est = static_cast<double>(simulate_misses_of(policy_kind::clock, sample, mini)) /
-                               static_cast<double>(sample.size());
-      const double clock_exact = static_cast<double>(simulate_misses_of(policy_kind::clock, t, c)) /
-                                 static_cast<double>(t.size());
-      EXPECT_NEAR(clock_est, clock_exact, 0.01) << s.file << " CLOCK c=" << c;
+    sampling how;  // the defaults pagepool-bench mrc --sample uses
+    how.rate = 0.01;
+    const std::vector<std::size_t> cs(std::begin(s.c), std::end(s.c));
+    for (int k = 0; k < policy_kind_count; ++k) {
+      const auto kind = static_cast<policy_kind>(k);
+      const auto pts = sampled_curve(kind, t, cs, how);
+      for (const auto& p : pts) {
+        const double exact = static_cast<double>(simulate_misses_of(kind, t, static_cast<std::uint32_t>(p.c))) /
+                             static_cast<double>(t.size());
+        EXPECT_NEAR(p.miss_ratio, exact, 0.01)
+            << s.file << " " << policy_name(kind) << " c=" << p.c << " rate=" << p.rate;
+      }
     }
   }
 }
