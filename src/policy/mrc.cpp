@@ -17,7 +17,8 @@ constexpr std::uint64_t modulus = 1ull << 24;  // the sample's hash is taken mod
 /// shards_sample()'s threshold for `rate`: at least 1, so that a rate
 /// keeps some pages and shards_rate() is never 0.
 std::uint64_t threshold_of(double rate) noexcept {
-  const auto t = static_cast<std::uint64_t>(std::llround(std::min(1.0, rate) * static_cast<double>(modulus)));
+  const auto t =
+      static_cast<std::uint64_t>(std::llround(std::min(1.0, rate) * static_cast<double>(modulus)));
   return std::max<std::uint64_t>(1, t);
 }
 
@@ -189,18 +190,22 @@ std::vector<sampled_point> sampled_curve(policy_kind kind, std::span<const std::
     if (kind == policy_kind::lru) {
       auto it = curves.find(th);
       if (it == curves.end())
-        it = curves
-                 .emplace(th, exact ? lru_curve::exact(trace)
-                                    : lru_curve::from_sample(sample, p.rate, trace.size(), s.adjust))
-                 .first;
+        it =
+            curves
+                .emplace(th, exact ? lru_curve::exact(trace)
+                                   : lru_curve::from_sample(sample, p.rate, trace.size(), s.adjust))
+                .first;
       p.mini_c = c;
       p.miss_ratio = it->second.miss_ratio(c);
     } else if (exact) {
       p.mini_c = c;
       p.miss_ratio = trace.empty() ? 0.0
-                                   : static_cast<double>(simulate_misses_of(kind, trace, static_cast<std::uint32_t>(c))) / n;
+                                   : static_cast<double>(simulate_misses_of(
+                                         kind, trace, static_cast<std::uint32_t>(c))) /
+                                         n;
     } else {
-      p.mini_c = std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(static_cast<double>(c) * p.rate)));
+      p.mini_c = std::max<std::size_t>(
+          1, static_cast<std::size_t>(std::llround(static_cast<double>(c) * p.rate)));
       // SHARDS-adj: over the references the sample should have caught
       // (rate * requests); else over those it caught. An empty sample
       // tells nothing: every request a miss, as before.

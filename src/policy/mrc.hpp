@@ -21,22 +21,25 @@
 // moves the sample's reference count far from rate * requests, and nearly
 // all of that page's references are hits; counting the difference as hits
 // at the smallest distance (the paper's adjustment) takes them back out.
-// For any other policy, a miniature simulation (Waldspurger, Park, Garthwaite
-// and Ahmad, USENIX ATC 2017): the policy simulated on the sample with a
+// For any other policy, a miniature simulation (Waldspurger, Saemundsson,
+// Ahmad and Park, USENIX ATC 2017): the policy simulated on the sample with a
 // cache of round(c * rate) pages estimates the miss ratio at c, its misses
 // over rate * requests likewise.
 //
-// Minimum miniature (ATC 2017, section 4): a size c sampled at rate R is a
+// Minimum miniature (ATC 2017 bounds the miniature from below, at 100
+// pages in its experiments): a size c sampled at rate R is a
 // miniature of round(c * R) pages, a handful when c is small (a 1% cache of
 // a trace of 7,075 pages at R = 0.01 is one page), and a miniature that
 // small behaves nothing like the full cache. So each size gets its own
 // rate: R when c * R >= min_mini pages, else min_mini / c rounded up to the
 // next power of 2^(1/4) (so that `--sizes all` needs a few dozen samples,
 // not one per size), at most 1, which is the exact simulation (exact stack
-// distances for LRU). The requested rate is then an upper bound on the
-// sampling only where a miniature of min_mini pages is already cheap; the
-// rate each size used is reported with it. Error bounds are empirical
-// (tests/policy/mrc_test.cpp and papers/eviction/mrc.md).
+// distances for LRU). The requested rate is then the lowest rate used, not
+// the rate of every size: sizes under min_mini / R pages are sampled more,
+// up to exactly, and the rate each size used is reported with it. The
+// default, 4096 pages, and the errors it gives on the shipped traces (not
+// all within 0.01 at R = 0.01) are in papers/eviction/mrc.md; the bounds
+// tests/policy/mrc_test.cpp asserts are empirical.
 #pragma once
 
 #include <algorithm>
@@ -120,7 +123,9 @@ struct sampled_point {
 /// SHARDS for LRU, miniature simulations for the others, each size at
 /// rate_for_size(); a size whose rate is 1 is exact (stack distances for
 /// LRU, one simulation for the others).
-[[nodiscard]] std::vector<sampled_point> sampled_curve(policy_kind kind, std::span<const std::uint32_t> trace,
-                                                       std::span<const std::size_t> cs, const sampling& s);
+[[nodiscard]] std::vector<sampled_point> sampled_curve(policy_kind kind,
+                                                       std::span<const std::uint32_t> trace,
+                                                       std::span<const std::size_t> cs,
+                                                       const sampling& s);
 
 }  // namespace pagepool::policy
