@@ -3,7 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <numeric>
 
 #include "policy/key_table.hpp"
 #include "policy/simulate_any.hpp"
@@ -167,56 +167,64 @@ double rate_for_size(std::size_t c, double rate, std::size_t min_mini) noexcept 
 
 std::vector<sampled_point> sampled_curve(policy_kind kind, std::span<const std::uint32_t> trace,
                                          std::span<const std::size_t> cs, const sampling& s) {
-  // One sample per distinct threshold (sizes share them), one LRU curve
-  // per sample. A rate of 1 is the trace itself, never copied.
-  std::map<std::uint64_t, std::vector<std::uint32_t>> samples;
-  std::map<std::uint64_t, lru_curve> curves;
+  // Sizes grouped by their sample's threshold: each sample (and, for LRU,
+  // its curve) is drawn once and dropped before the next, so memory stays
+  // at one sample however many rates `--sizes all` needs. A rate of 1 is
+  // the trace itself, never copied.
+  std::vector<std::uint64_t> th(cs.size());
+  for (std::size_t i = 0; i < cs.size(); ++i)
+    th[i] = threshold_of(rate_for_size(cs[i], s.rate, s.min_mini));
+  std::vector<std::size_t> order(cs.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return th[a] < th[b]; });
+
   const auto n = static_cast<double>(trace.size());
-  std::vector<sampled_point> out;
-  out.reserve(cs.size());
-  for (const std::size_t c : cs) {
-    sampled_point p;
-    p.c = c;
-    const std::uint64_t th = threshold_of(rate_for_size(c, s.rate, s.min_mini));
-    const bool exact = th >= modulus;
-    p.rate = exact ? 1.0 : static_cast<double>(th) / static_cast<double>(modulus);
-    std::span<const std::uint32_t> sample = trace;
-    if (!exact) {
-      auto it = samples.find(th);
-      if (it == samples.end()) it = samples.emplace(th, shards_sample(trace, p.rate, s.seed)).first;
-      sample = it->second;
+  std::vector<sampled_point> out(cs.size());
+  for (std::size_t g = 0; g < order.size();) {
+    const std::uint64_t t = th[order[g]];
+    std::size_t end = g;
+    while (end < order.size() && th[order[end]] == t) ++end;
+    const bool exact = t >= modulus;
+    const double rate = exact ? 1.0 : static_cast<double>(t) / static_cast<double>(modulus);
+    std::vector<std::uint32_t> drawn;
+    if (!exact) drawn = shards_sample(trace, rate, s.seed);
+    const std::span<const std::uint32_t> sample =
+        exact ? trace : std::span<const std::uint32_t>(drawn);
+    lru_curve curve;
+    if (kind == policy_kind::lru)
+      curve = exact ? lru_curve::exact(trace)
+                    : lru_curve::from_sample(sample, rate, trace.size(), s.adjust);
+    for (; g < end; ++g) {
+      const std::size_t c = cs[order[g]];
+      sampled_point& p = out[order[g]];
+      p.c = c;
+      p.rate = rate;
+      p.sample_requests = sample.size();
+      if (kind == policy_kind::lru) {
+        p.mini_c = c;
+        p.miss_ratio = curve.miss_ratio(c);
+      } else if (exact) {
+        p.mini_c = c;
+        p.miss_ratio = trace.empty() ? 0.0
+                                     : static_cast<double>(simulate_misses_of(
+                                           kind, trace, static_cast<std::uint32_t>(c))) /
+                                           n;
+      } else {
+        p.mini_c = std::max<std::size_t>(
+            1, static_cast<std::size_t>(std::llround(static_cast<double>(c) * rate)));
+        // SHARDS-adj: over the references the sample should have caught
+        // (rate * requests); else over those it caught. An empty sample
+        // tells nothing: every request a miss, as before.
+        const double over = s.adjust ? rate * n : static_cast<double>(sample.size());
+        p.miss_ratio =
+            sample.empty() || over <= 0
+                ? 1.0
+                : std::min(1.0, static_cast<double>(simulate_misses_of(
+                                    kind, sample, static_cast<std::uint32_t>(p.mini_c))) /
+                                    over);
+      }
     }
-    p.sample_requests = sample.size();
-    if (kind == policy_kind::lru) {
-      auto it = curves.find(th);
-      if (it == curves.end())
-        it =
-            curves
-                .emplace(th, exact ? lru_curve::exact(trace)
-                                   : lru_curve::from_sample(sample, p.rate, trace.size(), s.adjust))
-                .first;
-      p.mini_c = c;
-      p.miss_ratio = it->second.miss_ratio(c);
-    } else if (exact) {
-      p.mini_c = c;
-      p.miss_ratio = trace.empty() ? 0.0
-                                   : static_cast<double>(simulate_misses_of(
-                                         kind, trace, static_cast<std::uint32_t>(c))) /
-                                         n;
-    } else {
-      p.mini_c = std::max<std::size_t>(
-          1, static_cast<std::size_t>(std::llround(static_cast<double>(c) * p.rate)));
-      // SHARDS-adj: over the references the sample should have caught
-      // (rate * requests); else over those it caught. An empty sample
-      // tells nothing: every request a miss, as before.
-      const double over = s.adjust ? p.rate * n : static_cast<double>(sample.size());
-      p.miss_ratio = sample.empty() || over <= 0
-                         ? 1.0
-                         : std::min(1.0, static_cast<double>(simulate_misses_of(
-                                             kind, sample, static_cast<std::uint32_t>(p.mini_c))) /
-                                             over);
-    }
-    out.push_back(p);
   }
   return out;
 }
