@@ -42,13 +42,19 @@
 #include <thread>
 #include <vector>
 
+#include "port/cache_line.hpp"
+
 namespace pagepool::internal {
 
 /// Reference to a pinned frame: region << 32 | frame index (region no_frame:
 /// a page of a mapped file, index = page number).
 using frame_ref = std::uint64_t;
 
-class pin_records {
+/// Cache-line aligned, and so a whole number of lines: the records of two
+/// threads, allocated one after the other, never share a line (before, a
+/// shared handle's two threads could write one line on every get and put,
+/// depending on where the allocator put them: issue 12's bimodal runs).
+class alignas(cache_line) pin_records {
  public:
   enum class pin_kind { none, plain, write };
   struct drained {
