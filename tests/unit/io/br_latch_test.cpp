@@ -10,6 +10,7 @@
 #include "port/br_latch.hpp"
 
 #include <array>
+#include <chrono>
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -91,14 +92,20 @@ TEST(BrLatch, WritersNeverChangeTheValueUnderAReader) {
 TEST(BrLatch, AWriterWaitsForTheSharedHold) {
   guarded g;
   std::atomic<int> phase{0};
+  // The reader holds the latch for 20 ms of sleep, one scheduling event,
+  // after the writer has said it is about to lock. (It used to hold for 2,000
+  // yields: on a loaded machine whose CPU quota runs out, each yield can cost
+  // a whole quota period, and a CI run spent its 300 s timeout there.)
   std::thread reader([&] {
     std::shared_lock lk(g.mu);
     phase.store(1, std::memory_order_release);  // release: the hold is taken
-    for (int i = 0; i < 2000; ++i) std::this_thread::yield();
+    while (phase.load(std::memory_order_acquire) != 3) std::this_thread::yield();  // acquire: see below
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
     EXPECT_EQ(g.value, 0);  // the writer is still waiting
     phase.store(2, std::memory_order_release);  // release: about to let go
   });
   while (phase.load(std::memory_order_acquire) != 1) std::this_thread::yield();  // acquire: see above
+  phase.store(3, std::memory_order_release);  // release: the writer is about to lock
   {
     std::unique_lock lk(g.mu);
     EXPECT_EQ(phase.load(std::memory_order_acquire), 2);  // acquire: the reader let go first
