@@ -19,7 +19,6 @@
 // writes the same; --plot draws the curve.
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -32,14 +31,6 @@
 namespace pagepool::bench {
 
 namespace {
-
-struct point {
-  std::size_t c = 0;
-  std::size_t mini_c = 0;  // miniature simulation only
-  double miss_ratio = 0;
-  double rate = 0;  // the size's sampling rate (1: exact); 0 without --sample
-  std::size_t sample_requests = 0;
-};
 
 /// The distinct pages of a trace (the exact LRU pass counts them too).
 std::uint64_t count_unique(std::span<const std::uint32_t> t) {
@@ -60,8 +51,11 @@ int run_mrc_command(const mrc_options& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const bool lru = !o.policy.opt && o.policy.kind == policy_kind::lru;
   const bool sampled = o.sample > 0 && o.sample < 1;
-  std::vector<std::uint32_t> sample;
-  if (sampled) sample = policy::shards_sample(trace, o.sample, o.seed);
+  // The summary line's sample_requests: the references a sample at the
+  // requested rate keeps (drawn and dropped here; sampled_curve() draws
+  // the samples it uses, one at a time).
+  const std::size_t sample_requests =
+      sampled ? policy::shards_sample(trace, o.sample, o.seed).size() : trace.size();
 
   policy::lru_curve curve;  // exact LRU only; sampled_curve() draws its own
   std::uint64_t unique = 0;
@@ -78,26 +72,20 @@ int run_mrc_command(const mrc_options& o) {
   } else {
     for (const auto& s : o.sizes) cs.push_back(s.pages(unique));
   }
-  std::vector<point> pts;
-  pts.reserve(cs.size());
+  // mini_c is printed for miniature simulations only (never for LRU, whose
+  // sampled curve has no cache); rate and sample_requests only with --sample.
+  std::vector<policy::sampled_point> pts;
   if (sampled) {
     policy::sampling how;
     how.rate = o.sample;
     how.min_mini = o.min_mini;
     how.adjust = o.adjust;
     how.seed = o.seed;
-    for (const auto& e : policy::sampled_curve(o.policy.kind, trace, cs, how)) {
-      point p;
-      p.c = e.c;
-      p.miss_ratio = e.miss_ratio;
-      p.rate = e.rate;
-      p.sample_requests = e.sample_requests;
-      if (!lru) p.mini_c = e.mini_c;
-      pts.push_back(p);
-    }
+    pts = policy::sampled_curve(o.policy.kind, trace, cs, how);
   } else {
+    pts.reserve(cs.size());
     for (const std::size_t c : cs) {
-      point p;
+      policy::sampled_point p;
       p.c = c;
       p.miss_ratio = lru ? curve.miss_ratio(c)
                          : static_cast<double>(policy::simulate_misses_of(o.policy.kind, trace,
@@ -111,14 +99,14 @@ int run_mrc_command(const mrc_options& o) {
 
   for (const auto& p : pts) {
     std::printf("c=%zu miss_ratio=%.6f", p.c, p.miss_ratio);
-    if (p.mini_c != 0) std::printf(" mini_c=%zu", p.mini_c);
+    if (!lru && p.mini_c != 0) std::printf(" mini_c=%zu", p.mini_c);
     if (sampled) std::printf(" rate=%g", p.rate);
     std::printf("\n");
   }
   std::printf("# policy=%s method=%s rate=%g", o.policy.name().c_str(), method, sampled ? o.sample : 1.0);
   if (sampled) std::printf(" min_mini=%zu%s", o.min_mini, o.adjust ? "" : " adjust=off");
   std::printf(" requests=%zu unique=%llu sample_requests=%zu seconds=%.3f\n", trace.size(),
-              static_cast<unsigned long long>(unique), sampled ? sample.size() : trace.size(), secs);
+              static_cast<unsigned long long>(unique), sample_requests, secs);
 
   if (!o.json.empty()) {
     nlohmann::json j;
@@ -135,7 +123,7 @@ int run_mrc_command(const mrc_options& o) {
     j["seconds"] = secs;
     for (const auto& p : pts) {
       nlohmann::json e{{"c", p.c}, {"miss_ratio", p.miss_ratio}};
-      if (p.mini_c != 0) e["mini_c"] = p.mini_c;
+      if (!lru && p.mini_c != 0) e["mini_c"] = p.mini_c;
       if (sampled) {
         e["rate"] = p.rate;
         e["sample_requests"] = p.sample_requests;

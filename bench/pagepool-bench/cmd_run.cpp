@@ -97,17 +97,7 @@ file& handle_of(std::vector<std::unique_ptr<pool_rig>>& rigs, unsigned t) {
 /// The counters of every rig, summed.
 rig_counts sum_counts(std::vector<std::unique_ptr<pool_rig>>& rigs, bool clear = false) {
   rig_counts s;
-  for (auto& r : rigs) {
-    const rig_counts c = r->counts(clear);
-    s.hits += c.hits, s.misses += c.misses, s.page_out += c.page_out;
-    s.bucket_wait += c.bucket_wait, s.bucket_latch += c.bucket_latch;
-    s.free_wait += c.free_wait, s.free_latch += c.free_latch;
-    s.policy_wait += c.policy_wait, s.policy_latch += c.policy_latch;
-    s.claim_retries += c.claim_retries, s.usage_retries += c.usage_retries;
-    s.load_races += c.load_races, s.pin_waits += c.pin_waits;
-    s.evict_calls += c.evict_calls, s.victims += c.victims, s.visits += c.visits;
-    s.hits_dropped += c.hits_dropped;
-  }
+  for (auto& r : rigs) s += r->counts(clear);
   return s;
 }
 

@@ -56,6 +56,19 @@ struct rig_counts {
   std::uint64_t claim_retries = 0, usage_retries = 0, load_races = 0, pin_waits = 0;
   std::uint64_t evict_calls = 0, victims = 0, visits = 0;  ///< policy evicts, their victims, frames looked at
   std::uint64_t hits_dropped = 0;  ///< queued hits dropped under contention (batched_hits policies)
+
+  /// Adds another pool's counters (`run --handles private`: one pool per thread).
+  rig_counts& operator+=(const rig_counts& o) noexcept {
+    hits += o.hits, misses += o.misses, page_out += o.page_out;
+    bucket_wait += o.bucket_wait, bucket_latch += o.bucket_latch;
+    free_wait += o.free_wait, free_latch += o.free_latch;
+    policy_wait += o.policy_wait, policy_latch += o.policy_latch;
+    claim_retries += o.claim_retries, usage_retries += o.usage_retries;
+    load_races += o.load_races, pin_waits += o.pin_waits;
+    evict_calls += o.evict_calls, victims += o.victims, visits += o.visits;
+    hits_dropped += o.hits_dropped;
+    return *this;
+  }
 };
 
 class pool_rig {

@@ -51,9 +51,11 @@ namespace pagepool::internal {
 using frame_ref = std::uint64_t;
 
 /// Cache-line aligned, and so a whole number of lines: the records of two
-/// threads, allocated one after the other, never share a line (before, a
-/// shared handle's two threads could write one line on every get and put,
-/// depending on where the allocator put them: issue 12's bimodal runs).
+/// threads, allocated one after the other, never share a line. Each thread
+/// writes its record's first line (last_, the first entries) and its last
+/// (hw_) on every get and put; unaligned, one thread's last line could be
+/// the next thread's first. (No measured gain on the 2-vCPU VM, whose noise
+/// is larger: papers/eviction/README.md, issue 12 part 5.)
 class alignas(cache_line) pin_records {
  public:
   enum class pin_kind { none, plain, write };
