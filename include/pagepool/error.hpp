@@ -29,6 +29,9 @@ enum class errc : int {
   /// the get changed nothing. BDB: a checksum error in its page-in, which
   /// returns DB_RUNRECOVERY (the C layer returns that too).
   page_corrupt = 3,
+  /// A pool home's registry was made by another version of pagepool, or is
+  /// not a registry at all (pool_options::home). BDB: DB_VERSION_MISMATCH.
+  version_mismatch = 4,
 };
 
 /// The category of pagepool::errc values; its name() is "pagepool".

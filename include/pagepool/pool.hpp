@@ -123,6 +123,20 @@ struct pool_options {
   /// unlinks. nullptr means posix_io(). Read-only files are mapped
   /// (mmap_size) only when the backend is mappable(), i.e. POSIX.
   std::shared_ptr<io_backend> io;
+  /// The pool's home directory ("Processes"): "" (the default) makes a pool
+  /// private to this process. A pool with a home registers its process in
+  /// the home's registry file (`__pagepool.registry`), where a lock the
+  /// kernel drops at the process's death says it is alive. Pages are not
+  /// yet shared between processes, so create() refuses with EAGAIN while
+  /// another live process is attached to the same home, rather than give
+  /// two processes separate caches of the same files. BDB: the home of
+  /// DB_ENV->open without DB_PRIVATE.
+  std::string home;
+  /// The registry's creation mode (0 means 0660, as BDB's mode 0; the
+  /// umask applies). BDB: DB_ENV->open's mode.
+  int home_mode = 0;
+  /// Create the registry if the home has none (else ENOENT). BDB: DB_CREATE.
+  bool create_home = true;
 };
 
 /// The buffer pool. BDB: DB_ENV with DB_INIT_MPOOL.
@@ -133,6 +147,27 @@ class pool {
   /// ENOMEM if the memory cannot be mapped. BDB: DB_ENV->set_cachesize + open.
   [[nodiscard]] static std::error_code create(const pool_options& options,
                                               std::unique_ptr<pool>& out) noexcept;
+
+  /// Removes the registry of a home ("Processes"): EBUSY while a live
+  /// process is attached (this one included) unless `force`; nothing to
+  /// remove is success. BDB: DB_ENV->remove.
+  [[nodiscard]] static std::error_code remove(const std::string& home, bool force) noexcept;
+  /// The PIDs of the live processes attached to a home (ENOENT if it has no
+  /// registry; errc::version_mismatch if another version made it).
+  [[nodiscard]] static std::error_code processes(const std::string& home,
+                                                 std::vector<int>& pids) noexcept;
+  /// Takes back what dead processes attached to the pool's home held (today:
+  /// their registry slots); `reaped` gets how many died, `live` how many
+  /// processes are attached (this one included). EINVAL without a home or
+  /// in a forked child. BDB: DB_ENV->failchk.
+  [[nodiscard]] std::error_code failchk(unsigned* reaped = nullptr,
+                                        unsigned* live = nullptr) noexcept;
+  /// Whether this pool was made before a fork() and this is the child: the
+  /// child must make its own pool. The pool's methods then refuse (EINVAL;
+  /// file_create returns nullptr), and its destruction in the child writes
+  /// nothing (its dirty pages are the parent's to write). A file handle's
+  /// page methods (get, put, set) do not check.
+  [[nodiscard]] bool forked() const noexcept;
 
   ~pool();
   pool(const pool&) = delete;

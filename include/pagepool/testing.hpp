@@ -27,4 +27,19 @@ void set_io_mutation(io_mutation m) noexcept;
 /// The mutation in force.
 [[nodiscard]] io_mutation get_io_mutation() noexcept;
 
+/// Named points at which the process kills itself (SIGKILL), for tests of
+/// what survivors see after a death there (issue 14's kill matrix). Off
+/// (none) by default; the cost when off is one relaxed load at each point,
+/// all of them outside the page paths.
+enum class kill_point : unsigned {
+  none = 0,
+  registry_create = 1,  // a new registry's header written but not marked ready
+  registry_attach = 2,  // a slot locked, its record not yet written
+};
+
+/// Sets the point for the process (none turns it off).
+void set_kill_point(kill_point p) noexcept;
+/// Kills the process (SIGKILL) if `p` is the point set.
+void reach_kill_point(kill_point p) noexcept;
+
 }  // namespace pagepool::testing

@@ -24,6 +24,7 @@ int error_to_int(std::error_code ec) noexcept {
       // Berkeley DB's page-in returns DB_RUNRECOVERY for a checksum error
       // (and panics the environment; pagepool does not: see checksum.hpp).
       case pagepool::errc::page_corrupt: return DB_RUNRECOVERY;
+      case pagepool::errc::version_mismatch: return DB_VERSION_MISMATCH;
     }
     return EINVAL;
   }

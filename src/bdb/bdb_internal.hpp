@@ -167,6 +167,15 @@ inline int refuse_after_open(const dbenv_state* env, const char* method) noexcep
   return EINVAL;
 }
 
+/// A method of an environment opened before fork(), called in the child:
+/// reports it (the caller returns EINVAL).
+inline void report_forked(const dbenv_state* env, const char* method) noexcept {
+  report(env, 0,
+         "%s: the environment was opened before fork() and this is the child; "
+         "the child must open the environment again (its pages are the parent's)",
+         method);
+}
+
 /// A method for something pagepool does not do: reports "method: what" and
 /// returns `error` (EINVAL or DB_OPNOTSUP).
 inline int refuse_unsupported(const dbenv_state* env, int error, const char* method,

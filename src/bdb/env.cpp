@@ -29,7 +29,7 @@ namespace {
 
 std::uint32_t known_open_flags() {
   return DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE | DB_THREAD | DB_SYSTEM_MEM | DB_USE_ENVIRON |
-         DB_USE_ENVIRON_ROOT | DB_LOCKDOWN | DB_INIT_MUTEX;
+         DB_USE_ENVIRON_ROOT | DB_LOCKDOWN | DB_INIT_MUTEX | DB_REGISTER | DB_FAILCHK;
 }
 
 struct unsupported_flag {
@@ -40,9 +40,43 @@ constexpr unsupported_flag unsupported_open[] = {
     {DB_INIT_CDB, "DB_INIT_CDB"},   {DB_INIT_LOCK, "DB_INIT_LOCK"},
     {DB_INIT_LOG, "DB_INIT_LOG"},   {DB_INIT_REP, "DB_INIT_REP"},
     {DB_INIT_TXN, "DB_INIT_TXN"},   {DB_RECOVER, "DB_RECOVER"},
-    {DB_RECOVER_FATAL, "DB_RECOVER_FATAL"}, {DB_REGISTER, "DB_REGISTER"},
-    {DB_FAILCHK, "DB_FAILCHK"},
+    {DB_RECOVER_FATAL, "DB_RECOVER_FATAL"},
 };
+
+// The home an open or a remove names: `home`, else $DB_HOME where the flags
+// allow it, else "" (the current directory).
+std::string resolve_home(const char* home, u_int32_t flags) {
+  if (home != nullptr) return home;
+  if (flags & (DB_USE_ENVIRON | DB_USE_ENVIRON_ROOT))
+    if (const char* v = std::getenv("DB_HOME")) return v;
+  return {};
+}
+
+// Why a pool with a home could not start, in the environment's words.
+void report_home_error(dbenv_state* e, const std::string& home, std::error_code ec) {
+  const char* h = home.empty() ? "." : home.c_str();
+  if (ec == pagepool::errc::version_mismatch) {
+    report(e, 0,
+           "DB_ENV->open: %s: its pool registry (__pagepool.registry) was made by another "
+           "version of pagepool or is not one; DB_ENV->remove with DB_FORCE removes it",
+           h);
+  } else if (ec == std::errc::resource_unavailable_try_again) {
+    std::vector<int> pids;
+    (void)pagepool::pool::processes(home.empty() ? "." : home, pids);
+    if (pids.empty())
+      report(e, EAGAIN, "DB_ENV->open: %s: the pool's registry stayed locked", h);
+    else
+      report(e, 0,
+             "DB_ENV->open: %s: the pool is in use by process %d, and this version of pagepool "
+             "cannot yet share a pool between processes (its pages would be cached twice); "
+             "open with DB_PRIVATE for a cache private to this process",
+             h, pids.front());
+  } else if (ec == std::errc::no_such_file_or_directory) {
+    report(e, 0, "DB_ENV->open: %s: no environment exists there (DB_CREATE creates one)", h);
+  } else {
+    report(e, to_int(ec), "DB_ENV->open: %s: the pool's registry", h);
+  }
+}
 
 int get_home(DB_ENV* dbenv, const char** home) {
   dbenv_state* e = env_of(dbenv);
@@ -65,7 +99,6 @@ int get_open_flags(DB_ENV* dbenv, u_int32_t* flags) {
 int env_open(DB_ENV* dbenv, const char* home, u_int32_t flags, int mode) {
   dbenv_state* e = env_of(dbenv);
   std::lock_guard g(e->mu);
-  (void)mode;  // no region files: nothing is created with it
   if (e->opened) {
     report(e, 0, "DB_ENV->open: the environment is already open");
     return EINVAL;
@@ -85,11 +118,7 @@ int env_open(DB_ENV* dbenv, const char* home, u_int32_t flags, int mode) {
   }
   std::string h;
   try {
-    if (home != nullptr) {
-      h = home;
-    } else if (flags & (DB_USE_ENVIRON | DB_USE_ENVIRON_ROOT)) {
-      if (const char* v = std::getenv("DB_HOME")) h = v;
-    }
+    h = resolve_home(home, flags);
   } catch (...) {
     return ENOMEM;
   }
@@ -126,10 +155,21 @@ int env_open(DB_ENV* dbenv, const char* home, u_int32_t flags, int mode) {
     o.max_write_sleep = std::chrono::microseconds(e->maxwrite_sleep);
     try {
       if (e->tmp_dir_set) o.temp_dir = e->tmp_dir;
+      // Without DB_PRIVATE the pool is the environment's: its process
+      // registers in the home (pagepool/pool.hpp, pool_options::home).
+      if (!(flags & DB_PRIVATE)) o.home = h.empty() ? std::string(".") : h;
     } catch (...) {
       return ENOMEM;
     }
-    if (auto ec = pagepool::pool::create(o, p)) {
+    o.home_mode = mode;
+    o.create_home = (flags & DB_CREATE) != 0;
+    if (auto ec = pagepool::pool::create(o, p); ec && !o.home.empty() &&
+        (ec == pagepool::errc::version_mismatch || ec == std::errc::resource_unavailable_try_again ||
+         ec == std::errc::no_such_file_or_directory || ec == std::errc::permission_denied ||
+         ec == std::errc::too_many_symbolic_link_levels)) {
+      report_home_error(e, h, ec);
+      return to_int(ec);
+    } else if (ec) {
       report(e, to_int(ec), "DB_ENV->open: cannot create a cache of %llu bytes in %d regions",
              static_cast<unsigned long long>(e->cache_bytes), e->ncache);
       return to_int(ec);
@@ -141,6 +181,9 @@ int env_open(DB_ENV* dbenv, const char* home, u_int32_t flags, int mode) {
   e->opened = true;
   e->open_flags = flags;
   if (e->pool) apply_callbacks(*e);
+  // DB_FAILCHK: failchk runs as part of the open (the registry's dead slots
+  // were already taken back by the attach; this counts them again at zero).
+  if ((flags & DB_FAILCHK) && e->pool && !(flags & DB_PRIVATE)) (void)e->pool->failchk();
   return 0;
 }
 
@@ -163,7 +206,11 @@ int env_close(DB_ENV* dbenv, u_int32_t flags) {
     const int rc = close_mpoolfile(m, true);
     if (rc != 0 && ret == 0) ret = rc;
   }
-  if (e->pool) {
+  if (e->pool && e->pool->forked()) {
+    // A child's copy of its parent's environment: freed, nothing written.
+    report_forked(e, "DB_ENV->close");
+    ret = EINVAL;
+  } else if (e->pool) {
     if (auto ec = e->pool->close(); ec && ret == 0) {
       ret = to_int(ec);
       report(e, ret, "DB_ENV->close: writing modified pages");
@@ -177,7 +224,6 @@ int env_close(DB_ENV* dbenv, u_int32_t flags) {
 int env_remove(DB_ENV* dbenv, const char* home, u_int32_t flags) {
   dbenv_state* e = env_of(dbenv);
   if (e == nullptr) return EINVAL;
-  (void)home;  // no region files exist to remove
   int ret = 0;
   if (e->opened) {
     report(e, 0, "DB_ENV->remove: method not permitted after handle's open method");
@@ -190,6 +236,26 @@ int env_remove(DB_ENV* dbenv, const char* home, u_int32_t flags) {
     // BDB: the handle may not be used again whatever remove returns.
     env_close(dbenv, 0);
     return ret;
+  }
+  if (ret == 0) {
+    // The home's pool registry: EBUSY while a process is attached, unless
+    // DB_FORCE (a process still attached keeps its pool; a new open then
+    // starts another).
+    std::string h;
+    try {
+      h = resolve_home(home, flags);
+    } catch (...) {
+      delete e;
+      return ENOMEM;
+    }
+    if (auto ec = pagepool::pool::remove(h.empty() ? std::string(".") : h, (flags & DB_FORCE) != 0)) {
+      ret = to_int(ec);
+      if (ret == EBUSY)
+        report(e, 0, "DB_ENV->remove: %s: the pool is in use by another process (DB_FORCE removes it anyway)",
+               h.empty() ? "." : h.c_str());
+      else
+        report(e, ret, "DB_ENV->remove: %s", h.empty() ? "." : h.c_str());
+    }
   }
   delete e;
   return ret;

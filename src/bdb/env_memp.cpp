@@ -33,6 +33,10 @@ pagepool::pool* need_pool(dbenv_state* e, const char* method) {
            method);
     return nullptr;
   }
+  if (e->pool->forked()) {
+    report_forked(e, method);
+    return nullptr;
+  }
   return e->pool.get();
 }
 

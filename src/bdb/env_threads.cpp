@@ -6,11 +6,15 @@
 // What they mean here. Berkeley DB shares its environment between processes
 // and keeps a table of the threads in it, so that failchk can find one that
 // died inside the library (is_alive says which) and release what it held.
-// pagepool's pool lives in one process, and a thread that dies takes the
-// process with it: there is never a dead thread for failchk to clean up
-// after, so it checks its preconditions as Berkeley DB does and returns 0.
-// pagepool raises no events and never panics, so the callbacks are kept for
-// their getters and never called.
+// A pagepool environment opened without DB_PRIVATE registers its process in
+// the home's registry (src/share/registry.hpp), where liveness is a lock the
+// kernel drops at the process's death: failchk takes back the registry
+// slots of dead processes (is_alive is not needed to find them, but is
+// required as Berkeley DB requires it). Pages are not yet shared between
+// processes, so a dead process held nothing else of the pool. A thread that
+// dies takes its process with it, so there is never a dead thread of a live
+// process to clean up after. pagepool raises no events and never panics, so
+// the callbacks are kept for their getters and never called.
 //
 // When each may be called (as in Berkeley DB): set_thread_count before open;
 // the callbacks at any time; failchk after open.
@@ -94,7 +98,17 @@ int failchk(DB_ENV* dbenv, u_int32_t flags) {
     report(e, 0, "DB_ENV->failchk: requires DB_ENV->set_isalive to have been called");
     return EINVAL;
   }
-  return 0;  // no other process shares the pool: nothing died inside it
+  if (e->pool && e->pool->forked()) {
+    report_forked(e, "DB_ENV->failchk");
+    return EINVAL;
+  }
+  if (e->pool && (e->open_flags & DB_PRIVATE) == 0) {
+    if (auto ec = e->pool->failchk()) {
+      report(e, to_int(ec), "DB_ENV->failchk");
+      return to_int(ec);
+    }
+  }
+  return 0;
 }
 
 int set_event_notify(DB_ENV* dbenv, void (*fn)(DB_ENV*, u_int32_t, void*)) {

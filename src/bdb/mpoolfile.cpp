@@ -53,6 +53,10 @@ int mpf_open(DB_MPOOLFILE* mpf, const char* path, u_int32_t flags, int mode, std
     report(m->env, 0, "DB_MPOOLFILE->open: the handle is already open");
     return EINVAL;
   }
+  if (m->env->pool->forked()) {
+    report_forked(m->env, "DB_MPOOLFILE->open");
+    return EINVAL;
+  }
   constexpr u_int32_t ok = DB_CREATE | DB_DIRECT | DB_NOMMAP | DB_ODDFILESIZE | DB_RDONLY;
   if (flags & DB_MULTIVERSION) {
     report(m->env, 0, "DB_MPOOLFILE->open: DB_MULTIVERSION requires transactions, which pagepool does not have");
@@ -199,6 +203,10 @@ int mpf_sync(DB_MPOOLFILE* mpf) {
   mpf_state* m = need(mpf);
   if (m == nullptr) return EINVAL;
   if (!m->opened) return not_open(m, "DB_MPOOLFILE->sync");
+  if (m->env->pool->forked()) {
+    report_forked(m->env, "DB_MPOOLFILE->sync");
+    return EINVAL;
+  }
   return sync_with_wait([&] { return m->file->sync(); });
 }
 

@@ -14,6 +14,8 @@ class category_impl final : public std::error_category {
       case errc::page_not_found: return "page not found (DB_PAGE_NOTFOUND)";
       case errc::incomplete: return "pinned modified pages were not written (DB_INCOMPLETE)";
       case errc::page_corrupt: return "page checksum mismatch: the page on disk is corrupt";
+      case errc::version_mismatch:
+        return "the pool's registry was made by another version (DB_VERSION_MISMATCH)";
     }
     return "unknown pagepool error";
   }

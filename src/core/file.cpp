@@ -19,16 +19,25 @@ file::file(std::shared_ptr<internal::pool_impl> pool) noexcept
 file::~file() {
   // A handle destroyed while open is closed; pins it still holds through the
   // raw API are released (page_handles must not outlive their file).
+  if (pool_->forked()) {  // the parent's (pool.hpp, forked()): nothing is closed here
+    pool_->abandon_after_fork();
+    internal::fork_guard::keep_forever(std::move(pool_));
+    return;
+  }
   if (st_ && st_->open) (void)pool_->close_file(*st_, true);
 }
 
 std::error_code file::open(const std::optional<std::string>& path, open_flags flags, int mode,
                            std::size_t page_size) noexcept {
   if (!st_) return err(ENOMEM);
+  if (pool_->forked()) return err(EINVAL);  // pool.hpp, forked()
   return pool_->open_file(*st_, path, flags, mode, page_size);
 }
 
-std::error_code file::close() noexcept { return pool_->close_file(*st_); }
+std::error_code file::close() noexcept {
+  if (pool_->forked()) return err(EINVAL);
+  return pool_->close_file(*st_);
+}
 
 std::error_code file::get(pgno_t* pgno, get_flags flags, void** page) noexcept {
   if (page == nullptr) return err(EINVAL);
@@ -128,7 +137,7 @@ std::error_code file::set_frame(std::uint64_t ref, put_flags flags) noexcept {
 }
 
 std::error_code file::sync() noexcept {
-  if (!st_->open) return err(EINVAL);
+  if (!st_->open || pool_->forked()) return err(EINVAL);
   const auto& fs = pool_->shared(st_->slot);
   if (st_->rdonly || fs.temp.load(std::memory_order_relaxed) ||
       fs.nofile.load(std::memory_order_relaxed))

@@ -16,6 +16,11 @@ pool::pool(std::shared_ptr<internal::pool_impl> impl) noexcept : impl_(std::move
 
 pool::~pool() {
   if (!impl_) return;
+  if (impl_->forked()) {
+    impl_->abandon_after_fork();  // the parent's pages: nothing is written here
+    internal::fork_guard::keep_forever(std::move(impl_));
+    return;
+  }
   impl_->stop_background_writer();
   if (impl_->close()) {
     // Handles still open, or a write failed: write what can be written and
@@ -23,13 +28,27 @@ pool::~pool() {
     (void)impl_->sync(std::nullopt, internal::no_slot);
     impl_->closed.store(true, std::memory_order_relaxed);
   }
+  impl_->registry.reset();  // the process leaves the home's registry
 }
 
 std::error_code pool::create(const pool_options& options, std::unique_ptr<pool>& out) noexcept {
   std::shared_ptr<internal::pool_impl> impl;
   if (options.background_clean_percent < 0 || options.background_clean_percent > 100)
     return err(EINVAL);
+  internal::fork_guard::install();
+  std::unique_ptr<internal::process_registry> reg;
+  if (!options.home.empty()) {
+    // Part 1 of sharing: the process registers; a second live process is
+    // refused, since pages are not yet shared (share/registry.hpp).
+    internal::process_registry::attach_info info;
+    if (auto ec = internal::process_registry::attach(options.home, options.home_mode,
+                                                     options.create_home, /*alone=*/true, reg,
+                                                     info))
+      return ec;
+  }
   if (auto ec = internal::pool_impl::create(options, impl)) return ec;
+  impl->registry = std::move(reg);
+  impl->fork_gen = internal::fork_guard::generation();
   if (options.background_clean_percent > 0) {
     if (auto ec = impl->start_background_writer(options.background_clean_percent,
                                                 options.background_period))
@@ -39,24 +58,55 @@ std::error_code pool::create(const pool_options& options, std::unique_ptr<pool>&
   return out ? std::error_code{} : err(ENOMEM);
 }
 
+std::error_code pool::remove(const std::string& home, bool force) noexcept {
+  if (home.empty()) return err(EINVAL);
+  return internal::process_registry::remove(home, force, nullptr);
+}
+
+std::error_code pool::processes(const std::string& home, std::vector<int>& pids) noexcept {
+  if (home.empty()) return err(EINVAL);
+  std::vector<pid_t> v;
+  if (auto ec = internal::process_registry::processes(home, v)) return ec;
+  try {
+    pids.assign(v.begin(), v.end());
+  } catch (...) {
+    return err(ENOMEM);
+  }
+  return {};
+}
+
+std::error_code pool::failchk(unsigned* reaped, unsigned* live) noexcept {
+  if (impl_->forked() || !impl_->registry) return err(EINVAL);
+  std::uint32_t r = 0, l = 0;
+  auto ec = impl_->registry->failchk(&r, &l);
+  if (reaped) *reaped = r;
+  if (live) *live = l;
+  return ec;
+}
+
+bool pool::forked() const noexcept { return impl_->forked(); }
+
 std::unique_ptr<file> pool::file_create() noexcept {
-  if (impl_->closed.load(std::memory_order_relaxed)) return nullptr;
+  if (impl_->closed.load(std::memory_order_relaxed) || impl_->forked()) return nullptr;
   std::unique_ptr<file> f(new (std::nothrow) file(impl_));
   if (f && !f->st_) f.reset();
   return f;
 }
 
 std::error_code pool::register_page_io(int ftype, page_io_fn pgin, page_io_fn pgout) noexcept {
+  if (impl_->forked()) return err(EINVAL);
   return impl_->register_page_io(ftype, std::move(pgin), std::move(pgout));
 }
 
 void pool::set_log_flush(log_flush_fn fn) noexcept { impl_->set_log_flush(std::move(fn)); }
 
 std::error_code pool::sync(std::optional<lsn> upto) noexcept {
+  if (impl_->forked()) return err(EINVAL);
   return impl_->sync(upto, internal::no_slot);
 }
 
 std::error_code pool::trickle(int percent, int* written) noexcept {
+  if (impl_->forked()) return err(EINVAL);
   return impl_->trickle(percent, written);
 }
 
@@ -66,9 +116,15 @@ std::vector<file_stats> pool::file_statistics(bool clear) noexcept {
 }
 
 std::size_t pool::frames() const noexcept { return impl_->frames(); }
-std::error_code pool::set_policy(policy_kind kind) noexcept { return impl_->set_policy(kind); }
+std::error_code pool::set_policy(policy_kind kind) noexcept {
+  if (impl_->forked()) return err(EINVAL);
+  return impl_->set_policy(kind);
+}
 policy_kind pool::policy() const noexcept { return impl_->policy(); }
-std::error_code pool::resize(std::size_t frames) noexcept { return impl_->resize(frames); }
+std::error_code pool::resize(std::size_t frames) noexcept {
+  if (impl_->forked()) return err(EINVAL);
+  return impl_->resize(frames);
+}
 std::size_t pool::max_frames() const noexcept { return impl_->max_frames(); }
 std::size_t pool::frame_size() const noexcept { return impl_->frame_size(); }
 unsigned pool::regions() const noexcept { return impl_->nregions(); }
@@ -96,13 +152,20 @@ void pool::max_write(int* writes, std::chrono::microseconds* sleep) const noexce
   if (sleep) *sleep = std::chrono::microseconds(impl_->max_write_sleep_us().load(std::memory_order_relaxed));
 }
 
-std::error_code pool::close() noexcept { return impl_->close(); }
+std::error_code pool::close() noexcept {
+  if (impl_->forked()) return err(EINVAL);
+  return impl_->close();
+}
 
 std::error_code pool::start_background_writer(int clean_percent,
                                               std::chrono::milliseconds period) noexcept {
+  if (impl_->forked()) return err(EINVAL);
   return impl_->start_background_writer(clean_percent, period);
 }
-void pool::stop_background_writer() noexcept { impl_->stop_background_writer(); }
+void pool::stop_background_writer() noexcept {
+  if (impl_->forked()) return impl_->abandon_after_fork();
+  impl_->stop_background_writer();
+}
 bool pool::background_writer_running() const noexcept {
   return impl_->background_writer_running();
 }

@@ -35,6 +35,8 @@
 #include "flush/background_writer.hpp"
 #include "flush/writeback.hpp"
 #include "io/page_io_registry.hpp"
+#include "share/fork_guard.hpp"
+#include "share/registry.hpp"
 #include "io/scratch_page.hpp"
 #include "port/assert.hpp"
 #include "region/region.hpp"
@@ -272,6 +274,25 @@ class pool_impl {
   std::atomic<int> max_open_fd{0};
   std::atomic<std::uint32_t> open_handles{0};
   std::atomic<bool> closed{false};
+
+  // --- processes (share/registry.hpp, share/fork_guard.hpp)
+  /// The home's registry slot of this process; null for a private pool.
+  std::unique_ptr<process_registry> registry;
+  /// The fork generation the pool was made in.
+  std::uint32_t fork_gen = 0;
+  /// Whether this is a forked child of the process that made the pool.
+  bool forked() const noexcept { return fork_guard::generation() != fork_gen; }
+  /// In a forked child: forgets the parent's threads and writes nothing.
+  /// The caller (~pool, ~file) then hands its reference to
+  /// fork_guard::keep_forever, so that the pool is never destroyed there:
+  /// its mutexes and condition variables may be held or waited on by parent
+  /// threads the child does not have, and destroying them could wait
+  /// forever. The child's copy of the memory is the parent's image and goes
+  /// with the child.
+  void abandon_after_fork() noexcept {
+    bg_.forget();
+    closed.store(true, std::memory_order_relaxed);
+  }
 
  private:
   pool_impl() = default;

@@ -37,6 +37,13 @@ void background_writer::stop() noexcept {
   t.join();
 }
 
+void background_writer::forget() noexcept {
+  // The child's only thread: the mutex was not held at fork by this
+  // object's users unless a start or stop raced with fork (not supported).
+  if (thread_.joinable()) thread_.detach();
+  running_.store(false, std::memory_order_relaxed);
+}
+
 bool background_writer::running() noexcept {
   std::lock_guard g(mu_);
   return thread_.joinable();

@@ -45,6 +45,9 @@ class background_writer {
   std::error_code start(int percent, std::chrono::milliseconds period) noexcept;
   /// Stops and joins the thread; nothing if it is not running.
   void stop() noexcept;
+  /// In a forked child, where the thread does not exist: lets go of its
+  /// handle without joining it (a join would wait forever).
+  void forget() noexcept;
   bool running() noexcept;
   /// An application thread wrote a dirty victim: run a pass early.
   void nudge() noexcept;

@@ -1,0 +1,75 @@
+// src/share/fork_guard.cpp: see fork_guard.hpp.
+#include "share/fork_guard.hpp"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <new>
+#include <vector>
+
+namespace pagepool::internal::fork_guard {
+
+namespace {
+
+std::mutex& list_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::vector<int>& fds() {
+  static std::vector<int> v;
+  return v;
+}
+std::atomic<std::uint32_t> gen{0};
+
+void prepare() noexcept { list_mutex().lock(); }
+void parent() noexcept { list_mutex().unlock(); }
+void child() noexcept {
+  // The only thread of the child: close what the parent's pools hold, so
+  // that their locks are the parent's alone.
+  for (int fd : fds()) ::close(fd);
+  fds().clear();
+  gen.store(gen.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  list_mutex().unlock();
+}
+
+}  // namespace
+
+void install() noexcept {
+  static const int installed = ::pthread_atfork(prepare, parent, child);  // once (a magic static)
+  (void)installed;
+}
+
+bool add(int fd) noexcept {
+  install();
+  std::lock_guard g(list_mutex());
+  try {
+    fds().push_back(fd);
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+  return true;
+}
+
+void remove(int fd) noexcept {
+  std::lock_guard g(list_mutex());
+  auto& v = fds();
+  v.erase(std::remove(v.begin(), v.end(), fd), v.end());
+}
+
+void keep_forever(std::shared_ptr<void> p) noexcept {
+  static auto* kept = new std::vector<std::shared_ptr<void>>;  // never destroyed, reachable
+  std::lock_guard g(list_mutex());
+  try {
+    kept->push_back(std::move(p));
+  } catch (const std::bad_alloc&) {
+    // Out of memory: a lone reference, never freed, does the same.
+    (void)new (std::nothrow) std::shared_ptr<void>(std::move(p));
+  }
+}
+
+std::uint32_t generation() noexcept { return gen.load(std::memory_order_relaxed); }
+
+}  // namespace pagepool::internal::fork_guard

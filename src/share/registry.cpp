@@ -1,0 +1,348 @@
+// src/share/registry.cpp: see registry.hpp (the file, its locks, the life of
+// a slot).
+#include "share/registry.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "pagepool/error.hpp"
+#include "pagepool/testing.hpp"
+#include "share/fork_guard.hpp"
+
+namespace pagepool::internal {
+
+namespace {
+
+using testing::kill_point;
+using testing::reach_kill_point;
+
+constexpr char registry_magic[8] = {'P', 'G', 'P', 'O', 'O', 'L', 'R', '1'};
+constexpr std::uint32_t registry_version = 1;
+constexpr std::uint32_t header_size = 4096;
+constexpr std::uint32_t ready_mark = 0x52454459;  // "REDY"
+constexpr std::uint32_t slot_attached = 1;
+
+// The file's header and slot records: fixed-width fields, read and written
+// whole with pread/pwrite under the registry latch.
+struct file_header {
+  char magic[8];
+  std::uint32_t version;
+  std::uint32_t header_bytes;
+  std::uint32_t slots;
+  std::uint32_t slot_bytes;
+  std::uint64_t generation;  // a new value at every creation
+  std::uint32_t ready;       // ready_mark once the rest is written
+  std::uint32_t pad;
+};
+struct slot_record {
+  std::uint32_t pid;
+  std::uint32_t state;  // 0 free, slot_attached
+  std::uint64_t generation;
+  std::int64_t attach_ns;  // CLOCK_REALTIME at attach
+  std::uint64_t pad;
+};
+static_assert(sizeof(file_header) == 40 && sizeof(slot_record) == 32);
+constexpr std::uint32_t slot_bytes = sizeof(slot_record);
+constexpr off_t file_bytes = off_t{header_size} + off_t{process_registry::slot_count} * slot_bytes;
+
+using slot_array = std::array<slot_record, process_registry::slot_count>;
+
+std::error_code sys(int e) { return {e, std::generic_category()}; }
+
+// ------------------------------------------------------------------ locks
+
+int ofd_lock(int fd, short type, off_t at) {
+  struct flock fl{};
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = at;
+  fl.l_len = 1;
+  return ::fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : errno;
+}
+
+// Whether another open file description holds a lock on byte `at`.
+bool locked_elsewhere(int fd, off_t at) {
+  struct flock fl{};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = at;
+  fl.l_len = 1;
+  if (::fcntl(fd, F_OFD_GETLK, &fl) != 0) return true;  // unknown: assume alive
+  return fl.l_type != F_UNLCK;
+}
+
+off_t slot_lock_byte(std::uint32_t i) { return off_t{1} + i; }
+
+// The registry latch (byte 0), polled with a deadline: a dead holder's lock
+// is gone at once; a live one holds it for a few reads and writes.
+int take_latch(int fd, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto nap = std::chrono::microseconds(50);
+  for (;;) {
+    const int rc = ofd_lock(fd, F_WRLCK, 0);
+    if (rc == 0) return 0;
+    if (rc != EAGAIN && rc != EACCES) return rc;
+    if (std::chrono::steady_clock::now() >= deadline) return EAGAIN;
+    std::this_thread::sleep_for(nap);
+    nap = std::min(nap * 2, std::chrono::microseconds(10000));
+  }
+}
+
+void drop_latch(int fd) { (void)ofd_lock(fd, F_UNLCK, 0); }
+
+// ------------------------------------------------------------ file contents
+
+bool read_all(int fd, void* buf, std::size_t len, off_t at) {
+  return ::pread(fd, buf, len, at) == static_cast<ssize_t>(len);
+}
+bool write_all(int fd, const void* buf, std::size_t len, off_t at) {
+  return ::pwrite(fd, buf, len, at) == static_cast<ssize_t>(len);
+}
+
+bool read_slots(int fd, slot_array& s) { return read_all(fd, s.data(), sizeof s, header_size); }
+bool write_slot(int fd, std::uint32_t i, const slot_record& r) {
+  return write_all(fd, &r, sizeof r, off_t{header_size} + off_t{i} * slot_bytes);
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+enum class header_state { whole, unfinished, foreign };
+
+// Reads the header of the file at fd (latch held). unfinished: empty, or a
+// creator died before marking it ready; foreign: another version or layout.
+header_state read_header(int fd, file_header& h) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof h)) return header_state::unfinished;
+  if (!read_all(fd, &h, sizeof h, 0)) return header_state::unfinished;
+  static constexpr char zero[8] = {};
+  if (std::memcmp(h.magic, zero, sizeof zero) == 0) return header_state::unfinished;
+  if (std::memcmp(h.magic, registry_magic, sizeof registry_magic) != 0 ||
+      h.version != registry_version || h.header_bytes != header_size ||
+      h.slots != process_registry::slot_count || h.slot_bytes != slot_bytes)
+    return header_state::foreign;
+  if (h.ready != ready_mark) return header_state::unfinished;
+  if (st.st_size < file_bytes) return header_state::foreign;
+  return header_state::whole;
+}
+
+// Writes a new registry (latch held): every slot free, `ready` last.
+int create_file(int fd) {
+  if (::ftruncate(fd, 0) != 0 || ::ftruncate(fd, file_bytes) != 0) return errno;
+  file_header h{};
+  std::memcpy(h.magic, registry_magic, sizeof registry_magic);
+  h.version = registry_version;
+  h.header_bytes = header_size;
+  h.slots = process_registry::slot_count;
+  h.slot_bytes = slot_bytes;
+  h.generation = static_cast<std::uint64_t>(now_ns());
+  if (!write_all(fd, &h, sizeof h, 0)) return errno ? errno : EIO;
+  reach_kill_point(kill_point::registry_create);
+  h.ready = ready_mark;
+  if (!write_all(fd, &h.ready, sizeof h.ready, offsetof(file_header, ready))) return errno ? errno : EIO;
+  return 0;
+}
+
+// What a scan of the slots found (latch held).
+struct scan_result {
+  std::uint32_t live = 0;  // slots locked by another description
+  pid_t some_pid = 0;
+  std::uint32_t reaped = 0;
+};
+
+// Counts the live slots (skipping `own`) and frees the records of dead ones.
+scan_result scan_and_reap(int fd, slot_array& slots, std::uint32_t own) {
+  scan_result r;
+  for (std::uint32_t i = 0; i < process_registry::slot_count; ++i) {
+    if (i == own) continue;
+    if (locked_elsewhere(fd, slot_lock_byte(i))) {
+      ++r.live;
+      if (r.some_pid == 0) r.some_pid = static_cast<pid_t>(slots[i].pid);
+    } else if (slots[i].state != 0) {
+      slots[i] = slot_record{};
+      if (write_slot(fd, i, slots[i])) ++r.reaped;
+    }
+  }
+  return r;
+}
+
+std::string registry_path(const std::string& dir) {
+  return (dir.empty() ? std::string(".") : dir) + "/" + process_registry::file_name;
+}
+
+// Opens the registry and takes its latch, making sure the path still names
+// the file opened (a remove may have unlinked it in between). -errno on
+// failure.
+int open_latched(const std::string& path, int flags, int mode, int timeout_ms) {
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const int fd = ::open(path.c_str(), flags | O_RDWR | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0) return -errno;
+    struct stat mine;
+    if (::fstat(fd, &mine) != 0 || !S_ISREG(mine.st_mode)) {
+      ::close(fd);
+      return -EINVAL;
+    }
+    if (const int rc = take_latch(fd, timeout_ms); rc != 0) {
+      ::close(fd);
+      return -rc;
+    }
+    struct stat now;
+    if (::stat(path.c_str(), &now) == 0 && now.st_ino == mine.st_ino && now.st_dev == mine.st_dev)
+      return fd;
+    ::close(fd);  // removed (and perhaps made again) meanwhile: open again
+  }
+  return -EAGAIN;
+}
+
+}  // namespace
+
+std::error_code process_registry::attach(const std::string& dir, int mode, bool create,
+                                         bool alone, std::unique_ptr<process_registry>& out,
+                                         attach_info& info, int latch_timeout_ms) noexcept {
+  info = attach_info{};
+  std::unique_ptr<process_registry> r(new (std::nothrow) process_registry());
+  if (!r) return sys(ENOMEM);
+  try {
+    r->path_ = registry_path(dir);
+  } catch (...) {
+    return sys(ENOMEM);
+  }
+  const int fd = open_latched(r->path_, create ? O_CREAT : 0, mode == 0 ? 0660 : mode,
+                              latch_timeout_ms);
+  if (fd < 0) return sys(-fd);
+  if (!fork_guard::add(fd)) {
+    ::close(fd);
+    return sys(ENOMEM);
+  }
+  auto fail = [&](std::error_code ec) {
+    fork_guard::remove(fd);
+    ::close(fd);  // drops the latch and any slot lock
+    return ec;
+  };
+  file_header h{};
+  slot_array slots{};
+  switch (read_header(fd, h)) {
+    case header_state::foreign: return fail(errc::version_mismatch);
+    case header_state::unfinished:
+      if (const int rc = create_file(fd)) return fail(sys(rc));
+      info.created = true;
+      break;
+    case header_state::whole: break;
+  }
+  if (!read_slots(fd, slots)) return fail(sys(EIO));
+  const scan_result seen = scan_and_reap(fd, slots, slot_count);
+  info.others = seen.live;
+  info.other_pid = seen.some_pid;
+  info.reaped = seen.reaped;
+  if (alone && seen.live > 0) return fail(sys(EAGAIN));
+  std::uint32_t slot = slot_count;
+  for (std::uint32_t i = 0; i < slot_count && slot == slot_count; ++i)
+    if (slots[i].state == 0 && ofd_lock(fd, F_WRLCK, slot_lock_byte(i)) == 0) slot = i;
+  if (slot == slot_count) return fail(sys(EAGAIN));
+  slot_record rec{};
+  rec.pid = static_cast<std::uint32_t>(::getpid());
+  rec.state = slot_attached;
+  rec.generation = h.generation;
+  rec.attach_ns = now_ns();
+  if (!write_slot(fd, slot, rec)) return fail(sys(errno ? errno : EIO));
+  reach_kill_point(kill_point::registry_attach);
+  drop_latch(fd);
+  r->fd_ = fd;
+  r->slot_ = slot;
+  r->fork_gen_ = fork_guard::generation();
+  out = std::move(r);
+  return {};
+}
+
+process_registry::~process_registry() {
+  if (fd_ < 0 || forked()) return;  // the child's copy was closed at fork
+  fork_guard::remove(fd_);
+  // Best effort: a latch that stays held leaves the record for failchk,
+  // since closing drops the slot's lock either way.
+  if (take_latch(fd_, 1000) == 0) (void)write_slot(fd_, slot_, slot_record{});
+  ::close(fd_);
+}
+
+bool process_registry::forked() const noexcept { return fork_guard::generation() != fork_gen_; }
+
+std::error_code process_registry::failchk(std::uint32_t* reaped, std::uint32_t* live) noexcept {
+  if (forked()) return sys(EINVAL);
+  if (const int rc = take_latch(fd_, 10000)) return sys(rc);
+  slot_array slots{};
+  std::error_code ec;
+  if (read_slots(fd_, slots)) {
+    const scan_result s = scan_and_reap(fd_, slots, slot_);
+    if (reaped) *reaped = s.reaped;
+    if (live) *live = s.live + 1;
+  } else {
+    ec = sys(EIO);
+  }
+  drop_latch(fd_);
+  return ec;
+}
+
+std::error_code process_registry::remove(const std::string& dir, bool force,
+                                         std::uint32_t* live) noexcept {
+  if (live) *live = 0;
+  std::string path;
+  try {
+    path = registry_path(dir);
+  } catch (...) {
+    return sys(ENOMEM);
+  }
+  const int fd = open_latched(path, 0, 0, 10000);
+  if (fd == -ENOENT) return {};
+  if (fd < 0) return sys(-fd);
+  std::uint32_t n = 0;
+  for (std::uint32_t i = 0; i < slot_count; ++i) n += locked_elsewhere(fd, slot_lock_byte(i));
+  if (live) *live = n;
+  std::error_code ec;
+  if (n > 0 && !force)
+    ec = sys(EBUSY);
+  else if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    ec = sys(errno);
+  ::close(fd);  // drops the latch
+  return ec;
+}
+
+std::error_code process_registry::processes(const std::string& dir, std::vector<pid_t>& pids) noexcept {
+  pids.clear();
+  std::string path;
+  try {
+    path = registry_path(dir);
+  } catch (...) {
+    return sys(ENOMEM);
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return sys(errno);
+  file_header h{};
+  slot_array slots{};
+  std::error_code ec;
+  if (read_header(fd, h) == header_state::foreign)
+    ec = errc::version_mismatch;
+  else if (!read_slots(fd, slots))
+    ec = {};  // unfinished: nobody attached yet
+  else {
+    try {
+      for (std::uint32_t i = 0; i < slot_count; ++i)
+        if (locked_elsewhere(fd, slot_lock_byte(i))) pids.push_back(static_cast<pid_t>(slots[i].pid));
+    } catch (...) {
+      ec = sys(ENOMEM);
+    }
+  }
+  ::close(fd);
+  return ec;
+}
+
+}  // namespace pagepool::internal

@@ -1,0 +1,165 @@
+// tests/api/processes_test.cpp: pool_options::home and the process's place
+// among others (pagepool/pool.hpp: home, remove, processes, failchk,
+// forked). Pages are not yet shared between processes, so a pool with a
+// home refuses company rather than cache the same files twice; and a pool
+// used in a forked child refuses its methods and writes nothing.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "api_util.hpp"
+#include "support/child_process.hpp"
+
+namespace pagepool::apitest {
+namespace {
+
+constexpr std::size_t kPs = 4096;
+
+std::unique_ptr<pool> home_pool(const std::string& home, std::error_code& ec) {
+  pool_options o;
+  o.cache_frames = 16;
+  o.home = home;
+  std::unique_ptr<pool> p;
+  ec = pool::create(o, p);
+  return p;
+}
+
+std::vector<int> attached(const std::string& home) {
+  std::vector<int> v;
+  EXPECT_OK(pool::processes(home, v));
+  return v;
+}
+
+TEST(PoolHome, ASecondPoolOfTheSameHomeIsRefusedUntilTheFirstIsGone) {
+  temp_dir d;
+  const std::string home = d.path().string();
+  std::error_code ec;
+  auto a = home_pool(home, ec);
+  ASSERT_OK(ec);
+  EXPECT_EQ(attached(home), std::vector<int>{::getpid()});
+  auto b = home_pool(home, ec);
+  EXPECT_ERR(ec, std::errc::resource_unavailable_try_again);
+  EXPECT_EQ(b, nullptr);
+  a.reset();
+  EXPECT_TRUE(attached(home).empty());
+  b = home_pool(home, ec);
+  EXPECT_OK(ec);
+}
+
+TEST(PoolHome, AnotherProcessesPoolIsRefusedUntilItDies) {
+  temp_dir d;
+  const std::string home = d.path().string();
+  test::child_process h({PAGEPOOL_REGISTRY_HELPER, "pool", home});
+  ASSERT_EQ(h.read_line(), "ready");
+  EXPECT_EQ(attached(home), std::vector<int>{h.pid()});
+  std::error_code ec;
+  auto p = home_pool(home, ec);
+  EXPECT_ERR(ec, std::errc::resource_unavailable_try_again);
+  EXPECT_ERR(pool::remove(home, false), std::errc::device_or_resource_busy);
+  const int st = h.kill();
+  ASSERT_TRUE(WIFSIGNALED(st)) << st;
+  p = home_pool(home, ec);  // the dead process's slot is taken back at join
+  ASSERT_OK(ec);
+  unsigned reaped = 9, live = 9;
+  ASSERT_OK(p->failchk(&reaped, &live));
+  EXPECT_EQ(reaped, 0u);
+  EXPECT_EQ(live, 1u);
+}
+
+TEST(PoolHome, RemoveIsBusyWhileAttachedUnlessForcedAndNothingToRemoveIsSuccess) {
+  temp_dir d;
+  const std::string home = d.path().string();
+  const std::string reg = d.file("__pagepool.registry");
+  EXPECT_OK(pool::remove(home, false));
+  std::error_code ec;
+  auto p = home_pool(home, ec);
+  ASSERT_OK(ec);
+  EXPECT_TRUE(std::filesystem::exists(reg));
+  EXPECT_ERR(pool::remove(home, false), std::errc::device_or_resource_busy);
+  EXPECT_TRUE(std::filesystem::exists(reg));
+  p.reset();
+  EXPECT_TRUE(std::filesystem::exists(reg));  // a registry outlives its processes, as BDB's regions
+  EXPECT_OK(pool::remove(home, false));
+  EXPECT_FALSE(std::filesystem::exists(reg));
+  p = home_pool(home, ec);
+  ASSERT_OK(ec);
+  EXPECT_OK(pool::remove(home, true));
+  EXPECT_FALSE(std::filesystem::exists(reg));
+  EXPECT_ERR(pool::remove("", false), std::errc::invalid_argument);
+}
+
+TEST(PoolHome, WithoutCreateHomeAMissingRegistryIsENOENT) {
+  temp_dir d;
+  pool_options o;
+  o.cache_frames = 16;
+  o.home = d.path().string();
+  o.create_home = false;
+  std::unique_ptr<pool> p;
+  EXPECT_ERR(pool::create(o, p), std::errc::no_such_file_or_directory);
+  o.home = d.file("no-such-dir");
+  o.create_home = true;
+  EXPECT_ERR(pool::create(o, p), std::errc::no_such_file_or_directory);
+}
+
+TEST(PoolHome, FailchkNeedsAHome) {
+  auto p = make_pool(8);
+  ASSERT_NE(p, nullptr);
+  EXPECT_ERR(p->failchk(), std::errc::invalid_argument);
+  EXPECT_FALSE(p->forked());
+}
+
+// A pool made before fork(), used in the child: its methods refuse, and
+// destroying it there writes none of the parent's dirty pages (a stale copy
+// written by the child could overwrite a newer page the parent writes later).
+void check_forked_child(bool with_home) {
+  temp_dir d;
+  const std::string path = d.file("data");
+  write_file(path, 4, kPs, 0);
+  pool_options o;
+  o.cache_frames = 8;
+  if (with_home) {
+    o.home = d.path().string();
+    // A writer thread the child does not have: destroying the pool there
+    // must not wait for it (its period keeps it from writing in the parent).
+    o.background_clean_percent = 50;
+    o.background_period = std::chrono::hours(1);
+  }
+  auto p = make_pool(o);
+  ASSERT_NE(p, nullptr);
+  auto f = open_file(*p, path, open_flags::none, kPs);
+  ASSERT_TRUE(f && f->is_open());
+  write_page(*f, 2, 7, get_flags::dirty);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // No gtest assertions in the child: its exit code says what failed.
+    int bad = 0;
+    if (!p->forked()) bad |= 1;
+    if (p->sync() != std::errc::invalid_argument) bad |= 2;
+    if (f->sync() != std::errc::invalid_argument) bad |= 4;
+    if (p->file_create() != nullptr) bad |= 8;
+    if (p->trickle(100, nullptr) != std::errc::invalid_argument) bad |= 16;
+    if (p->close() != std::errc::invalid_argument) bad |= 32;
+    f.reset();
+    p.reset();  // must write nothing
+    ::_exit(bad);
+  }
+  int st = 0;
+  ASSERT_EQ(::waitpid(pid, &st, 0), pid);
+  ASSERT_TRUE(WIFEXITED(st)) << st;
+  EXPECT_EQ(WEXITSTATUS(st), 0) << "failed checks in the child (bits)";
+  EXPECT_TRUE(disk_page_has_pattern(path, 2, kPs, 0)) << "the child wrote the parent's dirty page";
+  EXPECT_FALSE(p->forked());
+  if (with_home) {
+    EXPECT_EQ(attached(o.home), std::vector<int>{::getpid()});
+  }
+  ASSERT_OK(p->sync());
+  EXPECT_TRUE(disk_page_has_pattern(path, 2, kPs, 7));
+  EXPECT_OK(f->close());
+}
+
+TEST(PoolFork, APrivatePoolInAForkedChildRefusesAndWritesNothing) { check_forked_child(false); }
+TEST(PoolFork, APoolWithAHomeInAForkedChildRefusesAndWritesNothing) { check_forked_child(true); }
+
+}  // namespace
+}  // namespace pagepool::apitest
