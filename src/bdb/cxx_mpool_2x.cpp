@@ -13,7 +13,8 @@
 //   - which DbMpool serves each C environment: the page-in/out trampolines
 //     find their DbMpool's 2.x functions through it (the C layer's callback
 //     carries the DB_ENV but no ftype, so there is one trampoline per ftype);
-//   - the directories of open DbMpools, for unlink's EBUSY.
+//   - the directories of open DbMpools, for unlink's EBUSY (another
+//     process's pool in the directory is found by its registry).
 #include <array>
 #include <cerrno>
 #include <cstdarg>
@@ -30,6 +31,7 @@
 
 #include "bdb/cxx_env_state.hpp"
 #include "bdb/cxx_mpool_files.hpp"
+#include "pagepool/pool.hpp"
 
 namespace {
 
@@ -219,7 +221,10 @@ int DbMpool::open(const char* dir, u_int32_t flags, int mode, DbEnv* dbenv, DbMp
     inner->set_errcall(forward_error);
   }
   if (flags & DB_NOMMAP) (void)c->set_flags(c, DB_NOMMAP, 1);
-  int ret = inner->open(dir, (flags & (DB_CREATE | DB_THREAD)) | DB_INIT_MPOOL | DB_PRIVATE, mode);
+  // Without DB_MPOOL_PRIVATE the pool is the directory's, as a DB_ENV
+  // opened without DB_PRIVATE (README, "Processes").
+  const u_int32_t sharing = (flags & DB_MPOOL_PRIVATE) ? DB_PRIVATE : 0;
+  int ret = inner->open(dir, (flags & (DB_CREATE | DB_THREAD)) | DB_INIT_MPOOL | sharing, mode);
   if (ret == 0) {
     pool_registry& r = the_pools();
     std::unique_lock lock(r.mu);
@@ -290,7 +295,17 @@ int DbMpool::unlink(const char* dir, int force, DbEnv* dbenv) {
     say(dbenv, "DbMpool::unlink: a pool in %s is still open", dir != nullptr ? dir : ".");
     return DbEnv::report(dbenv, throws, "DbMpool::unlink", EBUSY);
   }
-  return 0;  // pagepool makes no region files: nothing to remove
+  // The directory's registry (a pool opened without DB_MPOOL_PRIVATE):
+  // EBUSY while another process is attached to it, unless forced.
+  const std::error_code ec = pagepool::pool::remove(
+      dir != nullptr && *dir != '\0' ? std::string(dir) : std::string("."), force != 0);
+  if (ec) {
+    if (ec == std::errc::device_or_resource_busy)
+      say(dbenv, "DbMpool::unlink: a pool in %s is in use by another process",
+          dir != nullptr ? dir : ".");
+    return DbEnv::report(dbenv, throws, "DbMpool::unlink", ec.value());
+  }
+  return 0;
 }
 
 int DbMpool::db_register(int ftype, pgio_2x pgin, pgio_2x pgout) {

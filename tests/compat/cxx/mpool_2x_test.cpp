@@ -5,6 +5,7 @@
 // through the pool and on disk, across sync, close and reopen.
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
@@ -291,6 +292,32 @@ TEST(Mpool2x, TrickleSyncStatAndUnlink) {
   EXPECT_EQ(EINVAL, mpf->get(&pgno, 0, &p));
   EXPECT_EQ(EINVAL, mpf->close());
   EXPECT_EQ(0, DbMpool::unlink(dir.path().c_str(), 0, env.get()));
+}
+
+// DbMpool(3): without DB_MPOOL_PRIVATE the pool is the directory's, "shared
+// between processes" in Berkeley DB. pagepool does not share pages between
+// processes yet (README, "Processes"): the directory's registry records the
+// pool, a second pool there is EAGAIN rather than a second cache of the same
+// files, DB_MPOOL_PRIVATE opens a private one beside it, and unlink removes
+// the registry once no pool is attached (EBUSY before, unless forced).
+TEST(Mpool2x, APoolWithoutMpoolPrivateIsTheDirectorys) {
+  temp_dir dir;
+  const std::string reg = dir.file("__pagepool.registry");
+  auto env = settings_env(256 * 1024);
+  DbMpool* mp = nullptr;
+  EXPECT_EQ(ENOENT, DbMpool::open(dir.path().c_str(), 0, 0, env.get(), &mp));  // no DB_CREATE
+  ASSERT_EQ(0, DbMpool::open(dir.path().c_str(), DB_CREATE, 0, env.get(), &mp));
+  EXPECT_TRUE(std::filesystem::exists(reg));
+  DbMpool* second = nullptr;
+  EXPECT_EQ(EAGAIN, DbMpool::open(dir.path().c_str(), DB_CREATE, 0, env.get(), &second));
+  ASSERT_EQ(0, DbMpool::open(dir.path().c_str(), DB_CREATE | DB_MPOOL_PRIVATE, 0, env.get(),
+                             &second));
+  ASSERT_EQ(0, second->close());
+  EXPECT_EQ(EBUSY, DbMpool::unlink(dir.path().c_str(), 0, env.get()));
+  ASSERT_EQ(0, mp->close());
+  EXPECT_TRUE(std::filesystem::exists(reg));
+  EXPECT_EQ(0, DbMpool::unlink(dir.path().c_str(), 0, env.get()));
+  EXPECT_FALSE(std::filesystem::exists(reg));
 }
 
 // The two APIs in one program: a DbMpool over a 5.3 environment that is
