@@ -181,12 +181,19 @@ std::string registry_path(const std::string& dir) {
   return (dir.empty() ? std::string(".") : dir) + "/" + process_registry::file_name;
 }
 
-// Opens the registry and takes its latch, making sure the path still names
-// the file opened (a remove may have unlinked it in between). -errno on
-// failure.
-int open_latched(const std::string& path, int flags, int mode, int timeout_ms) {
+// Opens the registry (O_NOFOLLOW, close-on-exec; created with O_EXCL) and
+// takes its latch, making sure the path still names the file opened (a
+// remove may have unlinked it in between). -errno on failure.
+int open_latched(const std::string& path, bool create, int mode, int timeout_ms) {
+  constexpr int base = O_RDWR | O_CLOEXEC | O_NOFOLLOW;
   for (int attempt = 0; attempt < 16; ++attempt) {
-    const int fd = ::open(path.c_str(), flags | O_RDWR | O_CLOEXEC | O_NOFOLLOW, mode);
+    // Create exclusively (a file made by someone else is only ever joined,
+    // never taken for ours), else join what is there; a remove in between
+    // sends us round again.
+    int fd = create ? ::open(path.c_str(), base | O_CREAT | O_EXCL, mode) : -1;
+    if (fd < 0 && create && errno != EEXIST) return -errno;
+    if (fd < 0) fd = ::open(path.c_str(), base);
+    if (fd < 0 && create && errno == ENOENT) continue;
     if (fd < 0) return -errno;
     struct stat mine;
     if (::fstat(fd, &mine) != 0 || !S_ISREG(mine.st_mode)) {
@@ -218,8 +225,7 @@ std::error_code process_registry::attach(const std::string& dir, int mode, bool 
   } catch (...) {
     return sys(ENOMEM);
   }
-  const int fd = open_latched(r->path_, create ? O_CREAT : 0, mode == 0 ? 0660 : mode,
-                              latch_timeout_ms);
+  const int fd = open_latched(r->path_, create, mode == 0 ? 0660 : mode, latch_timeout_ms);
   if (fd < 0) return sys(-fd);
   if (!fork_guard::add(fd)) {
     ::close(fd);
@@ -301,7 +307,7 @@ std::error_code process_registry::remove(const std::string& dir, bool force,
   } catch (...) {
     return sys(ENOMEM);
   }
-  const int fd = open_latched(path, 0, 0, 10000);
+  const int fd = open_latched(path, false, 0, 10000);
   if (fd == -ENOENT) return {};
   if (fd < 0) return sys(-fd);
   std::uint32_t n = 0;
