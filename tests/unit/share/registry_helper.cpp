@@ -12,11 +12,26 @@
 //   fork-pool DIR    a pool with home DIR, then fork(): the child prints
 //                    "child PID" and waits for end of file; the parent
 //                    prints "ready" and kills itself
+//   cycle DIR        prints "ready", then until end of file on stdin: make a pool with home DIR
+//                    (EAGAIN: another process has it; try again), and while
+//                    it is held own DIR/owner (created O_EXCL, holding our
+//                    pid; one left by a process that is dead or exiting is
+//                    taken over), append a byte to DIR/held, then give both
+//                    back; prints "cycles N" at the end. Two pools attached at once is "double PID",
+//                    exit 5: the registry let two processes in.
 //
-// Exit status: 0 done, 2 usage, 3 an attach failed (its error on stderr).
+// Exit status: 0 done, 2 usage, 3 an attach failed (its error on stderr),
+// 5 two processes held the home at once.
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
 
 #include <cstdio>
 #include <cstring>
@@ -55,6 +70,85 @@ std::unique_ptr<pagepool::pool> make_pool(const std::string& dir, std::error_cod
   return p;
 }
 
+bool stdin_done() {
+  pollfd p{0, POLLIN, 0};
+  if (::poll(&p, 1, 0) <= 0) return false;
+  char b[64];
+  return ::read(0, b, sizeof b) <= 0;
+}
+
+// Whether pid is gone, a zombie, or on its way out (its locks may already be
+// dropped while /proc still shows it running: wait up to 2 s for that).
+bool dead_or_exiting(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (;;) {
+    std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!std::getline(st, text)) return true;
+    const auto close = text.rfind(')');
+    if (close != std::string::npos && close + 2 < text.size() &&
+        (text[close + 2] == 'Z' || text[close + 2] == 'X'))
+      return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+// Takes DIR/owner for this process; false if a live process holds it.
+bool take_owner(const std::string& path) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      const std::string me = std::to_string(::getpid());
+      (void)!::write(fd, me.data(), me.size());
+      ::close(fd);
+      return true;
+    }
+    std::ifstream in(path);
+    pid_t other = 0;
+    in >> other;
+    if (other != 0 && !dead_or_exiting(other)) {
+      std::printf("double %d\n", static_cast<int>(other));
+      std::fflush(stdout);
+      return false;
+    }
+    ::unlink(path.c_str());  // left by a process that died holding the home
+  }
+  return false;
+}
+
+int cycle(const std::string& dir) {
+  std::mt19937 rng(static_cast<unsigned>(::getpid()));
+  const std::string owner = dir + "/owner";
+  long cycles = 0;
+  say("ready");
+  while (!stdin_done()) {
+    std::error_code ec;
+    auto p = make_pool(dir, ec);
+    if (ec == std::errc::resource_unavailable_try_again) {
+      std::this_thread::sleep_for(std::chrono::microseconds(rng() % 500));
+      continue;
+    }
+    if (ec) return fail("pool::create", ec);
+    if (!take_owner(owner)) return 5;
+    {
+      // One byte per time the home was held, for the test's count.
+      const int fd = ::open((dir + "/held").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (fd >= 0) {
+        (void)!::write(fd, "x", 1);
+        ::close(fd);
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 300));
+    ::unlink(owner.c_str());
+    p.reset();
+    ++cycles;
+  }
+  std::printf("cycles %ld\n", cycles);
+  std::fflush(stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,6 +174,7 @@ int main(int argc, char** argv) {
     wait_for_eof();
     return 0;
   }
+  if (cmd == "cycle") return cycle(dir);
   if (cmd == "fork-pool") {
     std::error_code ec;
     auto p = make_pool(dir, ec);

@@ -15,6 +15,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
+#include <thread>
 
 #include "pagepool/error.hpp"
 #include "support/child_process.hpp"
@@ -281,6 +283,90 @@ TEST(Registry, AForkedChildDoesNotKeepItsParentsSlot) {
   ASSERT_FALSE(attach(d, r, info, true));
   EXPECT_EQ(info.reaped, 1u);
   h->close_stdin();  // the child then exits (not ours to wait for)
+}
+
+}  // namespace
+}  // namespace pagepool::internal
+
+namespace pagepool::internal {
+namespace {
+
+// Processes racing for one home while the test kills them at random moments
+// (inside create, attach, detach, or while holding the registry latch or
+// the home) and removes the registry when it can: never two pools attached
+// at once (the helpers' owner file says so), nothing waits past its
+// deadline (a helper that gets any error but EAGAIN fails the test), and at
+// the end every death has been taken back. PAGEPOOL_REGISTRY_KILLS sets the
+// number of kills (CI: the default; the long run in papers/design/processes.md).
+TEST(Registry, RacingProcessesKilledAtRandomNeverShareAHome) {
+  temp_dir d;
+  const std::string home = d.path().string();
+  int kills = 150;
+  if (const char* v = std::getenv("PAGEPOOL_REGISTRY_KILLS")) kills = std::atoi(v);
+  constexpr int nproc = 4;
+  std::vector<std::unique_ptr<child_process>> procs;
+  auto spawn = [&] {
+    auto c = helper("cycle", d);
+    EXPECT_EQ(c->read_line(), "ready");  // started: the kills land in its cycles
+    return c;
+  };
+  auto held_count = [&] {
+    std::error_code ec;
+    const auto n = std::filesystem::file_size(d.file("held"), ec);
+    return ec ? std::uintmax_t{0} : n;
+  };
+  for (int i = 0; i < nproc; ++i) procs.push_back(spawn());
+  std::mt19937 rng(12345);
+  int removed = 0, busy = 0;
+  std::uintmax_t seen = 0;
+  for (int k = 0; k < kills; ++k) {
+    if (k % 10 == 0) {
+      // Progress between kills, whatever the machine's speed: some process
+      // gets the home within the deadline (none waits forever on the dead).
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (held_count() == seen && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      ASSERT_GT(held_count(), seen) << "no process got the home in 20 s (kill " << k << ")";
+      seen = held_count();
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 3000));
+    auto& victim = procs[rng() % nproc];
+    ::kill(victim->pid(), SIGKILL);
+    const int st = victim->wait();
+    ASSERT_TRUE(WIFSIGNALED(st)) << "a helper ended on its own, status " << st << ": "
+                                 << victim->read_line(std::chrono::milliseconds(100));
+    victim = spawn();
+    if (k % 10 == 5) {
+      const auto ec = process_registry::remove(home, false, nullptr);
+      if (ec == std::errc::device_or_resource_busy)
+        ++busy;
+      else if (!ec)
+        ++removed;
+      else
+        ADD_FAILURE() << "remove: " << ec.message();
+    }
+  }
+  long cycles = 0;
+  for (auto& p : procs) {
+    p->close_stdin();
+    const std::string line = p->read_line();
+    ASSERT_EQ(line.rfind("cycles ", 0), 0u) << line;
+    cycles += std::stol(line.substr(7));
+    EXPECT_EQ(p->wait(), 0);
+  }
+  EXPECT_GT(cycles, 0);  // the survivors made progress
+  const auto held = held_count();
+  EXPECT_GE(held, static_cast<std::uintmax_t>(kills) / 10);  // the home changed hands between kills
+  EXPECT_TRUE(live(d).empty());
+  std::unique_ptr<process_registry> r;
+  info_t info;
+  ASSERT_FALSE(attach(d, r, info, true, 1000));
+  std::uint32_t reaped = 9, n = 0;
+  ASSERT_FALSE(r->failchk(&reaped, &n));
+  EXPECT_EQ(reaped, 0u);  // the attach took back every dead slot
+  EXPECT_EQ(n, 1u);
+  std::printf("kills %d, removes %d (busy %d), the home held %ju times, slots reaped at the end %u\n",
+              kills, removed, busy, held, info.reaped);
 }
 
 }  // namespace
