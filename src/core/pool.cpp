@@ -36,18 +36,17 @@ std::error_code pool::create(const pool_options& options, std::unique_ptr<pool>&
   if (options.background_clean_percent < 0 || options.background_clean_percent > 100)
     return err(EINVAL);
   internal::fork_guard::install();
-  std::unique_ptr<internal::process_registry> reg;
+  // The configuration first: bad input changes nothing, not even the home.
+  if (auto ec = internal::pool_impl::create(options, impl)) return ec;
   if (!options.home.empty()) {
     // Part 1 of sharing: the process registers; a second live process is
     // refused, since pages are not yet shared (share/registry.hpp).
     internal::process_registry::attach_info info;
     if (auto ec = internal::process_registry::attach(options.home, options.home_mode,
-                                                     options.create_home, /*alone=*/true, reg,
-                                                     info))
+                                                     options.create_home, /*alone=*/true,
+                                                     impl->registry, info))
       return ec;
   }
-  if (auto ec = internal::pool_impl::create(options, impl)) return ec;
-  impl->registry = std::move(reg);
   impl->fork_gen = internal::fork_guard::generation();
   if (options.background_clean_percent > 0) {
     if (auto ec = impl->start_background_writer(options.background_clean_percent,

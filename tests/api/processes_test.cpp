@@ -101,6 +101,17 @@ TEST(PoolHome, WithoutCreateHomeAMissingRegistryIsENOENT) {
   EXPECT_ERR(pool::create(o, p), std::errc::no_such_file_or_directory);
 }
 
+TEST(PoolHome, ABadConfigurationIsEINVALAndLeavesTheHomeAlone) {
+  temp_dir d;
+  pool_options o;
+  o.cache_frames = 16;
+  o.frame_size = 3000;  // not a power of two
+  o.home = d.path().string();
+  std::unique_ptr<pool> p;
+  EXPECT_ERR(pool::create(o, p), std::errc::invalid_argument);
+  EXPECT_FALSE(std::filesystem::exists(d.file("__pagepool.registry")));
+}
+
 TEST(PoolHome, FailchkNeedsAHome) {
   auto p = make_pool(8);
   ASSERT_NE(p, nullptr);
