@@ -14,6 +14,7 @@
 // handle's open method"); memp_* return EINVAL before open or when the
 // environment was opened without DB_INIT_MPOOL.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -65,6 +66,12 @@ void report_home_error(dbenv_state* e, const std::string& home, std::error_code 
     (void)pagepool::pool::processes(home.empty() ? "." : home, pids);
     if (pids.empty())
       report(e, EAGAIN, "DB_ENV->open: %s: the pool's registry stayed locked", h);
+    else if (pids.front() == static_cast<int>(::getpid()))
+      report(e, 0,
+             "DB_ENV->open: %s: another DB_ENV handle of this process has the pool open, and "
+             "this version of pagepool cannot yet share one home's pool between handles: use "
+             "that handle, or DB_PRIVATE for a cache of this handle's own",
+             h);
     else
       report(e, 0,
              "DB_ENV->open: %s: the pool is in use by process %d, and this version of pagepool "

@@ -141,6 +141,17 @@ static void test_a_second_process_is_refused_with_a_message(void) {
   if (env) CHECK_OK(env->close(env, 0));
 }
 
+static void test_a_second_handle_in_this_process_is_refused_with_a_message(void) {
+  DB_ENV *first, *second;
+  REQUIRE(open_env(&first, ct_dir, DB_CREATE | DB_INIT_MPOOL) == 0);
+  CHECK_ERR(open_env(&second, ct_dir, DB_CREATE | DB_INIT_MPOOL), EAGAIN);
+  CHECK(strstr(last_error, "another DB_ENV handle of this process") != NULL);
+  CHECK_OK(first->close(first, 0));
+  CHECK_OK(open_env(&second, ct_dir, DB_CREATE | DB_INIT_MPOOL));
+  if (second) CHECK_OK(second->close(second, 0));
+  CHECK_OK(remove_env(ct_dir, 0));
+}
+
 static void test_remove_is_busy_until_the_holder_dies_or_force(void) {
   struct holder h;
   DB_ENV *env;
@@ -236,6 +247,7 @@ int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "hold") == 0) return hold(argv[2]);
   ct_begin(argv[0]);
   CT_RUN(test_a_second_process_is_refused_with_a_message);
+  CT_RUN(test_a_second_handle_in_this_process_is_refused_with_a_message);
   CT_RUN(test_remove_is_busy_until_the_holder_dies_or_force);
   CT_RUN(test_a_registry_of_another_version_is_a_mismatch);
   CT_RUN(test_without_create_no_environment_is_enoent);
