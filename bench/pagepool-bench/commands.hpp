@@ -108,6 +108,12 @@ struct mrc_options {
 };
 int run_mrc_command(const mrc_options& o);
 
+struct stat_options {
+  std::string home;
+  std::string json;
+};
+int run_stat_command(const stat_options& o);
+
 /// How traces are read (pagepool-bench's global options --format, --csv-key,
 /// ...); the format comes from the file's name unless --format was given.
 struct trace_input_options {

@@ -6,6 +6,7 @@
 //   pagepool-bench mrc     TRACE [--policy lru|P] [--sizes LIST|all] [--sample RATE] [--min-mini M]
 //                          [--no-adjust] [--json F] [--plot F]
 //   pagepool-bench run     --workload hit|zipf|scan|write|mixed|loop|shift|uniform [...]
+//   pagepool-bench stat    HOME [--json F]          (a live pool's statistics, db_stat -m)
 //
 // Before the command: --format txt|oracleGeneral|csv|block (default: from
 // the name), --csv-key N, --csv-size N, --block-offset N, --block-size N,
@@ -149,6 +150,15 @@ int main(int argc, char** argv) {
   compare->add_option("--plot", co.plot, "draw miss ratio against cache size (.png or .svg; needs gnuplot "
                                          "or python3-matplotlib)");
 
+  // --- stat
+  stat_options so;
+  CLI::App* stat = app.add_subcommand("stat", "a live pool's statistics from another process "
+                                              "(Berkeley DB's db_stat -m): the processes attached to "
+                                              "HOME and what each last published");
+  stat->add_option("home", so.home, "the pool's home (pool_options::home, DB_ENV->open's home)")
+      ->required();
+  stat->add_option("--json", so.json, "also write them as JSON to this file");
+
   // --- convert
   convert_options vo;
   CLI::App* convert = app.add_subcommand("convert", "write a trace as libCacheSim's oracleGeneral "
@@ -269,6 +279,7 @@ int main(int argc, char** argv) {
     ti.format_given = true;
   }
   if (convert->parsed()) return run_convert_command(vo);
+  if (stat->parsed()) return run_stat_command(so);
   if (replay->parsed()) {
     (void)parse_policy_choice(r_policy, ro.policy);
     (void)parse_size_choice(r_cache, ro.cache);

@@ -137,6 +137,22 @@ struct pool_options {
   int home_mode = 0;
   /// Create the registry if the home has none (else ENOENT). BDB: DB_CREATE.
   bool create_home = true;
+  /// How often a pool with a home publishes its statistics in the home's
+  /// registry, where another process reads them (pool::attached,
+  /// `pagepool-bench stat HOME`; BDB's db_stat -m): once at create, then
+  /// every period, from a thread of the pool's. 0 publishes nothing.
+  std::chrono::milliseconds publish_period{1000};
+};
+
+/// A process attached to a pool home, as pool::attached reads it.
+struct process_info {
+  int pid = 0;
+  std::chrono::system_clock::time_point attached{};   ///< when it attached
+  /// When the statistics it last published were taken: every count its pool
+  /// made before this instant is in `stats`.
+  std::chrono::system_clock::time_point published{};
+  bool has_stats = false;  ///< false: nothing published yet (stats all zero)
+  pool_stats stats;        ///< its pool's statistics as last published
 };
 
 /// The buffer pool. BDB: DB_ENV with DB_INIT_MPOOL.
@@ -156,6 +172,12 @@ class pool {
   /// registry; errc::version_mismatch if another version made it).
   [[nodiscard]] static std::error_code processes(const std::string& home,
                                                  std::vector<int>& pids) noexcept;
+  /// The live processes attached to a home, each with the statistics its
+  /// pool last published (pool_options::publish_period): what another
+  /// process sees of a live pool. ENOENT if the home has no registry;
+  /// errc::version_mismatch if another version made it.
+  [[nodiscard]] static std::error_code attached(const std::string& home,
+                                                std::vector<process_info>& out) noexcept;
   /// Takes back what dead processes attached to the pool's home held (today:
   /// their registry slots); `reaped` gets how many died, `live` how many
   /// processes are attached (this one included). EINVAL without a home or

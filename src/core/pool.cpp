@@ -28,6 +28,7 @@ pool::~pool() {
     (void)impl_->sync(std::nullopt, internal::no_slot);
     impl_->closed.store(true, std::memory_order_relaxed);
   }
+  impl_->publisher.stop();
   impl_->registry.reset();  // the process leaves the home's registry
 }
 
@@ -46,6 +47,18 @@ std::error_code pool::create(const pool_options& options, std::unique_ptr<pool>&
                                                      options.create_home, /*alone=*/true,
                                                      impl->registry, info))
       return ec;
+    if (options.publish_period.count() > 0) {
+      internal::pool_impl* raw = impl.get();  // the publisher stops before the pool goes
+      if (auto ec = impl->publisher.start(options.publish_period, [raw] {
+            // Stamped with the instant the fold begins: every count made
+            // before it is in what is published.
+            const auto taken = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+            (void)raw->registry->publish(raw->stats(false), taken);
+          }))
+        return ec;
+    }
   }
   impl->fork_gen = internal::fork_guard::generation();
   if (options.background_clean_percent > 0) {
@@ -81,6 +94,31 @@ std::error_code pool::failchk(unsigned* reaped, unsigned* live) noexcept {
   if (reaped) *reaped = r;
   if (live) *live = l;
   return ec;
+}
+
+std::error_code pool::attached(const std::string& home, std::vector<process_info>& out) noexcept {
+  out.clear();
+  if (home.empty()) return err(EINVAL);
+  std::vector<internal::process_registry::published> v;
+  if (auto ec = internal::process_registry::read_published(home, v)) return ec;
+  try {
+    for (const auto& p : v) {
+      process_info i;
+      i.pid = p.pid;
+      i.attached = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::nanoseconds(p.attached_ns)));
+      i.published = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::nanoseconds(p.published_ns)));
+      i.has_stats = p.published_ns != 0;
+      i.stats = p.stats;
+      out.push_back(i);
+    }
+  } catch (...) {
+    return err(ENOMEM);
+  }
+  return {};
 }
 
 bool pool::forked() const noexcept { return impl_->forked(); }

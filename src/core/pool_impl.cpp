@@ -68,6 +68,7 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
 }
 
 pool_impl::~pool_impl() {
+  publisher.stop();  // it reads what follows
   bg_.stop();
   regions_.clear();  // before the pages they point into
   if (arena_ != nullptr) ::munmap(arena_, arena_len_);

@@ -37,6 +37,7 @@
 #include "io/page_io_registry.hpp"
 #include "share/fork_guard.hpp"
 #include "share/registry.hpp"
+#include "share/stats_publisher.hpp"
 #include "io/scratch_page.hpp"
 #include "port/assert.hpp"
 #include "region/region.hpp"
@@ -278,6 +279,9 @@ class pool_impl {
   // --- processes (share/registry.hpp, share/fork_guard.hpp)
   /// The home's registry slot of this process; null for a private pool.
   std::unique_ptr<process_registry> registry;
+  /// Publishes stats() in the registry (pool_options::publish_period);
+  /// stopped by ~pool and ~pool_impl before anything it reads goes.
+  stats_publisher publisher;
   /// The fork generation the pool was made in.
   std::uint32_t fork_gen = 0;
   /// Whether this is a forked child of the process that made the pool.
@@ -291,6 +295,7 @@ class pool_impl {
   /// with the child.
   void abandon_after_fork() noexcept {
     bg_.forget();
+    publisher.forget();
     closed.store(true, std::memory_order_relaxed);
   }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <type_traits>
 
 #include "pagepool/error.hpp"
 #include "pagepool/testing.hpp"
@@ -25,7 +26,7 @@ using testing::kill_point;
 using testing::reach_kill_point;
 
 constexpr char registry_magic[8] = {'P', 'G', 'P', 'O', 'O', 'L', 'R', '1'};
-constexpr std::uint32_t registry_version = 1;
+constexpr std::uint32_t registry_version = 2;  // 2: statistics blocks
 constexpr std::uint32_t header_size = 4096;
 constexpr std::uint32_t ready_mark = 0x52454459;  // "REDY"
 constexpr std::uint32_t slot_attached = 1;
@@ -40,7 +41,7 @@ struct file_header {
   std::uint32_t slot_bytes;
   std::uint64_t generation;  // a new value at every creation
   std::uint32_t ready;       // ready_mark once the rest is written
-  std::uint32_t pad;
+  std::uint32_t stats_bytes; // sizeof(pool_stats): the blocks' layout
 };
 struct slot_record {
   std::uint32_t pid;
@@ -51,7 +52,15 @@ struct slot_record {
 };
 static_assert(sizeof(file_header) == 40 && sizeof(slot_record) == 32);
 constexpr std::uint32_t slot_bytes = sizeof(slot_record);
-constexpr off_t file_bytes = off_t{header_size} + off_t{process_registry::slot_count} * slot_bytes;
+constexpr off_t blocks_at = off_t{header_size} + off_t{process_registry::slot_count} * slot_bytes;
+
+// A statistics block: [seq][published_ns][pool_stats], 1 KiB.
+static_assert(std::is_trivially_copyable_v<pool_stats>);
+constexpr std::uint32_t block_bytes = 1024;
+constexpr off_t block_payload = 8;  // after seq
+static_assert(16 + sizeof(pool_stats) <= block_bytes);
+constexpr off_t file_bytes = blocks_at + off_t{process_registry::slot_count} * block_bytes;
+off_t block_at(std::uint32_t i) { return blocks_at + off_t{i} * block_bytes; }
 
 using slot_array = std::array<slot_record, process_registry::slot_count>;
 
@@ -130,7 +139,8 @@ header_state read_header(int fd, file_header& h) {
   if (std::memcmp(h.magic, zero, sizeof zero) == 0) return header_state::unfinished;
   if (std::memcmp(h.magic, registry_magic, sizeof registry_magic) != 0 ||
       h.version != registry_version || h.header_bytes != header_size ||
-      h.slots != process_registry::slot_count || h.slot_bytes != slot_bytes)
+      h.slots != process_registry::slot_count || h.slot_bytes != slot_bytes ||
+      h.stats_bytes != sizeof(pool_stats))
     return header_state::foreign;
   if (h.ready != ready_mark) return header_state::unfinished;
   if (st.st_size < file_bytes) return header_state::foreign;
@@ -146,6 +156,7 @@ int create_file(int fd) {
   h.header_bytes = header_size;
   h.slots = process_registry::slot_count;
   h.slot_bytes = slot_bytes;
+  h.stats_bytes = sizeof(pool_stats);
   h.generation = static_cast<std::uint64_t>(now_ns());
   if (!write_all(fd, &h, sizeof h, 0)) return errno ? errno : EIO;
   reach_kill_point(kill_point::registry_create);
@@ -253,8 +264,14 @@ std::error_code process_registry::attach(const std::string& dir, int mode, bool 
   info.reaped = seen.reaped;
   if (alone && seen.live > 0) return fail(sys(EAGAIN));
   std::uint32_t slot = slot_count;
-  for (std::uint32_t i = 0; i < slot_count && slot == slot_count; ++i)
-    if (slots[i].state == 0 && ofd_lock(fd, F_WRLCK, slot_lock_byte(i)) == 0) slot = i;
+  for (std::uint32_t i = 0; i < slot_count && slot == slot_count; ++i) {
+    if (slots[i].state != 0 || locked_elsewhere(fd, slot_lock_byte(i))) continue;
+    // The block first: a reader that sees the slot alive reads no
+    // previous owner's numbers.
+    static constexpr std::uint64_t zero[2] = {0, 0};
+    if (!write_all(fd, zero, sizeof zero, block_at(i))) return fail(sys(errno ? errno : EIO));
+    if (ofd_lock(fd, F_WRLCK, slot_lock_byte(i)) == 0) slot = i;
+  }
   if (slot == slot_count) return fail(sys(EAGAIN));
   slot_record rec{};
   rec.pid = static_cast<std::uint32_t>(::getpid());
@@ -295,6 +312,75 @@ std::error_code process_registry::failchk(std::uint32_t* reaped, std::uint32_t* 
     ec = sys(EIO);
   }
   drop_latch(fd_);
+  return ec;
+}
+
+std::error_code process_registry::publish(const pool_stats& st, std::int64_t taken_ns) noexcept {
+  if (forked()) return sys(EINVAL);
+  // Sequence odd, payload, sequence even: three writes, in this order.
+  struct {
+    std::int64_t published_ns;
+    pool_stats stats;
+  } payload{taken_ns, st};
+  const off_t at = block_at(slot_);
+  std::uint64_t seq = publish_seq_ + 1;
+  if (!write_all(fd_, &seq, sizeof seq, at)) return sys(errno ? errno : EIO);
+  if (!write_all(fd_, &payload, sizeof payload, at + block_payload)) return sys(errno ? errno : EIO);
+  ++seq;
+  if (!write_all(fd_, &seq, sizeof seq, at)) return sys(errno ? errno : EIO);
+  publish_seq_ = seq;
+  return {};
+}
+
+std::error_code process_registry::read_published(const std::string& dir,
+                                                 std::vector<published>& out) noexcept {
+  out.clear();
+  std::string path;
+  try {
+    path = registry_path(dir);
+  } catch (...) {
+    return sys(ENOMEM);
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return sys(errno);
+  file_header h{};
+  slot_array slots{};
+  std::error_code ec;
+  const header_state hs = read_header(fd, h);
+  if (hs == header_state::foreign) {
+    ec = errc::version_mismatch;
+  } else if (hs == header_state::whole && read_slots(fd, slots)) {
+    try {
+      for (std::uint32_t i = 0; i < slot_count; ++i) {
+        if (!locked_elsewhere(fd, slot_lock_byte(i))) continue;
+        published p;
+        p.pid = static_cast<pid_t>(slots[i].pid);
+        p.attached_ns = slots[i].attach_ns;
+        // A whole copy: the same even sequence number before and after.
+        for (int attempt = 0; attempt < 1000; ++attempt) {
+          std::uint64_t before = 0, after = 0;
+          struct {
+            std::int64_t published_ns;
+            pool_stats stats;
+          } payload{};
+          if (!read_all(fd, &before, sizeof before, block_at(i))) break;
+          if (before & 1) continue;
+          if (!read_all(fd, &payload, sizeof payload, block_at(i) + block_payload)) break;
+          if (!read_all(fd, &after, sizeof after, block_at(i))) break;
+          if (before != after) continue;
+          if (before != 0) {
+            p.published_ns = payload.published_ns;
+            p.stats = payload.stats;
+          }
+          break;
+        }
+        out.push_back(p);
+      }
+    } catch (...) {
+      ec = sys(ENOMEM);
+    }
+  }
+  ::close(fd);
   return ec;
 }
 

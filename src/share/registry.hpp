@@ -14,6 +14,7 @@
 //
 //   [header, 4 KiB: magic, version, layout, generation, ready]
 //   [slot record x 256: pid, state, generation, attach time]
+//   [statistics block x 256, 1 KiB each: what slot i's process published]
 //
 // and the lock bytes (a lock may lie past the end of a file):
 //
@@ -45,6 +46,16 @@
 // fork generation (share/fork_guard.hpp); a registry (and the pool that owns
 // it) used in the child then reports forked().
 //
+// Statistics (publish, read): each attached process writes its pool's
+// statistics into its slot's block now and then (core: the publisher,
+// pool_options::publish_period), so that another process (pagepool-bench
+// stat, BDB's db_stat -m) can read a live pool's numbers. Only the slot's
+// owner writes its block, with a sequence number around the payload
+// (odd while writing; separate pwrites, so a reader that sees the same even
+// number before and after its read has a whole copy). attach clears the
+// block before it locks the slot, so a reader that sees the slot alive
+// never reads the previous owner's numbers.
+//
 // What part 1 shares: nothing but this file. Pages, frames and statistics
 // are still the process's own, so a pool with a home refuses (EAGAIN, with
 // the other process named) to start while another live process is attached
@@ -54,11 +65,14 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include "pagepool/stats.hpp"
 
 namespace pagepool::internal {
 
@@ -94,6 +108,23 @@ class process_registry {
   /// The PIDs of the live processes attached to `dir` (ENOENT: no registry).
   static std::error_code processes(const std::string& dir, std::vector<pid_t>& pids) noexcept;
 
+  /// A live process and what it last published.
+  struct published {
+    pid_t pid = 0;
+    std::int64_t attached_ns = 0;   // CLOCK_REALTIME at attach
+    std::int64_t published_ns = 0;  // when the published numbers were taken; 0: nothing yet
+    pool_stats stats;
+  };
+  /// Every live process attached to `dir`, with its last publication
+  /// (ENOENT: no registry; errc::version_mismatch: another layout).
+  static std::error_code read_published(const std::string& dir, std::vector<published>& out) noexcept;
+
+  /// Writes this process's statistics into its slot's block, stamped
+  /// `taken_ns` (CLOCK_REALTIME when their folding began: every count made
+  /// before that instant is in them). EINVAL in a forked child; the write's
+  /// errno otherwise.
+  std::error_code publish(const pool_stats& s, std::int64_t taken_ns) noexcept;
+
   /// Detaches (unless forked(): the child's descriptor is already closed).
   ~process_registry();
   process_registry(const process_registry&) = delete;
@@ -115,6 +146,7 @@ class process_registry {
   int fd_ = -1;
   std::uint32_t slot_ = 0;
   std::uint32_t fork_gen_ = 0;
+  std::uint64_t publish_seq_ = 0;  // this slot's block's sequence number (even: stable)
   std::string path_;
 };
 

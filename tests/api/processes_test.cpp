@@ -10,6 +10,11 @@
 #include "api_util.hpp"
 #include "support/child_process.hpp"
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
 namespace pagepool::apitest {
 namespace {
 
@@ -64,6 +69,107 @@ TEST(PoolHome, AnotherProcessesPoolIsRefusedUntilItDies) {
   ASSERT_OK(p->failchk(&reaped, &live));
   EXPECT_EQ(reaped, 0u);
   EXPECT_EQ(live, 1u);
+}
+
+// What another process sees of a live pool: the helper made 8 pages (8 gets
+// with create past the end: 8 misses, 8 creates) and hit each once; its publisher (every 10 ms) puts those numbers in the registry.
+TEST(PoolHome, AnotherProcessReadsALivePoolsPublishedStatistics) {
+  temp_dir d;
+  const std::string home = d.path().string();
+  test::child_process h({PAGEPOOL_REGISTRY_HELPER, "pool", home});
+  ASSERT_EQ(h.read_line(), "ready");
+  std::vector<process_info> procs;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (;;) {
+    ASSERT_OK(pool::attached(home, procs));
+    ASSERT_EQ(procs.size(), 1u);
+    if (procs[0].has_stats && procs[0].stats.cache_hit == 8) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "nothing published in 20 s";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const process_info& p = procs[0];
+  EXPECT_EQ(p.pid, h.pid());
+  EXPECT_EQ(p.stats.cache_hit, 8u);
+  EXPECT_EQ(p.stats.page_create, 8u);
+  EXPECT_EQ(p.stats.cache_miss, 8u);  // a get that makes a page past the end counts both
+  EXPECT_EQ(p.stats.pages, 8u);
+  EXPECT_EQ(p.stats.frames, 16u);
+  EXPECT_LE(p.attached, p.published);
+  EXPECT_LE(p.published, std::chrono::system_clock::now());
+#ifdef PAGEPOOL_BENCH_EXE  // built with the tools (PAGEPOOL_BUILD_TOOLS; CI does)
+  // The same through the tool (BDB's db_stat -m).
+  const std::string cmd = std::string(PAGEPOOL_BENCH_EXE) + " stat " + home;
+  FILE* out = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string text;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, out) != nullptr) text += buf;
+  EXPECT_EQ(::pclose(out), 0) << text;
+  EXPECT_NE(text.find("pid " + std::to_string(h.pid())), std::string::npos) << text;
+  EXPECT_NE(text.find("8 hits, 8 misses, 8 pages created"), std::string::npos) << text;
+#endif
+  h.close_stdin();
+  EXPECT_EQ(h.wait(), 0);
+  ASSERT_OK(pool::attached(home, procs));
+  EXPECT_TRUE(procs.empty());  // a detached process is gone from the list
+}
+
+// The publisher folds the statistics while threads work (ThreadSanitizer
+// runs this); what it last published is a count the workers really made.
+TEST(PoolHome, PublishingWhileThreadsWorkShowsTheirCounts) {
+  temp_dir d;
+  const std::string path = d.file("data");
+  write_file(path, 32, kPs, 0);
+  pool_options o;
+  o.cache_frames = 16;
+  o.home = d.path().string();
+  o.publish_period = std::chrono::milliseconds(1);
+  auto p = make_pool(o);
+  ASSERT_NE(p, nullptr);
+  auto f = open_file(*p, path, open_flags::none, kPs);
+  ASSERT_TRUE(f && f->is_open());
+  std::atomic<std::uint64_t> gets{0};
+  auto work = [&](unsigned seed) {
+    for (int i = 0; i < 4000; ++i) {
+      pgno_t n = (seed * 7 + static_cast<unsigned>(i) * 13) % 32;
+      void* page = nullptr;
+      if (f->get(&n, get_flags::none, &page)) continue;
+      (void)f->put(page);
+      gets.fetch_add(1, std::memory_order_relaxed);
+    }
+  };
+  std::thread a(work, 1), b(work, 2);
+  a.join();
+  b.join();
+  const auto done = std::chrono::system_clock::now();
+  std::vector<process_info> procs;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (;;) {  // a publication that began after the work ended
+    ASSERT_OK(pool::attached(o.home, procs));
+    ASSERT_EQ(procs.size(), 1u);
+    if (procs[0].has_stats && procs[0].published > done) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  const pool_stats& s = procs[0].stats;
+  EXPECT_EQ(s.cache_hit + s.cache_miss, gets.load());
+  EXPECT_OK(f->close());
+}
+
+TEST(PoolHome, APoolThatPublishesNothingIsListedWithoutStatistics) {
+  temp_dir d;
+  pool_options o;
+  o.cache_frames = 16;
+  o.home = d.path().string();
+  o.publish_period = std::chrono::milliseconds(0);
+  auto p = make_pool(o);
+  ASSERT_NE(p, nullptr);
+  std::vector<process_info> procs;
+  ASSERT_OK(pool::attached(o.home, procs));
+  ASSERT_EQ(procs.size(), 1u);
+  EXPECT_EQ(procs[0].pid, ::getpid());
+  EXPECT_FALSE(procs[0].has_stats);
+  EXPECT_ERR(pool::attached(d.file("nothing-here"), procs), std::errc::no_such_file_or_directory);
 }
 
 TEST(PoolHome, RemoveIsBusyWhileAttachedUnlessForcedAndNothingToRemoveIsSuccess) {

@@ -4,7 +4,9 @@
 // once it is attached, and stays attached until its stdin reaches end of
 // file (then it detaches and exits 0), unless told to die.
 //
-//   pool DIR         a pagepool::pool with home DIR (refuses company)
+//   pool DIR         a pagepool::pool with home DIR (refuses company),
+//                    publishing every 10 ms, that has made 8 pages of
+//                    DIR/data (8 gets with create) and hit each once (8 hits)
 //   slot DIR         a registry slot in DIR, company allowed (white box)
 //   die-create DIR   dies (SIGKILL) creating DIR's registry
 //   die-attach DIR   dies (SIGKILL) holding the registry latch, its slot
@@ -38,6 +40,7 @@
 #include <memory>
 #include <string>
 
+#include "pagepool/file.hpp"
 #include "pagepool/pool.hpp"
 #include "pagepool/testing.hpp"
 #include "share/registry.hpp"
@@ -65,6 +68,7 @@ std::unique_ptr<pagepool::pool> make_pool(const std::string& dir, std::error_cod
   pagepool::pool_options o;
   o.cache_frames = 16;
   o.home = dir;
+  o.publish_period = std::chrono::milliseconds(10);
   std::unique_ptr<pagepool::pool> p;
   ec = pagepool::pool::create(o, p);
   return p;
@@ -159,6 +163,17 @@ int main(int argc, char** argv) {
     std::error_code ec;
     auto p = make_pool(dir, ec);
     if (ec) return fail("pool::create", ec);
+    auto f = p->file_create();
+    if (!f) return 3;
+    if ((ec = f->open(dir + "/data", pagepool::open_flags::create, 0600, 4096))) return fail("open", ec);
+    for (int round = 0; round < 2; ++round) {
+      for (pagepool::pgno_t i = 0; i < 8; ++i) {
+        pagepool::pgno_t n = i;
+        void* page = nullptr;
+        if ((ec = f->get(&n, pagepool::get_flags::create, &page))) return fail("get", ec);
+        if ((ec = f->put(page))) return fail("put", ec);
+      }
+    }
     say("ready");
     wait_for_eof();
     return 0;
