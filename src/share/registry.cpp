@@ -253,6 +253,7 @@ std::error_code process_registry::attach(const std::string& dir, int mode, bool 
     case header_state::foreign: return fail(errc::version_mismatch);
     case header_state::unfinished:
       if (const int rc = create_file(fd)) return fail(sys(rc));
+      if (read_header(fd, h) != header_state::whole) return fail(sys(EIO));  // the new generation
       info.created = true;
       break;
     case header_state::whole: break;
