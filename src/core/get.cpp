@@ -176,8 +176,10 @@ std::error_code pool_impl::fix_slow(file_handle_state& h, pgno_t* pgno, get_flag
       unlink_and_free(rt.region, f);
       return ec;
     }
-    // BDB counts a page made past the end as created, not missed.
-    if (!exists || !created) fs.counters.add<&file_counters::miss>();
+    // As BDB counts: a page in the file's range that was not in the cache
+    // is a miss (a short read that makes it is also a create); a page made
+    // past the end is a create only.
+    if (exists) fs.counters.add<&file_counters::miss>();
     if (created) {
       fs.counters.add<&file_counters::create>();
       std::uint32_t cur = fs.npages.load(std::memory_order_relaxed);

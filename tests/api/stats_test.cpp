@@ -94,6 +94,34 @@ TEST(Stats, CountersOnDeterministicScenario) {
 }
 
 // spec: ref §1.2 memp_stat DB_STAT_CLEAR: counters restart from zero afterwards; gauges are unaffected
+// spec: ref §2 st_cache_miss "gets that had to read the page", st_page_create
+// "pages created (NEW, CREATE past EOF, short read with CREATE)": a get with
+// create that makes a page past the end is a create, not a miss (as BDB's
+// __memp_fget counts an extending get); one of a page in the file's range
+// that is not cached is a miss.
+TEST(Stats, ACreatePastTheEndIsACreateNotAMiss) {
+  temp_dir d;
+  const std::string path = d.file("a");
+  write_file(path, 2, kPs, 0);
+  auto p = make_pool(8, kPs);
+  ASSERT_NE(p, nullptr);
+  auto f = open_file(*p, path, open_flags::none, kPs);
+  ASSERT_TRUE(f && f->is_open());
+  auto pinned = pin_all(*f, 0, 4, get_flags::create);  // pages 0, 1 read; 2, 3 made
+  for (void* pg : pinned) EXPECT_OK(f->put(pg));
+  pool_stats s = p->stats();
+  EXPECT_EQ(s.cache_miss, 2u);
+  EXPECT_EQ(s.page_in, 2u);
+  EXPECT_EQ(s.page_create, 2u);
+  EXPECT_EQ(s.cache_hit, 0u);
+  const auto fs = p->file_statistics();
+  const file_stats* a = find_stats(fs, path);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->cache_miss, 2u);
+  EXPECT_EQ(a->page_create, 2u);
+  EXPECT_OK(f->close());
+}
+
 TEST(Stats, ClearResetsCountersNotGauges) {
   temp_dir d;
   const std::string path = d.file("s");
