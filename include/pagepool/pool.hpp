@@ -47,6 +47,17 @@
 // seven passes that evict normal pages. A priority is advisory: nothing is
 // pinned by it.
 //
+// Processes. A pool is private to its process unless it has a home
+// (pool_options::home; BDB: DB_ENV->open without DB_PRIVATE). A pool with a
+// home registers its process in the home's registry, where a lock the kernel
+// drops at the process's death says who is alive (remove, processes,
+// attached, failchk), and publishes its statistics there for other
+// processes to read (pagepool-bench stat). Pages are not yet shared between
+// processes: while another live process is attached to the home, create()
+// is EAGAIN. A pool made before fork() is forked() in the child, where it
+// refuses its methods and writes nothing. papers/design/processes.md has the
+// design and what the next parts share.
+//
 // Thread safety: every method may be called from any thread at any time.
 #pragma once
 
