@@ -76,11 +76,12 @@ std::error_code pool::remove(const std::string& home, bool force) noexcept {
 }
 
 std::error_code pool::processes(const std::string& home, std::vector<int>& pids) noexcept {
+  pids.clear();
   if (home.empty()) return err(EINVAL);
-  std::vector<pid_t> v;
-  if (auto ec = internal::process_registry::processes(home, v)) return ec;
+  std::vector<internal::process_registry::published> v;
+  if (auto ec = internal::process_registry::read_published(home, v)) return ec;
   try {
-    pids.assign(v.begin(), v.end());
+    for (const auto& p : v) pids.push_back(p.pid);
   } catch (...) {
     return err(ENOMEM);
   }

@@ -58,6 +58,10 @@ constexpr off_t blocks_at = off_t{header_size} + off_t{process_registry::slot_co
 static_assert(std::is_trivially_copyable_v<pool_stats>);
 constexpr std::uint32_t block_bytes = 1024;
 constexpr off_t block_payload = 8;  // after seq
+struct published_payload {
+  std::int64_t taken_ns;
+  pool_stats stats;
+};
 static_assert(16 + sizeof(pool_stats) <= block_bytes);
 constexpr off_t file_bytes = blocks_at + off_t{process_registry::slot_count} * block_bytes;
 off_t block_at(std::uint32_t i) { return blocks_at + off_t{i} * block_bytes; }
@@ -319,10 +323,7 @@ std::error_code process_registry::failchk(std::uint32_t* reaped, std::uint32_t* 
 std::error_code process_registry::publish(const pool_stats& st, std::int64_t taken_ns) noexcept {
   if (forked()) return sys(EINVAL);
   // Sequence odd, payload, sequence even: three writes, in this order.
-  struct {
-    std::int64_t published_ns;
-    pool_stats stats;
-  } payload{taken_ns, st};
+  const published_payload payload{taken_ns, st};
   const off_t at = block_at(slot_);
   std::uint64_t seq = publish_seq_ + 1;
   if (!write_all(fd_, &seq, sizeof seq, at)) return sys(errno ? errno : EIO);
@@ -360,17 +361,14 @@ std::error_code process_registry::read_published(const std::string& dir,
         // A whole copy: the same even sequence number before and after.
         for (int attempt = 0; attempt < 1000; ++attempt) {
           std::uint64_t before = 0, after = 0;
-          struct {
-            std::int64_t published_ns;
-            pool_stats stats;
-          } payload{};
+          published_payload payload{};
           if (!read_all(fd, &before, sizeof before, block_at(i))) break;
           if (before & 1) continue;
           if (!read_all(fd, &payload, sizeof payload, block_at(i) + block_payload)) break;
           if (!read_all(fd, &after, sizeof after, block_at(i))) break;
           if (before != after) continue;
           if (before != 0) {
-            p.published_ns = payload.published_ns;
+            p.published_ns = payload.taken_ns;
             p.stats = payload.stats;
           }
           break;
@@ -406,35 +404,6 @@ std::error_code process_registry::remove(const std::string& dir, bool force,
   else if (::unlink(path.c_str()) != 0 && errno != ENOENT)
     ec = sys(errno);
   ::close(fd);  // drops the latch
-  return ec;
-}
-
-std::error_code process_registry::processes(const std::string& dir, std::vector<pid_t>& pids) noexcept {
-  pids.clear();
-  std::string path;
-  try {
-    path = registry_path(dir);
-  } catch (...) {
-    return sys(ENOMEM);
-  }
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return sys(errno);
-  file_header h{};
-  slot_array slots{};
-  std::error_code ec;
-  if (read_header(fd, h) == header_state::foreign)
-    ec = errc::version_mismatch;
-  else if (!read_slots(fd, slots))
-    ec = {};  // unfinished: nobody attached yet
-  else {
-    try {
-      for (std::uint32_t i = 0; i < slot_count; ++i)
-        if (locked_elsewhere(fd, slot_lock_byte(i))) pids.push_back(static_cast<pid_t>(slots[i].pid));
-    } catch (...) {
-      ec = sys(ENOMEM);
-    }
-  }
-  ::close(fd);
   return ec;
 }
 

@@ -105,9 +105,6 @@ class process_registry {
   /// number of live processes seen.
   static std::error_code remove(const std::string& dir, bool force, std::uint32_t* live) noexcept;
 
-  /// The PIDs of the live processes attached to `dir` (ENOENT: no registry).
-  static std::error_code processes(const std::string& dir, std::vector<pid_t>& pids) noexcept;
-
   /// A live process and what it last published.
   struct published {
     pid_t pid = 0;

@@ -45,9 +45,11 @@ std::unique_ptr<child_process> helper(const char* cmd, const temp_dir& d) {
 }
 
 std::vector<pid_t> live(const temp_dir& d) {
-  std::vector<pid_t> v;
-  EXPECT_FALSE(process_registry::processes(d.path().string(), v));
-  return v;
+  std::vector<process_registry::published> v;
+  EXPECT_FALSE(process_registry::read_published(d.path().string(), v));
+  std::vector<pid_t> pids;
+  for (const auto& p : v) pids.push_back(p.pid);
+  return pids;
 }
 
 TEST(Registry, AProcessIsSeenAliveUntilItDetaches) {
@@ -184,8 +186,8 @@ TEST(Registry, AFileOfAnotherVersionIsAMismatchAndIsLeftAlone) {
   info_t info;
   EXPECT_EQ(attach(d, r, info), errc::version_mismatch);
   EXPECT_EQ(std::filesystem::file_size(reg_file(d)), before);
-  std::vector<pid_t> v;
-  EXPECT_EQ(process_registry::processes(d.path().string(), v), errc::version_mismatch);
+  std::vector<process_registry::published> v;
+  EXPECT_EQ(process_registry::read_published(d.path().string(), v), errc::version_mismatch);
   // Not a registry at all.
   { std::ofstream(reg_file(d), std::ios::trunc) << "some other program's file, long enough to have a header"; }
   EXPECT_EQ(attach(d, r, info), errc::version_mismatch);
