@@ -143,11 +143,12 @@ int run_run_command(const run_options& o) {
     std::fprintf(stderr, "pagepool-bench: run: opt is offline only; left out\n");
 
   std::printf("workload=%s shape=%s pages=%u cache_pages=%zu theta=%g write_share=%g regions=%u backing=%s "
-              "handles=%s page_size=%zu seconds=%g warmup=%g seed=%llu\n",
+              "handles=%s page_size=%zu seconds=%g warmup=%g seed=%llu memory=%s\n",
               o.workload.c_str(), std::string(shape_name(spec.kind)).c_str(), spec.pages, cache, spec.theta,
               spec.write_share, o.regions, std::string(backing_name(o.back)).c_str(),
               sharing_name(o.share), o.page_size, o.seconds,
-              o.warmup_seconds, static_cast<unsigned long long>(o.seed));
+              o.warmup_seconds, static_cast<unsigned long long>(o.seed),
+              o.region_dir.empty() ? "private" : ("region-files:" + o.region_dir).c_str());
   std::fflush(stdout);
 
   // The request buffers: one per thread, the same for every policy.
@@ -215,6 +216,7 @@ int run_run_command(const run_options& o) {
       rc.back = o.back;
       rc.pages = spec.pages;
       rc.handles = o.share == run_options::sharing::per_thread ? threads : 1;
+      rc.region_dir = o.region_dir;
       // private: one pool per thread, each the whole configuration.
       std::vector<std::unique_ptr<pool_rig>> rigs(o.share == run_options::sharing::private_pool ? threads : 1);
       for (auto& rig : rigs)

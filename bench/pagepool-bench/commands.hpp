@@ -84,6 +84,7 @@ struct run_options {
   std::uint64_t seed = 1;
   std::string json;
   std::string plot;
+  std::string region_dir;  ///< the pool's memory in region files here (pool_options::region_files)
 };
 int run_run_command(const run_options& o);
 

@@ -264,6 +264,9 @@ int main(int argc, char** argv) {
       ->check(power_of_two_page())
       ->capture_default_str();
   run->add_option("--seed", uo.seed, "seed of the request streams")->capture_default_str();
+  run->add_option("--region-dir", uo.region_dir,
+                  "the pool's memory in region files (mapped shared) in a new directory here, "
+                  "e.g. /dev/shm (pool_options::region_files)");
   run->add_option("--json", uo.json, "write the results to this file");
   run->add_option("--plot", uo.plot, "draw throughput against threads (.png or .svg)");
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <cerrno>
+#include <chrono>
 #include <system_error>
 
 namespace pagepool::bench {
@@ -56,6 +57,19 @@ bool pool_rig::make(const rig_config& cfg, std::unique_ptr<pool_rig>& out, std::
   o.policy = cfg.policy;
   o.mmap_size = 0;  // every page through the pool, never an mmap
   o.io = io;
+  if (!cfg.region_dir.empty()) {
+    // A home of its own inside the directory, so that pools of one run
+    // (`run --handles private`) do not meet in one registry.
+    std::string tmpl = (std::filesystem::path(cfg.region_dir) / "pagepool-bench-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      err = "cannot make a directory in " + cfg.region_dir + ": " + std::generic_category().message(errno);
+      return false;
+    }
+    r->home_ = tmpl;
+    o.home = tmpl;
+    o.region_files = true;
+    o.publish_period = std::chrono::milliseconds(0);
+  }
   if (auto ec = pool::create(o, r->pool_)) {
     err = "pool::create (" + std::to_string(cfg.frames) + " frames of " + std::to_string(cfg.page_size) +
           " bytes, " + std::to_string(cfg.regions) + " regions): " + describe(ec);
@@ -86,6 +100,11 @@ pool_rig::~pool_rig() {
   if (!scratch_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(scratch_, ec);
+  }
+  if (!home_.empty()) {
+    (void)pool::remove(home_.string(), false);
+    std::error_code ec;
+    std::filesystem::remove_all(home_, ec);
   }
 }
 

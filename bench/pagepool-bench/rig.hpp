@@ -42,6 +42,9 @@ struct rig_config {
   backing back = backing::memory;
   std::uint32_t pages = 1;  ///< pages of the data file
   unsigned handles = 1;     ///< handles on the file
+  /// If set, the pool's memory is region files (pool_options::region_files)
+  /// in a new directory made inside this one, which is the pool's home.
+  std::string region_dir;
 };
 
 /// Counters of a run, from the pool's statistics.
@@ -91,6 +94,7 @@ class pool_rig {
   pool_rig() = default;
   rig_config cfg_;
   std::filesystem::path scratch_;  // file backing: the directory to remove
+  std::filesystem::path home_;     // region_dir: the pool's home, removed after it
   std::unique_ptr<pool> pool_;
   std::vector<std::unique_ptr<file>> handles_;
 };

@@ -55,8 +55,12 @@
 // processes to read (pagepool-bench stat). Pages are not yet shared between
 // processes: while another live process is attached to the home, create()
 // is EAGAIN. A pool made before fork() is forked() in the child, where it
-// refuses its methods and writes nothing. papers/design/processes.md has the
-// design and what the next parts share.
+// refuses its methods and writes nothing. With pool_options::region_files a
+// pool's memory (page tables, frames, pages) is files mapped shared, the
+// form in which processes will share it; memory is allocated in the files
+// before it is used, so a full directory is ENOSPC (create, resize, the open
+// of a file of a new page size), never a fault. papers/design/processes.md
+// has the design and what the next parts share.
 //
 // Thread safety: every method may be called from any thread at any time.
 #pragma once
@@ -153,6 +157,20 @@ struct pool_options {
   /// `pagepool-bench stat HOME`; BDB's db_stat -m): once at create, then
   /// every period, from a thread of the pool's. 0 publishes nothing.
   std::chrono::milliseconds publish_period{1000};
+  /// Where the pool's memory lives ("Processes"). false (the default):
+  /// anonymous memory of the process. true: each region (its page table,
+  /// frames and pages) is a file in region_dir, mapped shared, the form in
+  /// which processes will share a pool (a later part of the work; the pool
+  /// is still this process's own). The memory a region may touch is
+  /// allocated in the file before it is used, so a directory without room
+  /// is ENOSPC from create() or resize(), never a fault on an access; a
+  /// tmpfs (such as /dev/shm) keeps it in memory. Needs a home (EINVAL
+  /// without one). The files are made with home_mode and O_EXCL, and
+  /// unlinked when the pool goes; pool::remove removes any a killed
+  /// process left in the home.
+  bool region_files = false;
+  /// The directory of the region files; "" means the home.
+  std::string region_dir;
 };
 
 /// A process attached to a pool home, as pool::attached reads it.

@@ -205,6 +205,20 @@ std::error_code pool_impl::resize(std::size_t frames) noexcept {
   // default class exactly `frames`); the bytes its pages hold then come back
   // under the budget as enforce_budget evicts.
   const std::size_t bytes = frames * frame_size_;
+  if (auto ec = size_regions(bytes)) {
+    // A region file's directory had no room for a grow (ENOSPC): the
+    // regions grown so far go back to the size the budget still pays for,
+    // so the pool is as it was.
+    (void)size_regions(budget_.load(std::memory_order_relaxed));
+    return ec;
+  }
+  budget_.store(bytes, std::memory_order_relaxed);
+  total_frames_.store(frames, std::memory_order_relaxed);
+  enforce_budget();
+  return {};
+}
+
+std::error_code pool_impl::size_regions(std::size_t bytes) noexcept {
   for (std::uint32_t c = 0; c < page_classes; ++c) {
     if (!class_live(c)) continue;
     const std::size_t total = bytes >> (min_page_shift + c);
@@ -214,7 +228,7 @@ std::error_code pool_impl::resize(std::size_t frames) noexcept {
       const auto n = static_cast<std::uint32_t>(
           std::min<std::size_t>(total / nregions_ + (i < total % nregions_ ? 1 : 0), rg.cap()));
       if (n > rg.nframes()) {
-        rg.grow(n);
+        if (auto ec = rg.grow(n)) return ec;  // this region unchanged
       } else if (n < rg.nframes()) {
         rg.shrink(n);
         drain_excess(r, true);
@@ -222,9 +236,6 @@ std::error_code pool_impl::resize(std::size_t frames) noexcept {
       policy_resized(r);
     }
   }
-  budget_.store(bytes, std::memory_order_relaxed);
-  total_frames_.store(frames, std::memory_order_relaxed);
-  enforce_budget();
   return {};
 }
 

@@ -47,6 +47,8 @@
 
 #include "core/pool_impl.hpp"
 
+#include "share/region_file.hpp"
+
 namespace pagepool::internal {
 
 namespace {
@@ -81,8 +83,11 @@ std::error_code pool_impl::init_classes(std::size_t frames) noexcept {
     }
     g.cap = static_cast<std::uint32_t>(std::max<std::size_t>(cap, 1));
     g.first_region = c * nreg;
-    g.stride_shift = static_cast<unsigned>(std::countr_zero(std::bit_ceil(g.cap)));
     g.frame_shift = min_page_shift + c;
+    // A region's range starts on a 4 KiB boundary (at least a page of the
+    // system's), where a region file's pages can be mapped over it.
+    g.stride_shift = std::max(static_cast<unsigned>(std::countr_zero(std::bit_ceil(g.cap))),
+                              g.frame_shift < 12 ? 12 - g.frame_shift : 0u);
     const unsigned s = static_cast<unsigned>(std::countr_zero(std::bit_ceil(nreg))) +
                        g.stride_shift + g.frame_shift;
     span = std::max(span, s);
@@ -94,9 +99,21 @@ std::error_code pool_impl::init_classes(std::size_t frames) noexcept {
   // committed as frames are first touched, and handed back by a shrink or a
   // donation.
   arena_len_ = std::size_t{page_classes} << span;
-  void* arena = ::mmap(nullptr, arena_len_, PROT_READ | PROT_WRITE,
+  // On a 2 MiB boundary (reserved 2 MiB longer, the ends trimmed), so that
+  // a large region's pages start on one and can be mapped with huge pages,
+  // anonymous or shared (share/region_file.hpp).
+  constexpr std::size_t huge = std::size_t{2} << 20;
+  void* arena = ::mmap(nullptr, arena_len_ + huge, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (arena == MAP_FAILED) return err(ENOMEM);
+  {
+    const auto raw = reinterpret_cast<std::uintptr_t>(arena);
+    const std::uintptr_t aligned = (raw + huge - 1) / huge * huge;
+    if (aligned > raw) ::munmap(arena, aligned - raw);
+    const std::uintptr_t tail = aligned + arena_len_;
+    if (raw + arena_len_ + huge > tail) ::munmap(reinterpret_cast<void*>(tail), raw + arena_len_ + huge - tail);
+    arena = reinterpret_cast<void*>(aligned);
+  }
   arena_ = static_cast<std::byte*>(arena);
   // Transparent huge pages where the system allows them on request: pages
   // are touched at random. Advice only.
@@ -122,10 +139,17 @@ std::error_code pool_impl::make_class_region(std::uint32_t c, std::uint32_t i,
   std::byte* pages = arena_ + (std::size_t{c} << class_span_shift_) +
                      ((std::size_t{i} << g.stride_shift) << g.frame_shift);
   try {
+    region_file_spec spec;
+    const bool in_file = region_dir_fd_ >= 0;
+    if (in_file) {
+      spec.dir_fd = region_dir_fd_;
+      spec.name = region_file_name(region_tag_, r);
+      spec.mode = opts_.home_mode;
+    }
     auto rg = std::make_unique<region>(
         r, static_cast<std::uint32_t>(std::min<std::size_t>(frames, g.cap)),
-        std::uint32_t{1} << g.frame_shift, g.cap, pages);
-    if (!rg->ok()) return err(ENOMEM);
+        std::uint32_t{1} << g.frame_shift, g.cap, pages, in_file ? &spec : nullptr);
+    if (!rg->ok()) return err(rg->error());
     regions_[r] = std::move(rg);
   } catch (const std::bad_alloc&) {
     return err(ENOMEM);
@@ -192,7 +216,10 @@ void pool_impl::give_free(std::uint32_t r, std::uint32_t f, bool release) noexce
   const std::uint32_t c = r / nregions_;
   const std::size_t bytes = std::size_t{1} << (min_page_shift + c);
   // The frame is ours (blank or busy): its memory can go before it is listed.
-  if (release && f < rg.nframes()) rg.release_memory(f);
+  // A region file's frame in service keeps its memory (committed: it may
+  // serve again at once, and a hole would be committed only at the next
+  // access, where a full directory could only fault).
+  if (release && f < rg.nframes() && !rg.file_backed()) rg.release_memory(f);
   rg.push_free(f);
   class_used_[c].fetch_sub(bytes, std::memory_order_relaxed);
   used_.fetch_sub(bytes, std::memory_order_relaxed);

@@ -1,10 +1,14 @@
 // src/core/pool.cpp: pagepool::pool, the public face of core/pool_impl.
 #include "pagepool/pool.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "core/pool_impl.hpp"
 #include "io/checksum.hpp"
 #include "pagepool/checksum.hpp"
 #include "pagepool/file.hpp"
+#include "share/region_file.hpp"
 
 namespace pagepool {
 
@@ -39,14 +43,7 @@ std::error_code pool::create(const pool_options& options, std::unique_ptr<pool>&
   internal::fork_guard::install();
   // The configuration first: bad input changes nothing, not even the home.
   if (auto ec = internal::pool_impl::create(options, impl)) return ec;
-  if (!options.home.empty()) {
-    // Part 1 of sharing: the process registers; a second live process is
-    // refused, since pages are not yet shared (share/registry.hpp).
-    internal::process_registry::attach_info info;
-    if (auto ec = internal::process_registry::attach(options.home, options.home_mode,
-                                                     options.create_home, /*alone=*/true,
-                                                     impl->registry, info))
-      return ec;
+  if (impl->registry) {  // a home: the process is registered (pool_impl::create)
     if (options.publish_period.count() > 0) {
       internal::pool_impl* raw = impl.get();  // the publisher stops before the pool goes
       if (auto ec = impl->publisher.start(options.publish_period, [raw] {
@@ -72,7 +69,16 @@ std::error_code pool::create(const pool_options& options, std::unique_ptr<pool>&
 
 std::error_code pool::remove(const std::string& home, bool force) noexcept {
   if (home.empty()) return err(EINVAL);
-  return internal::process_registry::remove(home, force, nullptr);
+  if (auto ec = internal::process_registry::remove(home, force, nullptr)) return ec;
+  // Region files a killed process left in the home (pool_options::
+  // region_files); a live pool's are in use, and remove refused above
+  // unless forced (its mappings then outlive the names).
+  const int dir = ::open(home.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    internal::remove_region_files(dir, 0, internal::every_slot);
+    ::close(dir);
+  }
+  return {};
 }
 
 std::error_code pool::processes(const std::string& home, std::vector<int>& pids) noexcept {

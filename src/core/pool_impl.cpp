@@ -9,17 +9,21 @@
 //        file state; the reaper's acquire loads (no_frames) pair with it.
 #include "core/pool_impl.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 #include "io/posix_io.hpp"
+#include "share/region_file.hpp"
 #include "stats/statistics.hpp"
 #include "port/assert.hpp"
 
@@ -33,6 +37,7 @@ std::error_code err(int e) { return {e, std::generic_category()}; }
 
 std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_impl>& out) noexcept {
   const std::size_t fs = o.frame_size;
+  if (o.region_files && o.home.empty()) return err(EINVAL);
   if (fs < 512 || fs > 65536 || !std::has_single_bit(fs)) return err(EINVAL);
   if (o.regions == 0 || o.max_files > 1u << 20) return err(EINVAL);
   if (o.max_open_fd < 0 || o.max_write < 0 || o.max_write_sleep.count() < 0) return err(EINVAL);
@@ -54,6 +59,17 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   p->wb_.max_write.store(o.max_write, std::memory_order_relaxed);
   p->wb_.max_write_sleep_us.store(o.max_write_sleep.count(), std::memory_order_relaxed);
   p->nregions_ = o.regions;
+  if (!o.home.empty()) {
+    // Part 1 of sharing: the process registers; a second live process is
+    // refused, since pages are not yet shared (share/registry.hpp).
+    process_registry::attach_info info;
+    if (auto ec = process_registry::attach(o.home, o.home_mode, o.create_home, /*alone=*/true,
+                                           p->registry, info))
+      return ec;
+  }
+  if (o.region_files) {
+    if (auto ec = p->open_region_dir()) return ec;
+  }
   if (auto ec = p->init_classes(frames)) return ec;
   try {
     if (auto ec = p->files_.init(o.max_files, p->io_.get())) return ec;
@@ -70,8 +86,39 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
 pool_impl::~pool_impl() {
   publisher.stop();  // it reads what follows
   bg_.stop();
-  regions_.clear();  // before the pages they point into
+  regions_.clear();  // before the pages they point into (and their files)
   if (arena_ != nullptr) ::munmap(arena_, arena_len_);
+  if (region_dir_fd_ >= 0) ::close(region_dir_fd_);
+}
+
+std::error_code pool_impl::open_region_dir() noexcept {
+  const std::string& dir = opts_.region_dir.empty() ? opts_.home : opts_.region_dir;
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return err(errno);
+  region_dir_fd_ = fd;
+  // The home's identity (its registry file's device and inode), so that
+  // homes whose region files share a directory (a common tmpfs) never take
+  // each other's files for their own.
+  struct stat st {};
+  if (::stat(registry->path().c_str(), &st) != 0) return err(errno);
+  const std::uint64_t home = (static_cast<std::uint64_t>(st.st_dev) << 40) ^ st.st_ino;
+  static std::atomic<std::uint32_t> serial{0};
+  char tag[96];
+  std::snprintf(tag, sizeof tag, "%llx.%u.%d.%u", static_cast<unsigned long long>(home),
+                registry->slot(), static_cast<int>(::getpid()),
+                serial.fetch_add(1, std::memory_order_relaxed));  // relaxed: names only
+  try {
+    region_tag_ = tag;
+  } catch (...) {
+    return err(ENOMEM);
+  }
+  // Region files of an earlier holder of this home's registry slot: a dead
+  // process (killed: nothing unlinked them), or a pool of this process that
+  // is closed but whose memory lingers while a handle holds it (its mapping
+  // outlives the name; it unlinks nothing of ours). The slot is ours, so no
+  // live pool serves from them.
+  remove_region_files(region_dir_fd_, home, registry->slot());
+  return {};
 }
 
 // ---------------------------------------------------------- write-back facades

@@ -213,6 +213,10 @@ class pool_impl {
   std::size_t frames() const noexcept { return total_frames_.load(std::memory_order_relaxed); }
   std::size_t max_frames() const noexcept { return max_frames_; }
   std::error_code resize(std::size_t frames) noexcept;
+  /// Grows or shrinks every live class's regions to what `bytes` pays for
+  /// (resize's work; under resize_mu_). Stops at the first region whose
+  /// grow fails (its region file's directory is full) with that error.
+  std::error_code size_regions(std::size_t bytes) noexcept;
   /// Evicts and retires frames past region r's limit that nobody pins. With
   /// `force` false it runs only if the region says some are left, and not
   /// while another thread drains it.
@@ -460,6 +464,14 @@ class pool_impl {
   std::size_t arena_len_ = 0;
   unsigned class_span_shift_ = 0;
   std::uint32_t max_cap_ = 0;  // the largest cap of any class (the hit path's prefetch bound)
+  // pool_options::region_files (share/region_file.hpp): the region
+  // directory, open, and what names this pool's files in it
+  // ("<slot>.<pid>.<serial>"); -1 for anonymous memory.
+  int region_dir_fd_ = -1;
+  std::string region_tag_;
+  /// Opens the region directory and removes region files an earlier holder
+  /// of this process's registry slot left there (create).
+  std::error_code open_region_dir() noexcept;
   pool_options opts_;
   std::shared_ptr<io_backend> io_;  // opts_.io, or posix_io()
   // The file table (after io_: its destruction closes descriptors through it).

@@ -10,6 +10,7 @@
 #include <new>
 
 #include "port/assert.hpp"
+#include "share/region_file.hpp"
 
 namespace pagepool::internal {
 
@@ -18,7 +19,7 @@ constexpr std::size_t align_up(std::size_t v, std::size_t a) { return (v + a - 1
 }  // namespace
 
 region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_size,
-               std::uint32_t cap, std::byte* pages) noexcept {
+               std::uint32_t cap, std::byte* pages, const region_file_spec* file) noexcept {
   cap = std::max(cap, nframes);
   // Load factor about 1 for the frames in service at creation (chains
   // average one frame; a region grown to a larger cap has longer chains,
@@ -30,15 +31,38 @@ region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_s
   const std::size_t frames_off = align_up(buckets_off + sizeof(bucket) * nbuckets, cache_line);
   const std::size_t pages_off = align_up(frames_off + sizeof(frame) * std::size_t{cap}, 4096);
   const std::size_t total = pages_off + (pages == nullptr ? std::size_t{cap} * frame_size : 0);
-  void* p = ::mmap(nullptr, total, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) return;
+  void* p = nullptr;
+  if (file != nullptr) {
+    // The region's memory in a file mapped shared (share/region_file.hpp):
+    // the metadata and the pages in service committed now, so that a
+    // directory without room is ENOSPC here and never a fault later.
+    file_ = std::make_unique<region_file>();
+    if (!file_) {
+      error_ = ENOMEM;
+      return;
+    }
+    if (auto ec = file_->make(*file, pages_off, std::size_t{cap} * frame_size, pages,
+                              std::size_t{nframes} * frame_size)) {
+      error_ = ec.value();
+      file_.reset();
+      return;
+    }
+    p = file_->meta();
+    pages = file_->pages();
+  } else {
+    p = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+               -1, 0);
+    if (p == MAP_FAILED) {
+      error_ = ENOMEM;
+      return;
+    }
+    // Transparent huge pages where the system allows them on request:
+    // frames and buckets are touched at random, and 4 KiB pages make every
+    // touch a TLB miss. Advice only; failure changes nothing.
+    (void)::madvise(p, total, MADV_HUGEPAGE);
+  }
   base_ = static_cast<std::byte*>(p);
   size_ = total;
-  // Transparent huge pages where the system allows them on request: frames
-  // and buckets are touched at random, and 4 KiB pages make every touch a
-  // TLB miss. Advice only; failure changes nothing.
-  (void)::madvise(p, total, MADV_HUGEPAGE);
   auto* h = new (base_) region_header();
   h->index = index;
   h->cap = cap;
@@ -46,8 +70,9 @@ region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_s
   h->frame_size = frame_size;
   h->buckets_off = buckets_off;
   h->frames_off = frames_off;
-  h->pages_off = pages_off;
-  h->total_size = total;
+  // A region file says where its pages are in it (share/region_file.hpp).
+  h->pages_off = file_ != nullptr ? file_->pages_offset() : pages_off;
+  h->total_size = file_ != nullptr ? file_->file_length() : total;
   auto* buckets = reinterpret_cast<bucket*>(base_ + buckets_off);
   frames_ = reinterpret_cast<frame*>(base_ + frames_off);
   pages_ = pages != nullptr ? pages : base_ + pages_off;
@@ -71,7 +96,7 @@ region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_s
 region::~region() {
   if (base_ == nullptr) return;
   hdr().~region_header();
-  ::munmap(base_, size_);
+  if (file_ == nullptr) ::munmap(base_, size_);  // a file's mappings go with it
 }
 
 std::uint32_t region::pop_free() noexcept {
@@ -102,7 +127,13 @@ std::uint32_t region::pop_free() noexcept {
 void region::push_free(std::uint32_t f) noexcept {
   frame& fr = frames_[f];
   region_header& h = hdr();
-  if (f >= h.limit.load(std::memory_order_relaxed)) release_memory(f);  // likely retiring
+  // A frame past the limit retires below, and its memory goes back to the
+  // system. Anonymous memory is released before the latch (MADV_DONTNEED
+  // is harmless even if a grow revives the frame meanwhile: it reads back
+  // zeros); a region file's hole is punched under the latch, so that a
+  // grow, which commits again what it revives, never revives a frame whose
+  // hole is punched after its commit.
+  if (file_ == nullptr && f >= h.limit.load(std::memory_order_relaxed)) release_memory(f);
   h.counters.add(h.free_latch.lock() ? &region_counters::free_wait : &region_counters::free_nowait);
   // The frame is owned (busy) by this thread; the latch publishes the store
   // to the next popper (or to a grow that revives it). Under the latch, so
@@ -112,6 +143,7 @@ void region::push_free(std::uint32_t f) noexcept {
     fr.next.store(h.free_head.load(std::memory_order_relaxed), std::memory_order_relaxed);
     h.free_head.store(f, std::memory_order_relaxed);
   } else {
+    if (file_ != nullptr) release_memory(f);
     fr.next.store(no_frame, std::memory_order_relaxed);  // retired
     const std::uint32_t e = h.excess.load(std::memory_order_relaxed);
     if (e > 0) h.excess.store(e - 1, std::memory_order_relaxed);
@@ -120,6 +152,16 @@ void region::push_free(std::uint32_t f) noexcept {
 }
 
 void region::release_memory(std::uint32_t f) noexcept {
+  if (file_ != nullptr) {
+    // Under the latch, the only place a file's frame is punched. The
+    // counter moves once the hole is made: a grow that read the old count
+    // before its commit sees the new one under the latch and commits again;
+    // one that read the new count read it after the hole was made, so its
+    // commit came after the punch (grow, below).
+    file_->punch(std::size_t{f} * frame_size(), frame_size());
+    punches_.store(punches_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    return;
+  }
   // Whole system pages inside the frame's page memory only.
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   const std::uintptr_t b = reinterpret_cast<std::uintptr_t>(pages_) + std::uintptr_t{f} * frame_size();
@@ -128,11 +170,34 @@ void region::release_memory(std::uint32_t f) noexcept {
   if (end > start) (void)::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
 }
 
-void region::grow(std::uint32_t n) noexcept {
+std::error_code region::grow(std::uint32_t n) noexcept {
   region_header& h = hdr();
   PAGEPOOL_ASSERT(n <= h.cap, "grow past the region's cap");
+  std::uint64_t punched = 0;
+  if (file_ != nullptr) {
+    // Commit what will serve before it serves, outside the latch (it may
+    // take a while for a large grow). Resizes are serialised by the caller,
+    // so the limit read here is the one the latch sees; a frame retired
+    // meanwhile is punched under the latch, which the counter tells.
+    punched = punches_.load(std::memory_order_relaxed);
+    const std::uint32_t from = h.limit.load(std::memory_order_relaxed);
+    if (n > from) {
+      if (auto ec = file_->commit(std::size_t{from} * frame_size(),
+                                  std::size_t{n - from} * frame_size()))
+        return ec;  // nothing changed
+    }
+  }
   h.free_latch.lock();
   const std::uint32_t limit = h.limit.load(std::memory_order_relaxed);
+  if (file_ != nullptr && n > limit && punches_.load(std::memory_order_relaxed) != punched) {
+    // A retirement punched a hole since the commit above: commit again,
+    // under the latch now (no more punches until it is released). Rare.
+    if (auto ec = file_->commit(std::size_t{limit} * frame_size(),
+                                std::size_t{n - limit} * frame_size())) {
+      h.free_latch.unlock();
+      return ec;
+    }
+  }
   std::uint32_t high = h.high.load(std::memory_order_relaxed);
   for (std::uint32_t i = limit; i < n; ++i) {
     frame& fr = frames_[i];
@@ -158,6 +223,7 @@ void region::grow(std::uint32_t n) noexcept {
   h.high.store(high, std::memory_order_release);  // (RG1)
   h.limit.store(std::max(limit, n), std::memory_order_release);  // (RG1)
   h.free_latch.unlock();
+  return {};
 }
 
 void region::shrink(std::uint32_t n) noexcept {

@@ -40,9 +40,12 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <system_error>
 
 #include "frame/frame.hpp"
 #include "port/cache_line.hpp"
+#include "share/region_file.hpp"
 #include "stats/sharded_counter.hpp"
 #include "table/bucket_latch.hpp"
 #include "table/page_table.hpp"
@@ -97,13 +100,22 @@ class region {
   /// The page memory is `pages` (cap frames of frame_size bytes, reserved
   /// by the caller, which keeps it mapped for the region's life), or, if
   /// null, mapped with the region.
+  /// With `file`, the region's memory is that file, mapped shared
+  /// (share/region_file.hpp), its pages at `pages` (or after the metadata);
+  /// error() then says why it could not be made (ENOSPC: no room in the
+  /// directory; the open's errno).
   region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_size,
-         std::uint32_t cap = 0, std::byte* pages = nullptr) noexcept;
+         std::uint32_t cap = 0, std::byte* pages = nullptr,
+         const region_file_spec* file = nullptr) noexcept;
   ~region();
   region(const region&) = delete;
   region& operator=(const region&) = delete;
 
   [[nodiscard]] bool ok() const noexcept { return base_ != nullptr; }
+  /// Why the region could not be made (an errno; 0 if ok()).
+  [[nodiscard]] int error() const noexcept { return error_; }
+  /// Whether the region's memory is a file mapped shared.
+  [[nodiscard]] bool file_backed() const noexcept { return file_ != nullptr; }
   region_header& hdr() noexcept { return *reinterpret_cast<region_header*>(base_); }
   const region_header& hdr() const noexcept { return *reinterpret_cast<const region_header*>(base_); }
   /// Frames in service (the CLOCK hand's range).
@@ -132,12 +144,16 @@ class region {
   /// past the limit is retired instead.
   void push_free(std::uint32_t f) noexcept;
 
-  /// Puts frames [limit, n) in service (n <= cap). Caller serialises resizes.
-  void grow(std::uint32_t n) noexcept;
+  /// Puts frames [limit, n) in service (n <= cap). Caller serialises
+  /// resizes. A file-backed region commits their memory first: ENOSPC (or
+  /// the file system's error) and nothing changed.
+  [[nodiscard]] std::error_code grow(std::uint32_t n) noexcept;
   /// Takes frames [n, limit) out of service: free ones retire at once, the
   /// rest are left for drain_excess. Caller serialises resizes.
   void shrink(std::uint32_t n) noexcept;
-  /// Hands the page memory of frame f back to the system.
+  /// Hands the page memory of frame f back to the system. A file-backed
+  /// region's frame must be retiring and the free latch held (its hole is
+  /// committed again only by a grow).
   void release_memory(std::uint32_t f) noexcept;
 
  private:
@@ -147,6 +163,11 @@ class region {
   std::byte* pages_ = nullptr;
   unsigned frame_shift_ = 0;  // log2(frame_size)
   page_table table_;
+  int error_ = 0;
+  std::unique_ptr<region_file> file_;  // null: anonymous memory
+  // Holes punched so far (file-backed only). relaxed (both uses): changed
+  // under the free latch, read by grow before and again under it.
+  std::atomic<std::uint64_t> punches_{0};
 };
 
 }  // namespace pagepool::internal

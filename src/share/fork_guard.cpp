@@ -2,6 +2,7 @@
 #include "share/fork_guard.hpp"
 
 #include <pthread.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +23,16 @@ std::vector<int>& fds() {
   static std::vector<int> v;
   return v;
 }
+struct mapping {
+  void* addr;
+  std::size_t len;
+  int fd;
+  long off;
+};
+std::vector<mapping>& mappings() {
+  static std::vector<mapping> v;
+  return v;
+}
 std::atomic<std::uint32_t> gen{0};
 
 void prepare() noexcept { list_mutex().lock(); }
@@ -31,6 +42,15 @@ void child() noexcept {
   // that their locks are the parent's alone.
   for (int fd : fds()) ::close(fd);
   fds().clear();
+  // The parent's shared pool memory becomes the child's private copy (a
+  // file mapping's unwritten pages still show the parent's later writes;
+  // the child's writes reach no one). Failure leaves the range unmapped
+  // rather than shared: the child faults instead of corrupting the parent.
+  for (const mapping& m : mappings())
+    if (::mmap(m.addr, m.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, m.fd, m.off) ==
+        MAP_FAILED)
+      (void)::munmap(m.addr, m.len);
+  mappings().clear();
   gen.store(gen.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   list_mutex().unlock();
 }
@@ -57,6 +77,24 @@ void remove(int fd) noexcept {
   std::lock_guard g(list_mutex());
   auto& v = fds();
   v.erase(std::remove(v.begin(), v.end(), fd), v.end());
+}
+
+bool add_mapping(void* addr, std::size_t len, int fd, long off) noexcept {
+  install();
+  std::lock_guard g(list_mutex());
+  try {
+    mappings().push_back({addr, len, fd, off});
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+  return true;
+}
+
+void remove_mapping(void* addr) noexcept {
+  std::lock_guard g(list_mutex());
+  auto& v = mappings();
+  v.erase(std::remove_if(v.begin(), v.end(), [addr](const mapping& m) { return m.addr == addr; }),
+          v.end());
 }
 
 void keep_forever(std::shared_ptr<void> p) noexcept {

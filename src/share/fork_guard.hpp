@@ -9,10 +9,18 @@
 // and advances the fork generation, by which a pool used in the child knows
 // it is one (and fails with EINVAL instead of acting on a copy).
 //
-// The list is guarded by a mutex the prepare handler takes and both after
+// A pool whose memory is in region files (share/region_file.hpp) maps them
+// MAP_SHARED, and a child would inherit those mappings shared: a get or put
+// the child made through a handle would change the parent's frames (pin
+// counts, pages) under the parent's threads. The child handler maps each of
+// them again, privately (MAP_PRIVATE | MAP_FIXED over the same range), so
+// that the child, like a child of a private pool, changes only its own copy.
+//
+// The lists are guarded by a mutex the prepare handler takes and both after
 // handlers release, so the child never inherits it held.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -25,6 +33,11 @@ void install() noexcept;
 bool add(int fd) noexcept;
 /// Removes it (before the owner closes it).
 void remove(int fd) noexcept;
+/// Adds a shared mapping of `fd` at `off` to make private in a forked
+/// child. False if out of memory.
+bool add_mapping(void* addr, std::size_t len, int fd, long off) noexcept;
+/// Removes it (before the owner unmaps it).
+void remove_mapping(void* addr) noexcept;
 /// Keeps `p` alive until the process ends, reachable (not a leak): what a
 /// forked child must not destroy (core/pool_impl.hpp, abandon_after_fork).
 void keep_forever(std::shared_ptr<void> p) noexcept;

@@ -228,12 +228,16 @@ TEST(PoolHome, FailchkNeedsAHome) {
 // A pool made before fork(), used in the child: its methods refuse, and
 // destroying it there writes none of the parent's dirty pages (a stale copy
 // written by the child could overwrite a newer page the parent writes later).
-void check_forked_child(bool with_home) {
+// With region files (pool_options::region_files) the parent's memory is a
+// shared mapping the child inherits: the child's own get and put through a
+// handle (which do not check forked()) must change only its copy.
+void check_forked_child(bool with_home, bool region_files = false) {
   temp_dir d;
   const std::string path = d.file("data");
   write_file(path, 4, kPs, 0);
   pool_options o;
   o.cache_frames = 8;
+  o.region_files = region_files;
   if (with_home) {
     o.home = d.path().string();
     // A writer thread the child does not have: destroying the pool there
@@ -246,6 +250,7 @@ void check_forked_child(bool with_home) {
   auto f = open_file(*p, path, open_flags::none, kPs);
   ASSERT_TRUE(f && f->is_open());
   write_page(*f, 2, 7, get_flags::dirty);
+  ASSERT_TRUE(page_reads(*f, 1, 0));  // resident before the fork
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -257,6 +262,19 @@ void check_forked_child(bool with_home) {
     if (p->file_create() != nullptr) bad |= 8;
     if (p->trickle(100, nullptr) != std::errc::invalid_argument) bad |= 16;
     if (p->close() != std::errc::invalid_argument) bad |= 32;
+    if (region_files) {
+      // The child writes page 1 (resident in the parent, clean) and keeps
+      // page 2 (the parent's dirty page) pinned: neither may reach the parent.
+      void* page = nullptr;
+      pgno_t n = 1;
+      if (f->get(&n, get_flags::dirty, &page)) bad |= 64;
+      if (page != nullptr) {
+        fill_page(page, kPs, 1, 99);
+        if (f->put(page, priority::unchanged, put_flags::dirty)) bad |= 64;
+      }
+      n = 2;
+      if (f->get(&n, get_flags::none, &page)) bad |= 128;
+    }
     f.reset();
     p.reset();  // must write nothing
     ::_exit(bad);
@@ -270,13 +288,16 @@ void check_forked_child(bool with_home) {
   if (with_home) {
     EXPECT_EQ(attached(o.home), std::vector<int>{::getpid()});
   }
+  EXPECT_TRUE(page_reads(*f, 1, 0)) << "the child's write reached the parent's page";
   ASSERT_OK(p->sync());
   EXPECT_TRUE(disk_page_has_pattern(path, 2, kPs, 7));
+  EXPECT_TRUE(disk_page_has_pattern(path, 1, kPs, 0));
   EXPECT_OK(f->close());
 }
 
 TEST(PoolFork, APrivatePoolInAForkedChildRefusesAndWritesNothing) { check_forked_child(false); }
 TEST(PoolFork, APoolWithAHomeInAForkedChildRefusesAndWritesNothing) { check_forked_child(true); }
+TEST(PoolFork, APoolInRegionFilesIsTheChildsOwnCopyAfterAFork) { check_forked_child(true, true); }
 
 }  // namespace
 }  // namespace pagepool::apitest

@@ -232,12 +232,19 @@ inline std::string check_disk(const std::string& path, std::size_t page_size,
 // --- pool and files -------------------------------------------------------------
 
 /// A pool of exactly `frames` frames of `frame_size` bytes in `regions` regions.
+/// A pool of `frames` frames; with a `region_home`, its memory is region
+/// files there (pool_options::region_files).
 inline std::unique_ptr<pool> make_pool(std::size_t frames, std::size_t frame_size,
-                                       unsigned regions) {
+                                       unsigned regions, const std::string& region_home = "") {
   pool_options o;
   o.cache_frames = frames;
   o.frame_size = frame_size;
   o.regions = regions;
+  if (!region_home.empty()) {
+    o.home = region_home;
+    o.region_files = true;
+    o.publish_period = std::chrono::milliseconds(0);
+  }
   std::unique_ptr<pool> p;
   std::error_code ec = pool::create(o, p);
   EXPECT_FALSE(ec) << "pool::create(" << frames << " frames, " << frame_size << " bytes, "

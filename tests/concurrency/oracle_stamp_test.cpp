@@ -119,7 +119,7 @@ void reader_op(stamp_run& run, failure_log& log, pgno_t pg) {
   run.read_ops.fetch_add(1, std::memory_order_relaxed);
 }
 
-void run_stamp_test(bool create_mode) {
+void run_stamp_test(bool create_mode, bool region_files = false) {
   const std::uint32_t seed = test_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
   failure_log log(seed);
@@ -130,7 +130,7 @@ void run_stamp_test(bool create_mode) {
     ASSERT_FALSE(::testing::Test::HasFatalFailure());
   }
 
-  auto pool = make_pool(kFrames, kPageSize, kRegions);
+  auto pool = make_pool(kFrames, kPageSize, kRegions, region_files ? dir.path().string() : "");
   ASSERT_NE(pool, nullptr);
   ASSERT_EQ(pool->frames(), kFrames);
   auto f = open_rw(*pool, path, kPageSize);
@@ -227,6 +227,8 @@ void run_stamp_test(bool create_mode) {
 TEST(OracleStamp, OwnersStampPresizedFileUnderDirtyEviction) { run_stamp_test(false); }
 
 TEST(OracleStamp, OwnersCreatePagesOfEmptyFileUnderDirtyEviction) { run_stamp_test(true); }
+// The same in a pool whose memory is region files mapped shared.
+TEST(OracleStamp, OwnersStampPresizedFileInRegionFiles) { run_stamp_test(false, true); }
 
 }  // namespace
 }  // namespace pagepool::conctest

@@ -29,7 +29,7 @@ constexpr std::size_t kThreads = 3;
 constexpr std::size_t kSizes[] = {512, 2048, 16384, 65536};
 constexpr std::size_t kPages[] = {384, 192, 36, 9};  // multiples of kThreads
 
-TEST(PageSizesChurn, StampsSurviveClassesTradingMemory) {
+void run_page_sizes_churn(bool region_files) {
   const std::uint32_t seed = test_seed();
   failure_log log(seed);
   temp_dir dir;
@@ -37,6 +37,11 @@ TEST(PageSizesChurn, StampsSurviveClassesTradingMemory) {
   o.cache_frames = 64;  // 256 KiB of 4 KiB frames; no file has 4 KiB pages
   o.regions = 2;
   o.alloc_timeout = std::chrono::milliseconds(200);
+  if (region_files) {  // the pool's memory in files mapped shared (pool_options::region_files)
+    o.home = dir.path().string();
+    o.region_files = true;
+    o.publish_period = std::chrono::milliseconds(0);
+  }
   std::unique_ptr<pool> p;
   ASSERT_FALSE(pool::create(o, p));
   std::vector<std::string> paths;
@@ -88,8 +93,12 @@ TEST(PageSizesChurn, StampsSurviveClassesTradingMemory) {
     ASSERT_FALSE(files[i]->close());
     EXPECT_EQ(check_disk(paths[i], kSizes[i], merged), "") << "page size " << kSizes[i] << ", seed " << seed;
   }
-  RecordProperty("ops", static_cast<int>(ops.load()));
+  ::testing::Test::RecordProperty("ops", static_cast<int>(ops.load()));
 }
+
+TEST(PageSizesChurn, StampsSurviveClassesTradingMemory) { run_page_sizes_churn(false); }
+// Donations keep a region file's memory (src/core/page_classes.cpp, give_free).
+TEST(PageSizesChurn, StampsSurviveClassesTradingMemoryInRegionFiles) { run_page_sizes_churn(true); }
 
 }  // namespace
 }  // namespace pagepool::conctest

@@ -7,6 +7,8 @@
 //   pool DIR         a pagepool::pool with home DIR (refuses company),
 //                    publishing every 10 ms, that has made 8 pages of
 //                    DIR/data (8 gets with create) and hit each once (8 hits)
+//   region-pool DIR  the same with pool_options::region_files (its memory
+//                    in region files in DIR)
 //   slot DIR         a registry slot in DIR, company allowed (white box)
 //   die-create DIR   dies (SIGKILL) creating DIR's registry
 //   die-attach DIR   dies (SIGKILL) holding the registry latch, its slot
@@ -64,10 +66,12 @@ int fail(const char* what, std::error_code ec) {
   return 3;
 }
 
-std::unique_ptr<pagepool::pool> make_pool(const std::string& dir, std::error_code& ec) {
+std::unique_ptr<pagepool::pool> make_pool(const std::string& dir, std::error_code& ec,
+                                          bool region_files = false) {
   pagepool::pool_options o;
   o.cache_frames = 16;
   o.home = dir;
+  o.region_files = region_files;
   o.publish_period = std::chrono::milliseconds(10);
   std::unique_ptr<pagepool::pool> p;
   ec = pagepool::pool::create(o, p);
@@ -159,9 +163,9 @@ int main(int argc, char** argv) {
   using pagepool::internal::process_registry;
   if (argc != 3) return 2;
   const std::string cmd = argv[1], dir = argv[2];
-  if (cmd == "pool") {
+  if (cmd == "pool" || cmd == "region-pool") {
     std::error_code ec;
-    auto p = make_pool(dir, ec);
+    auto p = make_pool(dir, ec, cmd == "region-pool");
     if (ec) return fail("pool::create", ec);
     auto f = p->file_create();
     if (!f) return 3;
