@@ -52,6 +52,7 @@ std::string config::command_line(std::string_view workload_name, double secs) co
   if (max_open_fd != d.max_open_fd) os << " --max-open-fd " << max_open_fd;
   if (max_write != d.max_write) os << " --max-write " << max_write;
   if (checksums) os << " --checksums";
+  if (region_files) os << " --region-files";
   return os.str();
 }
 
@@ -172,6 +173,18 @@ pool_options pool_options_for(const run_context& ctx, std::size_t frames) {
   }
   // Room for the chaos thread to double the pool.
   if (ctx.chaos_may_resize()) o.cache_max_bytes = 2 * frames * o.frame_size;
+  if (cfg.region_files) {
+    // A home of its own for every pool (a workload may hold two at once, and
+    // a home takes one live pool), inside the workload's directory.
+    std::string tmpl = (ctx.dir / "home-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      std::fprintf(stderr, "pagepool-stress: mkdtemp %s: %s\n", tmpl.c_str(), std::strerror(errno));
+      std::abort();
+    }
+    o.home = tmpl;
+    o.region_files = true;
+    o.publish_period = std::chrono::milliseconds(0);
+  }
   return o;
 }
 

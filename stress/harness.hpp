@@ -54,6 +54,7 @@ struct config {
   int max_open_fd = 0;           ///< pool_options::max_open_fd (0: no bound; a workload may set its own)
   int max_write = 0;             ///< pool_options::max_write (0: no bound)
   bool checksums = false;        ///< files of a checksummed type (CRC32C trailer: register_checksum)
+  bool region_files = false;     ///< every pool's memory in region files (a home of its own in the run's directory)
 
   /// The pool's frame size.
   [[nodiscard]] std::size_t frame_bytes() const noexcept { return frame_size ? frame_size : page_size; }

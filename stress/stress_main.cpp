@@ -199,6 +199,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
   app.add_flag("--checksums", cfg.checksums, "data files of a type with CRC32C page checksums (trailer)");
+  app.add_flag("--region-files", cfg.region_files,
+               "every pool's memory in region files mapped shared (pool_options::region_files)");
   std::uint64_t swarm = 0;
   app.add_option("--swarm", swarm,
                  "run N seeds from --seed, each drawing its whole configuration (all options but --seconds), "

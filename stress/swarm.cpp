@@ -44,6 +44,8 @@ config draw_config(std::uint64_t seed, const config& base, const std::vector<std
   c.max_open_fd = one_in(4) ? 1 + static_cast<int>(pick(3)) : 0;
   c.max_write = one_in(4) ? 1 + static_cast<int>(pick(8)) : 0;
   c.checksums = one_in(3);
+  // Drawn last, so that every earlier seed draws what it drew before.
+  c.region_files = one_in(3);
   return c;
 }
 

@@ -5,7 +5,8 @@
 // threads (2-8), page size (512 B-64 KiB) and frame size (the page size, or
 // twice it), cache and file sizes, the starting policy and whether the chaos
 // thread swaps policies or resizes the pool, the background writer, the
-// max_open_fd and max_write bounds, and checksums. A configuration leaves
+// max_open_fd and max_write bounds, checksums, and whether the pool's memory
+// is region files mapped shared (pool_options::region_files). A configuration leaves
 // features out as often as it puts them in: a bug that one feature hides
 // (a resize that keeps frames in service, a writer that cleans pages first) is
 // found in the configurations without it.

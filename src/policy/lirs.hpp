@@ -47,7 +47,19 @@
 // Concurrency in the pool (model batched_hits): everything under the region's
 // policy latch; hits change S and Q, so they are queued per thread and
 // applied in batches under the latch (BP-Wrapper, as LRU and ARC); on_hit
-// checks that the frame still holds the key the hit was for.
+// checks that the frame still holds the key the hit was for. Two threads'
+// misses interleave between evict and on_insert, so the hooks keep the lists
+// consistent whatever came between: on_insert takes an entry it makes
+// resident out of the non-resident list even when its own evict already did
+// (another thread's evict of the same page that found no victim puts it
+// back), evicted() marks non-resident only the victim's own entry, drop_entry
+// unmaps a key only if the entry is still the key's, and on_demote demotes
+// only the frame's own LIR entry. Without them a resident entry could sit in
+// the non-resident list and be pushed into it twice, looping its links:
+// limit_stack then spun forever under the policy latch (a swarm hang, about
+// one `resize` run in ten with LIRS and 8 threads; Lirs.
+// AFailedEvictOfThePageBetweenEvictAndInsertLeavesItResident). A lone
+// thread's run never takes these guards, so the exact counts are unchanged.
 //
 // Priorities. The usage bits are credits for Q (policy.hpp, point 3): a Q
 // candidate with credit u > 0 is spared (u - 1) and goes to Q's end; a
@@ -128,6 +140,10 @@ class lirs_policy {
       while (lirs_ + 1 > l_ && lirs_ > 0) demote();
     }
     if (s != key_table::npos && sframe_[s] == nil) {  // becomes resident LIR
+      // Out of the non-resident list, whatever the evict before did: another
+      // thread's evict of the same page that found no victim may have put
+      // the entry back meanwhile (a no-op for a lone thread).
+      nh_.remove(s);
       sframe_[s] = f;
       if (lirs_ + 1 <= l_) {
         slir_[s] = 1;
@@ -173,7 +189,7 @@ class lirs_policy {
   void on_demote(frame_id f) noexcept {
     if (f >= q_.capacity() || !is_tracked(f)) return;
     const std::uint32_t s = map_.find(fkey_[f].v);
-    if (s != key_table::npos && slir_[s]) {
+    if (s != key_table::npos && slir_[s] && sframe_[s] == f && !q_.contains(f)) {
       drop_entry(s);
       --lirs_;
       q_.push_oldest(0, f);
@@ -228,6 +244,8 @@ class lirs_policy {
   [[nodiscard]] std::size_t hir_resident_count() const noexcept { return q_.size(0); }
   [[nodiscard]] std::size_t stack_size() const noexcept { return s_.size(0); }
   [[nodiscard]] std::size_t hir_limit() const noexcept { return h_; }
+  /// Entries of S whose page is not resident (the non-resident list).
+  [[nodiscard]] std::size_t nonresident_count() const noexcept { return nh_.size(0); }
   /// 2 if `k` is an LIR page, 1 a resident HIR page, 0 otherwise.
   [[nodiscard]] int status(page_key k) const noexcept {
     const std::uint32_t s = map_.find(k.v);
@@ -257,7 +275,7 @@ class lirs_policy {
   void drop_entry(std::uint32_t s) noexcept {
     s_.remove(s);
     nh_.remove(s);
-    map_.erase(skey_[s].v);
+    if (map_.find(skey_[s].v) == s) map_.erase(skey_[s].v);  // not a newer entry of the key's
     sframe_[s] = nil;
     slir_[s] = 0;
     free_.push_back(s);
@@ -331,7 +349,15 @@ class lirs_policy {
   void evicted(frame_id v) noexcept {
     tracked_[v] = 0;
     const std::uint32_t s = map_.find(fkey_[v].v);
-    if (s != key_table::npos) {
+    // Only v's own entry becomes non-resident. Under concurrency the key's
+    // entry may be another frame's (the pool told the policy of a page in a
+    // frame while the page's entry for an earlier frame had been pruned from
+    // S, so two frames were tracked with one key for a while), and marking
+    // that one would push an entry already in the non-resident list into it
+    // again: the list's links then loop, and limit_stack spun forever under
+    // the policy latch (swarm seed 5016, `resize` with LIRS, 3-4 runs in 40).
+    // A lone thread never gets here with another frame's entry.
+    if (s != key_table::npos && sframe_[s] == v) {
       sframe_[s] = nil;
       slir_[s] = 0;
       nh_.push_newest(0, s);

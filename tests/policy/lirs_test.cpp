@@ -56,6 +56,32 @@ TEST(Lirs, HandCheckedRun) {
   EXPECT_EQ(s.p.hir_resident_count(), 1u);
 }
 
+// Two threads miss on one non-resident page: A's evict takes a victim for it,
+// then B's evict of the same page finds none (every frame pinned) and puts the
+// entry back in the non-resident list, then A inserts the page. The entry is
+// resident now and must be out of that list (before the fix it stayed in, was
+// pushed into it a second time when the page was evicted, and the list's
+// links looped: limit_stack spun forever under the policy latch).
+TEST(Lirs, AFailedEvictOfThePageBetweenEvictAndInsertLeavesItResident) {
+  stepper<lirs_policy> s(5);
+  for (std::uint32_t pg : {1u, 2u, 3u, 4u, 5u, 6u}) s.access(pg);  // 5 non-resident in S
+  ASSERT_EQ(s.p.nonresident_count(), 1u);
+  const page_key five = page_key::of(0, 5);
+  const frame_id v = s.p.evict(five, s.view);  // thread A: 6's frame
+  ASSERT_NE(v, no_frame);
+  EXPECT_EQ(s.page_in(v), 6u);
+  for (frame_id f = 0; f < 5; ++f) s.view.pin(f, true);
+  EXPECT_EQ(s.p.evict(five, s.view), no_frame);  // thread B: everything pinned
+  for (frame_id f = 0; f < 5; ++f) s.view.pin(f, false);
+  s.view.reset(v);
+  s.p.on_insert(v, five);  // thread A places page 5
+  EXPECT_EQ(status(s.p, 5), 2);
+  // B's failed evict demoted every LIR page and pruned S down to page 5's
+  // entry, 6's non-resident entry with them: nothing in S is non-resident.
+  EXPECT_EQ(s.p.stack_size(), 1u);
+  EXPECT_EQ(s.p.nonresident_count(), 0u) << "page 5's resident entry is in the non-resident list";
+}
+
 // Pruning: a hit on the bottom LIR page takes the HIR entries that are then at
 // the bottom out of S (they stay resident in Q). c = 5: 1-4 LIR, hits on 2 3 4,
 // 5 resident HIR, hits on 2 3 4 again: S = 4 3 2 5 1. The hit on 1 makes it
