@@ -145,13 +145,9 @@ std::error_code region_file::make(const region_file_spec& spec, std::size_t meta
                      fd_, static_cast<off_t>(pages_off_));
     if (p == MAP_FAILED) return fail(errno);
     pages_ = static_cast<std::byte*>(p);
-    pages_len_ = page_up(pages_len);
-    if (!fork_guard::add_mapping(pages_, pages_len_, fd_, static_cast<off_t>(pages_off_))) {
-      const int e = ENOMEM;
-      fork_guard::remove_mapping(pages_);
-      pages_len_ = 0;
-      return fail(e);
-    }
+    pages_len_ = page_up(pages_len);  // destroy() puts the reservation back over it
+    if (!fork_guard::add_mapping(pages_, pages_len_, fd_, static_cast<off_t>(pages_off_)))
+      return fail(ENOMEM);
   }
   // Transparent huge pages where the system allows them for shared memory
   // (shmem_enabled "advise"); advice only.
