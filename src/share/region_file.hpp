@@ -23,7 +23,8 @@
 // The file is made with O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC and the
 // pool's mode, named by the pool's home, registry slot, process and serial, and
 // unlinked when the region goes. A process killed leaves its files: the next
-// pool to take the same registry slot removes them, and pool::remove
+// pool to take the same registry slot of the same home removes them (homes may
+// share a region directory), and pool::remove
 // (DB_ENV->remove) removes every region file of the home.
 //
 // Life of a region file:
