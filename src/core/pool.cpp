@@ -83,9 +83,8 @@ std::error_code pool::remove(const std::string& home, bool force) noexcept {
 
 std::error_code pool::processes(const std::string& home, std::vector<int>& pids) noexcept {
   pids.clear();
-  if (home.empty()) return err(EINVAL);
-  std::vector<internal::process_registry::published> v;
-  if (auto ec = internal::process_registry::read_published(home, v)) return ec;
+  std::vector<process_info> v;
+  if (auto ec = attached(home, v)) return ec;  // EINVAL for an empty home
   try {
     for (const auto& p : v) pids.push_back(p.pid);
   } catch (...) {

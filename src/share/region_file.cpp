@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 
 #include "share/fork_guard.hpp"
 
@@ -36,9 +35,10 @@ bool parse_region_file_name(const char* name, std::uint64_t& home, std::uint32_t
   unsigned sl = 0, pid = 0, serial = 0, r = 0;
   int end = 0;
   // "__pagepool.<home>.<slot>.<pid>.<serial>.region.<r>" exactly: nothing after <r>.
+  // (sscanf matches the literal parts, the prefix included.)
   if (std::sscanf(name, "__pagepool.%llx.%u.%u.%u.region.%u%n", &h, &sl, &pid, &serial, &r, &end) !=
           5 ||
-      name[end] != '\0' || std::strncmp(name, prefix, std::strlen(prefix)) != 0)
+      name[end] != '\0')
     return false;
   home = h;
   slot = sl;
