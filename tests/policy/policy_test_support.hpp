@@ -54,6 +54,17 @@ class stepper {
     return s;
   }
 
+  /// The pool's part after an evict a test drove by hand (p.evict, as a
+  /// thread of the pool would between its own steps): frame f, which that
+  /// evict emptied, now holds page pg, and the policy hears on_insert.
+  void place(frame_id f, std::uint32_t pg) {
+    table_.erase(page_of_[f]);
+    view.reset(f);
+    page_of_[f] = pg;
+    table_.insert_or_assign(pg, f);
+    p.on_insert(f, page_key::of(0, pg));
+  }
+
   /// The frame holding page pg, or no_frame.
   [[nodiscard]] frame_id frame_of(std::uint32_t pg) const {
     const std::uint32_t f = table_.find(pg);
