@@ -42,15 +42,18 @@ struct file_header {
   std::uint64_t generation;  // a new value at every creation
   std::uint32_t ready;       // ready_mark once the rest is written
   std::uint32_t stats_bytes; // sizeof(pool_stats): the blocks' layout
+  // Attaches so far (owner ids, registry.hpp); 0 in a file that predates
+  // them, which counts from there alike.
+  std::uint64_t attach_serial;
 };
 struct slot_record {
   std::uint32_t pid;
   std::uint32_t state;  // 0 free, slot_attached
   std::uint64_t generation;
   std::int64_t attach_ns;  // CLOCK_REALTIME at attach
-  std::uint64_t pad;
+  std::uint64_t serial;    // the attach's serial (file_header::attach_serial)
 };
-static_assert(sizeof(file_header) == 40 && sizeof(slot_record) == 32);
+static_assert(sizeof(file_header) == 48 && sizeof(slot_record) == 32);
 constexpr std::uint32_t slot_bytes = sizeof(slot_record);
 constexpr off_t blocks_at = off_t{header_size} + off_t{process_registry::slot_count} * slot_bytes;
 
@@ -93,6 +96,13 @@ bool locked_elsewhere(int fd, off_t at) {
 }
 
 off_t slot_lock_byte(std::uint32_t i) { return off_t{1} + i; }
+
+// Owner ids (registry.hpp): the serial's low 23 bits above the slot's 8.
+constexpr std::uint64_t owner_serial_mask = (1u << 23) - 1;
+static_assert(process_registry::slot_count <= 256, "a slot fits the id's low 8 bits");
+std::uint32_t owner_id_of(std::uint32_t slot, std::uint64_t serial) {
+  return static_cast<std::uint32_t>((serial & owner_serial_mask) << 8) | slot;
+}
 
 // The registry latch (byte 0), polled with a deadline: a dead holder's lock
 // is gone at once; a live one holds it for a few reads and writes.
@@ -278,7 +288,14 @@ std::error_code process_registry::attach(const std::string& dir, int mode, bool 
     if (ofd_lock(fd, F_WRLCK, slot_lock_byte(i)) == 0) slot = i;
   }
   if (slot == slot_count) return fail(sys(EAGAIN));
+  // A new serial for the owner id; one whose low bits are 0 is skipped, so
+  // that no id is 0 (a free latch).
+  std::uint64_t serial = h.attach_serial + 1;
+  if ((serial & owner_serial_mask) == 0) ++serial;
+  if (!write_all(fd, &serial, sizeof serial, offsetof(file_header, attach_serial)))
+    return fail(sys(errno ? errno : EIO));
   slot_record rec{};
+  rec.serial = serial;
   rec.pid = static_cast<std::uint32_t>(::getpid());
   rec.state = slot_attached;
   rec.generation = h.generation;
@@ -288,6 +305,7 @@ std::error_code process_registry::attach(const std::string& dir, int mode, bool 
   drop_latch(fd);
   r->fd_ = fd;
   r->slot_ = slot;
+  r->owner_id_ = owner_id_of(slot, serial);
   r->fork_gen_ = fork_guard::generation();
   out = std::move(r);
   return {};
@@ -303,6 +321,28 @@ process_registry::~process_registry() {
 }
 
 bool process_registry::forked() const noexcept { return fork_guard::generation() != fork_gen_; }
+
+bool process_registry::owner_alive(std::uint32_t id) const noexcept {
+  if (id == owner_id_ || forked()) return true;  // ourselves; a child cannot tell
+  const std::uint32_t slot = id & 0xFFu;
+  // Without the latch: a live holder's record was written before it had its
+  // id (attach returns after the write) and does not change while it lives,
+  // and its slot stays locked, so this never finds a live holder dead. A
+  // record being freed or rewritten meanwhile belongs to a dead holder (or a
+  // newcomer in its slot), whose answer is "dead" either way.
+  slot_record rec{};
+  if (!read_all(fd_, &rec, sizeof rec, off_t{header_size} + off_t{slot} * slot_bytes))
+    return true;  // unknown: alive (asked again later)
+  if (rec.state != slot_attached || owner_id_of(slot, rec.serial) != id) return false;
+  return locked_elsewhere(fd_, slot_lock_byte(slot));
+}
+
+owner_oracle process_registry::oracle() const noexcept {
+  return owner_oracle{[](const void* ctx, std::uint32_t id) {
+                        return static_cast<const process_registry*>(ctx)->owner_alive(id);
+                      },
+                      this};
+}
 
 std::error_code process_registry::failchk(std::uint32_t* reaped, std::uint32_t* live) noexcept {
   if (forked()) return sys(EINVAL);

@@ -12,7 +12,7 @@
 //
 // The file:
 //
-//   [header, 4 KiB: magic, version, layout, generation, ready]
+//   [header, 4 KiB: magic, version, layout, generation, ready, attach serial]
 //   [slot record x 256: pid, state, generation, attach time]
 //   [statistics block x 256, 1 KiB each: what slot i's process published]
 //
@@ -56,6 +56,13 @@
 // block before it locks the slot, so a reader that sees the slot alive
 // never reads the previous owner's numbers.
 //
+// Owner ids (issue 14, part 3): each attach takes the next value of a serial
+// kept in the header (under the latch) and records it in its slot; its id is
+// the serial's low 23 bits above the slot's 8. A latch in shared memory holds
+// its holder's id (share/owned_latch.hpp), and owner_alive(id) answers from
+// the kernel's lock on the slot and the record's serial: a process that took
+// the slot of a dead one has another serial, so the dead one stays dead.
+//
 // What part 1 shares: nothing but this file. Pages, frames and statistics
 // are still the process's own, so a pool with a home refuses (EAGAIN, with
 // the other process named) to start while another live process is attached
@@ -73,6 +80,7 @@
 #include <vector>
 
 #include "pagepool/stats.hpp"
+#include "share/owned_latch.hpp"
 
 namespace pagepool::internal {
 
@@ -136,12 +144,23 @@ class process_registry {
   /// is the child.
   [[nodiscard]] bool forked() const noexcept;
   [[nodiscard]] std::uint32_t slot() const noexcept { return slot_; }
+  /// This attach's owner id (share/owned_latch.hpp): never 0 nor
+  /// owned_latch::private_owner (its serial bits are never 0), and no other
+  /// attach of this registry has it (until 2^23 attaches later).
+  [[nodiscard]] std::uint32_t owner_id() const noexcept { return owner_id_; }
+  /// Whether the holder named by `id` is alive: this attach, or an attached
+  /// process whose slot's kernel lock is held and whose record carries the
+  /// same serial. Unlatched, a few system calls (a waiter's slow path).
+  [[nodiscard]] bool owner_alive(std::uint32_t id) const noexcept;
+  /// owner_alive as an owned_latch oracle (valid while this registry is).
+  [[nodiscard]] owner_oracle oracle() const noexcept;
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
  private:
   process_registry() = default;
   int fd_ = -1;
   std::uint32_t slot_ = 0;
+  std::uint32_t owner_id_ = 0;
   std::uint32_t fork_gen_ = 0;
   std::uint64_t publish_seq_ = 0;  // this slot's block's sequence number (even: stable)
   std::string path_;

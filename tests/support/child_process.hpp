@@ -81,6 +81,13 @@ class child_process {
     }
   }
 
+  /// Writes `line` and a newline to its stdin; false if it could not.
+  bool write_line(const std::string& line) {
+    if (to_ < 0) return false;
+    const std::string l = line + "\n";
+    return ::write(to_, l.data(), l.size()) == static_cast<ssize_t>(l.size());
+  }
+
   /// Closes its stdin (the helpers then finish).
   void close_stdin() {
     if (to_ >= 0) ::close(to_);

@@ -24,16 +24,27 @@
 //                    back; prints "cycles N" at the end. Two pools attached at once is "double PID",
 //                    exit 5: the registry let two processes in.
 //
+//   latch DIR FILE   a registry slot in DIR (company allowed), FILE (at
+//                    least 4 KiB) mapped shared: an owned_latch at offset 0,
+//                    a counter at offset 64. Prints "ready ID" (its owner
+//                    id), then obeys stdin line by line: "lock" (prints
+//                    "locked"), "unlock" ("unlocked"), "count N" (N times:
+//                    lock, read the counter, store it plus one, unlock;
+//                    prints "counted"); end of file ends it.
+//
 // Exit status: 0 done, 2 usage, 3 an attach failed (its error on stderr),
 // 5 two processes held the home at once.
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <atomic>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <thread>
 
@@ -45,6 +56,7 @@
 #include "pagepool/file.hpp"
 #include "pagepool/pool.hpp"
 #include "pagepool/testing.hpp"
+#include "share/owned_latch.hpp"
 #include "share/registry.hpp"
 
 namespace {
@@ -157,10 +169,54 @@ int cycle(const std::string& dir) {
   return 0;
 }
 
+int latch(const std::string& dir, const std::string& file) {
+  using pagepool::internal::owned_latch;
+  using pagepool::internal::process_registry;
+  std::unique_ptr<process_registry> r;
+  process_registry::attach_info info;
+  if (auto ec = process_registry::attach(dir, 0, true, /*alone=*/false, r, info))
+    return fail("attach", ec);
+  const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return 3;
+  void* m = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (m == MAP_FAILED) return 3;
+  auto* l = static_cast<owned_latch*>(m);
+  auto* counter = reinterpret_cast<std::uint64_t*>(static_cast<char*>(m) + 64);
+  const pagepool::internal::owner_oracle alive = r->oracle();
+  const std::uint32_t me = r->owner_id();
+  std::printf("ready %u\n", me);
+  std::fflush(stdout);
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line == "lock") {
+      (void)l->lock(me, alive);
+      say("locked");
+    } else if (line == "unlock") {
+      l->unlock();
+      say("unlocked");
+    } else if (line.rfind("count ", 0) == 0) {
+      const long n = std::stol(line.substr(6));
+      for (long i = 0; i < n; ++i) {
+        (void)l->lock(me, alive);
+        // A read and a separate store: increments are lost unless the
+        // latch excludes the other processes.
+        const std::uint64_t v = std::atomic_ref<std::uint64_t>(*counter).load(std::memory_order_relaxed);
+        if ((i & 63) == 0) std::this_thread::yield();
+        std::atomic_ref<std::uint64_t>(*counter).store(v + 1, std::memory_order_relaxed);
+        l->unlock();
+      }
+      say("counted");
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using pagepool::internal::process_registry;
+  if (argc == 4 && std::string(argv[1]) == "latch") return latch(argv[2], argv[3]);
   if (argc != 3) return 2;
   const std::string cmd = argv[1], dir = argv[2];
   if (cmd == "pool" || cmd == "region-pool") {
