@@ -191,7 +191,8 @@ class file {
   /// B-tree descent validating each node). begin: ok if page `pgno` is
   /// resident with no pin to write running (t is filled; nothing is pinned),
   /// writer if a pin to write is running, not_resident otherwise (also for a
-  /// closed handle); validate: whether everything read from t.page since
+  /// closed handle, and in a forked child, where the get that follows
+  /// fails); validate: whether everything read from t.page since
   /// begin is one consistent version of the page.
   enum class optimistic { ok, writer, not_resident };
   [[nodiscard]] optimistic optimistic_begin(pgno_t pgno, optimistic_ticket& t) noexcept;
@@ -262,6 +263,9 @@ class file {
   std::error_code put_frame(std::uint64_t frame, bool write, priority prio,
                             put_flags flags) noexcept;
   std::error_code set_frame(std::uint64_t frame, put_flags flags) noexcept;
+  // EINVAL in a forked child, else ENOMEM: the thread's pin records could
+  // not be had.
+  std::error_code no_records() const noexcept;
   // Whether a pin of this frame is held through this handle, in any thread.
   bool held(std::uint64_t frame) noexcept;
   // put() of a pin this thread did not take (another thread's, handed over).

@@ -55,7 +55,7 @@
 // processes to read (pagepool-bench stat). Pages are not yet shared between
 // processes: while another live process is attached to the home, create()
 // is EAGAIN. A pool made before fork() is forked() in the child, where it
-// refuses its methods and writes nothing. With pool_options::region_files a
+// and its file handles refuse their methods (EINVAL) and write nothing. With pool_options::region_files a
 // pool's memory (page tables, frames, pages) is files mapped shared, the
 // form in which processes will share it; memory is allocated in the files
 // before it is used, so a full directory is ENOSPC (create, resize, the open
@@ -216,8 +216,11 @@ class pool {
   /// Whether this pool was made before a fork() and this is the child: the
   /// child must make its own pool. The pool's methods then refuse (EINVAL;
   /// file_create returns nullptr), and its destruction in the child writes
-  /// nothing (its dirty pages are the parent's to write). A file handle's
-  /// page methods (get, put, set) do not check.
+  /// nothing (its dirty pages are the parent's to write). Its file handles
+  /// refuse too: get, put and set are EINVAL there (read_optimistic too,
+  /// through its get), at no cost to them in the parent (the fork marks the
+  /// words they read anyway). A page_handle taken before the fork may still
+  /// be released in the child: that releases the child's copy of the pin.
   [[nodiscard]] bool forked() const noexcept;
 
   ~pool();

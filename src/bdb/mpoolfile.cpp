@@ -133,6 +133,14 @@ static_assert(DB_PRIORITY_UNCHANGED == static_cast<int>(pagepool::priority::unch
                   DB_PRIORITY_VERY_HIGH == static_cast<int>(pagepool::priority::very_high),
               "DB_MPOOLFILE->put and set_priority pass priorities to pagepool unchanged");
 
+/// A page method's EINVAL in a forked child is the fork's (the handle refuses
+/// there, pool.hpp forked()): said so, rather than blamed on the arguments.
+bool refused_after_fork(const mpf_state* m, int rc, const char* method) noexcept {
+  if (rc != EINVAL || !m->env->pool->forked()) return false;
+  report_forked(m->env, method);
+  return true;
+}
+
 int mpf_get(DB_MPOOLFILE* mpf, db_pgno_t* pgnoaddr, DB_TXN* txn, u_int32_t flags, void* pagep) {
   mpf_state* m = need(mpf);
   if (m == nullptr) return EINVAL;
@@ -147,8 +155,10 @@ int mpf_get(DB_MPOOLFILE* mpf, db_pgno_t* pgnoaddr, DB_TXN* txn, u_int32_t flags
     return EINVAL;
   }
   // The C flag values are pagepool::get_flags' own (the static_assert above).
-  return to_int(m->file->get(pgnoaddr, static_cast<pagepool::get_flags>(flags),
-                             static_cast<void**>(pagep)));
+  const int rc = to_int(m->file->get(pgnoaddr, static_cast<pagepool::get_flags>(flags),
+                                     static_cast<void**>(pagep)));
+  (void)refused_after_fork(m, rc, "DB_MPOOLFILE->get");
+  return rc;
 }
 
 /// put/set flags: DB_MPOOL_DISCARD, DB_MPOOL_DIRTY, DB_MPOOL_CLEAN.
@@ -173,6 +183,7 @@ int mpf_put(DB_MPOOLFILE* mpf, void* page, DB_CACHE_PRIORITY prio, u_int32_t fla
     return EINVAL;
   }
   const int rc = to_int(m->file->put(page, static_cast<pagepool::priority>(prio), pf));
+  if (refused_after_fork(m, rc, "DB_MPOOLFILE->put")) return rc;
   if (rc == EINVAL) {
     // The same check order as the library's: a pointer not pinned here
     // first, then the flags, then the priority.
@@ -196,7 +207,9 @@ int mpf_set(DB_MPOOLFILE* mpf, void* page, u_int32_t flags) {
     report(m->env, 0, "DB_MPOOLFILE->set: invalid flags 0x%x", flags);
     return EINVAL;
   }
-  return to_int(m->file->set(page, pf));
+  const int rc = to_int(m->file->set(page, pf));
+  (void)refused_after_fork(m, rc, "DB_MPOOLFILE->set");
+  return rc;
 }
 
 int mpf_sync(DB_MPOOLFILE* mpf) {

@@ -39,10 +39,16 @@ std::error_code file::close() noexcept {
   return pool_->close_file(*st_);
 }
 
+// The thread's pin records could not be had: a forked child (pool.hpp,
+// forked(): the handle refuses there) or no memory.
+std::error_code file::no_records() const noexcept {
+  return err(pool_->forked() ? EINVAL : ENOMEM);
+}
+
 std::error_code file::get(pgno_t* pgno, get_flags flags, void** page) noexcept {
   if (page == nullptr) return err(EINVAL);
   internal::pin_records* rec = pool_->pins.mine();
-  if (rec == nullptr) return err(ENOMEM);
+  if (rec == nullptr) return no_records();
   internal::fix_result r;
   if (auto ec = pool_->fix(*st_, pgno, flags, r)) return ec;
   if (!rec->add(st_->serial, r.ref, r.write)) [[unlikely]] {
@@ -80,7 +86,7 @@ std::error_code file::put(void* page, priority prio, put_flags flags) noexcept {
   if (auto ec = internal::pool_impl::check_put(*st_, prio, flags)) [[unlikely]]
     return held(ref) ? ec : err(EINVAL);  // a pointer not pinned here is EINVAL first
   internal::pin_records* rec = pool_->pins.mine();
-  if (rec == nullptr) return err(ENOMEM);
+  if (rec == nullptr) return no_records();
   // The record goes first: a pointer not got through this handle, or a pin
   // already put, finds none and changes nothing.
   using kind = internal::pin_records::pin_kind;
@@ -119,6 +125,9 @@ std::error_code file::set(void* page, put_flags flags) noexcept {
 
 bool file::held(std::uint64_t ref) noexcept {
   internal::pin_records* rec = pool_->pins.mine();
+  // A forked child holds nothing here, and must not take the registry's
+  // mutex (a parent thread may have held it at the fork).
+  if (rec == nullptr && pool_->forked()) return false;
   return (rec != nullptr && rec->holds(st_->serial, ref)) ||
          pool_->pins.others_hold(st_->serial, ref, rec);
 }

@@ -216,7 +216,9 @@ int pool_impl::optimistic_begin(file_handle_state& h, pgno_t p, pagepool::optimi
   static_assert(static_cast<int>(file::optimistic::ok) == 0 &&
                 static_cast<int>(file::optimistic::writer) == 1 &&
                 static_cast<int>(file::optimistic::not_resident) == 2);
-  if (!h.open) return 2;
+  // relaxed (closed): a flag, as in fix(); set in a forked child too, so
+  // that read_optimistic falls back to a get, which fails there.
+  if (!h.open || closed.load(std::memory_order_relaxed)) return 2;
   const std::uint32_t slot = h.slot;
   file_shared& fs = files_.shared(slot);
   // relaxed: as in fix(); a mapped read-only file has no writer to race with.

@@ -105,6 +105,7 @@ pin_registry::pin_registry() noexcept
     : serial_(next_serial.fetch_add(1, std::memory_order_relaxed)) {}
 
 pin_records* pin_registry::slow_mine() noexcept {
+  if (serial_ == forked_serial) return nullptr;  // a forked child: none here
   const std::thread::id me = std::this_thread::get_id();
   std::lock_guard g(mu_);
   pin_records* found = nullptr;

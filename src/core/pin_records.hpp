@@ -247,6 +247,11 @@ class pin_registry {
   bool others_hold(std::uint64_t h, frame_ref ref, const pin_records* self) const noexcept;
   /// Takes every pin held through h out of every thread's records.
   std::vector<pin_records::drained> drain(std::uint64_t h) noexcept;
+  /// In a forked child (fork_guard's child hook, core/pool_impl.hpp): every
+  /// thread's cached records stop matching, and mine() returns null from
+  /// then on without taking the registry's mutex (a parent thread may have
+  /// held it at the fork). A plain store: the child has one thread.
+  void forget_after_fork() noexcept { serial_ = forked_serial; }
 
  private:
   struct cache {
@@ -254,6 +259,8 @@ class pin_registry {
     pin_records* records;
   };
   static inline thread_local cache cache_{0, nullptr};
+  // Never a pool's serial (they count from 1) nor a cache's.
+  static constexpr std::uint64_t forked_serial = ~std::uint64_t{0};
   pin_records* slow_mine() noexcept;
 
   std::uint64_t serial_;

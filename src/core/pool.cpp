@@ -58,6 +58,8 @@ std::error_code pool::create(const pool_options& options, std::unique_ptr<pool>&
     }
   }
   impl->fork_gen = internal::fork_guard::generation();
+  if (!internal::fork_guard::add_child_hook(&internal::pool_impl::after_fork_in_child, impl.get()))
+    return err(ENOMEM);
   if (options.background_clean_percent > 0) {
     if (auto ec = impl->start_background_writer(options.background_clean_percent,
                                                 options.background_period))

@@ -84,6 +84,7 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
 }
 
 pool_impl::~pool_impl() {
+  fork_guard::remove_child_hook(this);
   publisher.stop();  // it reads what follows
   bg_.stop();
   regions_.clear();  // before the pages they point into (and their files)

@@ -302,6 +302,19 @@ class pool_impl {
     publisher.forget();
     closed.store(true, std::memory_order_relaxed);
   }
+  /// fork_guard's child hook (registered by pool::create): the pool's
+  /// handles fail in the child (EINVAL) instead of acting on its copy of
+  /// the parent's pages. It marks what the page methods already read, so
+  /// they pay nothing for the check: `closed` (the get's fast path, then
+  /// fix_slow's EINVAL; optimistic_begin) and the pin registry's serial (a
+  /// put's or set's lookup of the thread's pin records, which then finds
+  /// none; file.cpp turns that into EINVAL). Runs in the child's only
+  /// thread: relaxed stores.
+  static void after_fork_in_child(void* self) noexcept {
+    auto* p = static_cast<pool_impl*>(self);
+    p->closed.store(true, std::memory_order_relaxed);
+    p->pins.forget_after_fork();
+  }
 
  private:
   pool_impl() = default;

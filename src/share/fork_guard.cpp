@@ -33,6 +33,14 @@ std::vector<mapping>& mappings() {
   static std::vector<mapping> v;
   return v;
 }
+struct hook {
+  void (*fn)(void*);
+  void* arg;
+};
+std::vector<hook>& hooks() {
+  static std::vector<hook> v;
+  return v;
+}
 std::atomic<std::uint32_t> gen{0};
 
 void prepare() noexcept { list_mutex().lock(); }
@@ -52,6 +60,7 @@ void child() noexcept {
       (void)::munmap(m.addr, m.len);
   mappings().clear();
   gen.store(gen.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  for (const hook& h : hooks()) h.fn(h.arg);
   list_mutex().unlock();
 }
 
@@ -95,6 +104,23 @@ void remove_mapping(void* addr) noexcept {
   auto& v = mappings();
   v.erase(std::remove_if(v.begin(), v.end(), [addr](const mapping& m) { return m.addr == addr; }),
           v.end());
+}
+
+bool add_child_hook(void (*fn)(void*), void* arg) noexcept {
+  install();
+  std::lock_guard g(list_mutex());
+  try {
+    hooks().push_back({fn, arg});
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+  return true;
+}
+
+void remove_child_hook(void* arg) noexcept {
+  std::lock_guard g(list_mutex());
+  auto& v = hooks();
+  v.erase(std::remove_if(v.begin(), v.end(), [arg](const hook& h) { return h.arg == arg; }), v.end());
 }
 
 void keep_forever(std::shared_ptr<void> p) noexcept {

@@ -16,6 +16,15 @@
 // them again, privately (MAP_PRIVATE | MAP_FIXED over the same range), so
 // that the child, like a child of a private pool, changes only its own copy.
 //
+// A pool's handles must fail in the child rather than act on a copy (issue
+// 14: "using a handle in a child after fork fails with a clear error").
+// Each pool registers a child hook that marks it (core/pool_impl.hpp,
+// after_fork_in_child): the marks are words the get and put paths already
+// read, so the check costs them nothing. Hooks run in the child only, its
+// one thread, before fork() returns there; they must only store to memory.
+// They stay registered in the child (its pools are never destroyed there,
+// fork_guard::keep_forever), so a grandchild marks them again.
+//
 // The lists are guarded by a mutex the prepare handler takes and both after
 // handlers release, so the child never inherits it held.
 #pragma once
@@ -38,6 +47,11 @@ void remove(int fd) noexcept;
 bool add_mapping(void* addr, std::size_t len, int fd, long off) noexcept;
 /// Removes it (before the owner unmaps it).
 void remove_mapping(void* addr) noexcept;
+/// Adds a hook the child handler calls with `arg` (after the descriptors and
+/// mappings are dealt with). False if out of memory.
+bool add_child_hook(void (*fn)(void*), void* arg) noexcept;
+/// Removes it (before `arg` goes).
+void remove_child_hook(void* arg) noexcept;
 /// Keeps `p` alive until the process ends, reachable (not a leak): what a
 /// forked child must not destroy (core/pool_impl.hpp, abandon_after_fork).
 void keep_forever(std::shared_ptr<void> p) noexcept;

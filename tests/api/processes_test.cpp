@@ -231,12 +231,15 @@ TEST(PoolHome, FailchkNeedsAHome) {
   EXPECT_FALSE(p->forked());
 }
 
-// A pool made before fork(), used in the child: its methods refuse, and
-// destroying it there writes none of the parent's dirty pages (a stale copy
-// written by the child could overwrite a newer page the parent writes later).
-// With region files (pool_options::region_files) the parent's memory is a
-// shared mapping the child inherits: the child's own get and put through a
-// handle (which do not check forked()) must change only its copy.
+// A pool made before fork(), used in the child: its methods refuse, so do
+// its file handles' page methods (issue 14: "using a handle in a child after
+// fork fails with a clear error"), and destroying it there writes none of
+// the parent's dirty pages (a stale copy written by the child could
+// overwrite a newer page the parent writes later). The child also writes
+// through a page pointer the parent pinned before the fork: with region
+// files (pool_options::region_files) the parent's memory is a shared
+// mapping the child inherits, which the fork guard makes private, so that
+// write must change only the child's copy.
 void check_forked_child(bool with_home, bool region_files = false) {
   temp_dir d;
   const std::string path = d.file("data");
@@ -257,6 +260,9 @@ void check_forked_child(bool with_home, bool region_files = false) {
   ASSERT_TRUE(f && f->is_open());
   write_page(*f, 2, 7, get_flags::dirty);
   ASSERT_TRUE(page_reads(*f, 1, 0));  // resident before the fork
+  void* held = nullptr;  // page 1, pinned across the fork
+  pgno_t one = 1;
+  ASSERT_OK(f->get(&one, get_flags::none, &held));
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -268,19 +274,23 @@ void check_forked_child(bool with_home, bool region_files = false) {
     if (p->file_create() != nullptr) bad |= 8;
     if (p->trickle(100, nullptr) != std::errc::invalid_argument) bad |= 16;
     if (p->close() != std::errc::invalid_argument) bad |= 32;
-    if (region_files) {
-      // The child writes page 1 (resident in the parent, clean) and keeps
-      // page 2 (the parent's dirty page) pinned: neither may reach the parent.
-      void* page = nullptr;
-      pgno_t n = 1;
-      if (f->get(&n, get_flags::dirty, &page)) bad |= 64;
-      if (page != nullptr) {
-        fill_page(page, kPs, 1, 99);
-        if (f->put(page, priority::unchanged, put_flags::dirty)) bad |= 64;
-      }
-      n = 2;
-      if (f->get(&n, get_flags::none, &page)) bad |= 128;
+    // The handle's page methods: a resident page, one that is not, the
+    // page_handle form (64), an optimistic read, and the put and set of the
+    // pin held across the fork (128). (An exit status keeps 8 bits.)
+    void* page = nullptr;
+    for (pgno_t n : {pgno_t{1}, pgno_t{2}, pgno_t{3}}) {
+      pgno_t m = n;
+      if (f->get(&m, get_flags::none, &page) != std::errc::invalid_argument) bad |= 64;
     }
+    page_handle ph;
+    pgno_t two = 2;
+    if (f->get(two, get_flags::none, ph) != std::errc::invalid_argument) bad |= 64;
+    if (f->read_optimistic(2, [](const std::byte*) {}) != std::errc::invalid_argument)
+      bad |= 128;
+    if (f->set(held, put_flags::dirty) != std::errc::invalid_argument) bad |= 128;
+    if (f->put(held) != std::errc::invalid_argument) bad |= 128;
+    // A write through the pointer pinned before the fork: the child's copy.
+    fill_page(held, kPs, 1, 99);
     f.reset();
     p.reset();  // must write nothing
     ::_exit(bad);
@@ -294,6 +304,7 @@ void check_forked_child(bool with_home, bool region_files = false) {
   if (with_home) {
     EXPECT_EQ(attached(o.home), std::vector<int>{::getpid()});
   }
+  ASSERT_OK(f->put(held));  // the parent's pin is the parent's to put
   EXPECT_TRUE(page_reads(*f, 1, 0)) << "the child's write reached the parent's page";
   ASSERT_OK(p->sync());
   EXPECT_TRUE(disk_page_has_pattern(path, 2, kPs, 7));
