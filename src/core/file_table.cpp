@@ -36,16 +36,12 @@ bool owes_fsync(const file_shared& fs) noexcept {
 }  // namespace
 
 file_table::~file_table() {
+  if (io_ != nullptr)
+    for (file_local& lo : locals_)
+      if (lo.fd >= 0) (void)io_->close(lo.fd);
   for (unsigned k = 0; k < chunks_; ++k) {
     file_shared* sh = shared_dir_[k].load(std::memory_order_relaxed);
-    file_local* lo = local_dir_[k].load(std::memory_order_relaxed);
     const std::uint64_t n = chunk_len(k);
-    if (lo != nullptr) {
-      if (io_ != nullptr)
-        for (std::uint64_t i = 0; i < n; ++i)
-          if (lo[i].fd >= 0) (void)io_->close(lo[i].fd);
-      delete[] lo;
-    }
     if (sh != nullptr) {
       for (std::uint64_t i = 0; i < n; ++i) sh[i].~file_shared();
       ::munmap(sh, sizeof(file_shared) * n);
@@ -61,7 +57,6 @@ std::error_code file_table::init(std::size_t hint, io_backend* io) noexcept {
   shift_ = static_cast<unsigned>(std::countr_zero(b));
   if (auto ec = grow_locked()) return ec;  // no other thread sees the table yet
   first_shared_ = shared_dir_[0].load(std::memory_order_relaxed);
-  first_local_ = local_dir_[0].load(std::memory_order_relaxed);
   return {};
 }
 
@@ -78,15 +73,17 @@ std::error_code file_table::grow_locked() noexcept {
   void* m = ::mmap(nullptr, sizeof(file_shared) * n, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED) return {ENOMEM, std::generic_category()};
-  auto* lo = new (std::nothrow) file_local[n];
-  if (lo == nullptr) {
+  try {
+    // The process's side first: a failure leaves the elements it made
+    // (unused until a later growth reaches them) and no chunk.
+    locals_.grow_to_at_least(capacity_ + n);
+  } catch (...) {  // bad_alloc (or a mutex that could not be made)
     ::munmap(m, sizeof(file_shared) * n);
     return {ENOMEM, std::generic_category()};
   }
   auto* sh = static_cast<file_shared*>(m);
   for (std::uint64_t i = 0; i < n; ++i) new (&sh[i]) file_shared();
   shared_dir_[k].store(sh, std::memory_order_release);  // (FT1)
-  local_dir_[k].store(lo, std::memory_order_release);   // (FT1)
   chunks_ = k + 1;
   capacity_ += n;
   return {};

@@ -27,6 +27,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <tbb/concurrent_vector.h>
+
 #include "pagepool/io.hpp"
 #include "pagepool/types.hpp"
 #include "port/br_latch.hpp"
@@ -128,13 +130,17 @@ struct file_local {
 /// as the table grows and never freed or moved while the table lives; the
 /// shared side of each is its own mapping, found through a fixed directory
 /// of chunk pointers, so that file_shared stays index-addressed (no pointer
-/// inside it refers to another). The process-local side has a directory of
-/// its own.
+/// inside it refers to another). The process-local side is a oneTBB
+/// concurrent_vector grown with it (never in shared memory: it holds
+/// mutexes, strings and vectors): its elements never move as it grows, and
+/// indexing it while another thread grows it is safe, which is what the
+/// table needs of it (issue 14's per-process side of a shared file table).
 ///
 /// Synchronization edges (papers/design/memory-ordering.md):
-/// (FT1) grow's release stores of a new chunk's pointers, against shared()'s
-///   and local()'s acquire loads: a thread that finds the chunk sees its
-///   states constructed.
+/// (FT1) grow's release store of a new chunk's pointer, against shared()'s
+///   acquire load: a thread that finds the chunk sees its states
+///   constructed. (The local side's growth is concurrent_vector's, which
+///   publishes a segment before it hands out its elements.)
 /// (FT2) the release store of the table's size (slots handed out so far),
 ///   against size()'s acquire load: a slot read below the size has its chunk
 ///   published (FT1 is ordered before it).
@@ -161,11 +167,7 @@ class file_table {
     const unsigned k = chunk_of(slot);
     return shared_dir_[k].load(std::memory_order_acquire)[slot - chunk_start(k)];  // (FT1)
   }
-  file_local& local(std::uint32_t slot) noexcept {
-    if (slot < base_) [[likely]] return first_local_[slot];
-    const unsigned k = chunk_of(slot);
-    return local_dir_[k].load(std::memory_order_acquire)[slot - chunk_start(k)];  // (FT1)
-  }
+  file_local& local(std::uint32_t slot) noexcept { return locals_[slot]; }
 
   /// A free slot (the most recently freed first, else a new one, growing
   /// the table by a chunk when it is full); ENOMEM when no memory is left.
@@ -236,9 +238,10 @@ class file_table {
   std::uint32_t base_ = 0;   // slots in chunk 0, a power of two
   unsigned shift_ = 0;       // log2(base_)
   file_shared* first_shared_ = nullptr;  // chunk 0, never changes after init
-  file_local* first_local_ = nullptr;
   std::atomic<file_shared*> shared_dir_[max_chunks] = {};
-  std::atomic<file_local*> local_dir_[max_chunks] = {};
+  // The process's side of every slot handed a chunk, index = slot; grown
+  // under the latch to the chunks' capacity (FT2 orders the size after it).
+  tbb::concurrent_vector<file_local> locals_;
   unsigned chunks_ = 0;          // chunks made (latch)
   std::uint64_t capacity_ = 0;   // slots in them (latch)
   std::atomic<std::uint32_t> size_{0};
