@@ -3,7 +3,8 @@
 // between exec'd processes checked by a counter that loses increments
 // without it, a wake that crosses processes, a dead holder's latch taken
 // over and named, a stopped holder left alone, a slot taken again by another
-// process not hiding the dead holder, failchk's take_if_dead.
+// process not hiding the dead holder, failchk's take_if_dead, and holders
+// SIGKILLed at random while four processes churn a record under the latch.
 #include "share/owned_latch.hpp"
 
 #include <fcntl.h>
@@ -14,11 +15,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "latch_churn.hpp"
 #include "share/registry.hpp"
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
@@ -284,6 +289,80 @@ TEST(OwnedLatch, OwnerIdsAreNeverZeroOrPrivateAndNeverRepeat) {
   // Each of those detached: none is alive any more.
   auto r = attach(d);
   for (auto x : ids) EXPECT_FALSE(r->owner_alive(x));
+}
+
+
+// The latch's kill matrix at random moments: four exec'd helpers take the
+// latch in turn and change a record under it (two counters that move
+// together, the holder's id while it does); the test SIGKILLs one at a random
+// moment every 0-3 ms and starts another. A taker from a dead holder repairs
+// the record; any helper that finds it broken (counters apart, or a live
+// owner) exits 5. Between every ten kills some helper must make progress
+// (20 s deadline: nobody waits forever behind the dead). CI runs 150 kills;
+// PAGEPOOL_LATCH_KILLS=N runs more.
+TEST(OwnedLatch, HoldersKilledAtRandomAreTakenOverAndNeverBreakExclusion) {
+  temp_dir d;
+  shared_page sp(d);
+  auto r = attach(d);
+  ASSERT_TRUE(r);
+  int kills = 150;
+  if (const char* v = std::getenv("PAGEPOOL_LATCH_KILLS")) kills = std::atoi(v);
+  auto* rec = reinterpret_cast<test::churn_record*>(reinterpret_cast<char*>(&sp.latch()) +
+                                                    test::churn_offset);
+  auto ops = [&] { return std::atomic_ref(rec->ops).load(std::memory_order_relaxed); };
+  constexpr int nproc = 4;
+  std::vector<std::unique_ptr<child_process>> procs;
+  auto spawn = [&] {
+    auto c = std::make_unique<child_process>(std::vector<std::string>{
+        PAGEPOOL_REGISTRY_HELPER, "latch-churn", d.path().string(), sp.path()});
+    EXPECT_EQ(c->read_line(), "ready");
+    return c;
+  };
+  for (int i = 0; i < nproc; ++i) procs.push_back(spawn());
+  std::mt19937 rng(2024);
+  std::uint64_t seen = 0;
+  for (int k = 0; k < kills; ++k) {
+    if (k % 10 == 0) {
+      const auto deadline = std::chrono::steady_clock::now() + 20s;
+      while (ops() == seen && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(1ms);
+      ASSERT_GT(ops(), seen) << "no helper changed the record in 20 s (kill " << k << ")";
+      seen = ops();
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 3000));
+    auto& victim = procs[rng() % nproc];
+    ::kill(victim->pid(), SIGKILL);
+    const int st = victim->wait();
+    ASSERT_TRUE(WIFSIGNALED(st)) << "a helper ended on its own, status " << st << ": "
+                                 << victim->read_line(100ms);
+    victim = spawn();
+  }
+  long total = 0;
+  for (auto& p : procs) {
+    p->close_stdin();
+    const std::string line = p->read_line();
+    ASSERT_EQ(line.rfind("ops ", 0), 0u) << line;
+    total += std::stol(line.substr(4));
+    EXPECT_EQ(p->wait(), 0);
+  }
+  // The last word: a dead holder's latch may still be held; take it, and
+  // repair as a helper would.
+  const auto res = sp.latch().lock(r->owner_id(), r->oracle());
+  ASSERT_NE(res.how, owned_latch::outcome::timed_out);
+  auto ld = [](std::uint64_t& x) { return std::atomic_ref(x).load(std::memory_order_relaxed); };
+  if (res.how == owned_latch::outcome::from_dead) std::atomic_ref(rec->b).store(ld(rec->a));
+  EXPECT_EQ(ld(rec->a), ld(rec->b));
+  // Every finished change counted once; a change a kill cut short moved a
+  // (made whole by its taker) but not ops: at most one per takeover.
+  const std::uint64_t repairs = ld(rec->repairs);
+  EXPECT_GE(ld(rec->a), ops());
+  EXPECT_LE(ld(rec->a) - ops(), repairs + 1);
+  EXPECT_GT(repairs, 0u) << "no kill hit a holder: the takeover was not exercised";
+  EXPECT_LE(repairs, static_cast<std::uint64_t>(kills));
+  sp.latch().unlock();
+  std::printf("kills %d, takeovers by helpers %llu, changes %llu (survivors at the end %ld)\n",
+              kills, static_cast<unsigned long long>(repairs),
+              static_cast<unsigned long long>(ops()), total);
 }
 
 }  // namespace

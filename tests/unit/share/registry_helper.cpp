@@ -31,6 +31,15 @@
 //                    "locked"), "unlock" ("unlocked"), "count N" (N times:
 //                    lock, read the counter, store it plus one, unlock;
 //                    prints "counted"); end of file ends it.
+//   latch-churn DIR FILE
+//                    the same slot and mapping; prints "ready", then until
+//                    end of file on stdin takes the latch and checks and
+//                    changes the churn record (latch_churn.hpp; now and
+//                    then holding the latch for 12 ms), then
+//                    prints "ops N". A holder taken over from a dead one
+//                    repairs what it left. Exclusion broken (the record's
+//                    owner another live process, or its two counters
+//                    apart) is "broken WHAT", exit 5.
 //
 // Exit status: 0 done, 2 usage, 3 an attach failed (its error on stderr),
 // 5 two processes held the home at once.
@@ -58,6 +67,7 @@
 #include "pagepool/testing.hpp"
 #include "share/owned_latch.hpp"
 #include "share/registry.hpp"
+#include "latch_churn.hpp"
 
 namespace {
 
@@ -169,18 +179,26 @@ int cycle(const std::string& dir) {
   return 0;
 }
 
-int latch(const std::string& dir, const std::string& file) {
-  using pagepool::internal::owned_latch;
+// The latch modes' start: a registry slot in dir (company allowed) and the
+// first 4 KiB of file mapped shared. 0, or the exit status to fail with.
+int attach_and_map(const std::string& dir, const std::string& file,
+                   std::unique_ptr<pagepool::internal::process_registry>& r, void*& m) {
   using pagepool::internal::process_registry;
-  std::unique_ptr<process_registry> r;
   process_registry::attach_info info;
   if (auto ec = process_registry::attach(dir, 0, true, /*alone=*/false, r, info))
     return fail("attach", ec);
   const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return 3;
-  void* m = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  m = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   ::close(fd);
-  if (m == MAP_FAILED) return 3;
+  return m == MAP_FAILED ? 3 : 0;
+}
+
+int latch(const std::string& dir, const std::string& file) {
+  using pagepool::internal::owned_latch;
+  std::unique_ptr<pagepool::internal::process_registry> r;
+  void* m = nullptr;
+  if (const int rc = attach_and_map(dir, file, r, m)) return rc;
   auto* l = static_cast<owned_latch*>(m);
   auto* counter = reinterpret_cast<std::uint64_t*>(static_cast<char*>(m) + 64);
   const pagepool::internal::owner_oracle alive = r->oracle();
@@ -212,11 +230,70 @@ int latch(const std::string& dir, const std::string& file) {
   return 0;
 }
 
+int latch_churn(const std::string& dir, const std::string& file) {
+  using pagepool::internal::owned_latch;
+  std::unique_ptr<pagepool::internal::process_registry> r;
+  void* m = nullptr;
+  if (const int rc = attach_and_map(dir, file, r, m)) return rc;
+  auto* l = static_cast<owned_latch*>(m);
+  auto* rec = reinterpret_cast<pagepool::test::churn_record*>(static_cast<char*>(m) +
+                                                          pagepool::test::churn_offset);
+  // The record's fields are changed only under the latch, but the test reads
+  // ops while helpers run, and a dead holder's taker reads what it left:
+  // relaxed atomic accesses throughout.
+  auto ld = [](auto& x) { return std::atomic_ref(x).load(std::memory_order_relaxed); };
+  auto st = [](auto& x, auto v) { std::atomic_ref(x).store(v, std::memory_order_relaxed); };
+  const pagepool::internal::owner_oracle alive = r->oracle();
+  const std::uint32_t me = r->owner_id();
+  std::mt19937 rng(static_cast<unsigned>(::getpid()));
+  long ops = 0;
+  say("ready");
+  while (!stdin_done()) {
+    const owned_latch::result res = l->lock(me, alive);
+    const std::uint32_t owner = ld(rec->owner);
+    if (res.how == owned_latch::outcome::from_dead) {
+      // What a dead holder (or a taker that died before repairing) left.
+      if (owner != 0 && alive.is_alive(owner)) {
+        std::printf("broken owner %u alive at a takeover\n", owner);
+        return 5;
+      }
+      st(rec->b, ld(rec->a));
+      st(rec->repairs, ld(rec->repairs) + 1);
+    } else if (owner != 0) {
+      std::printf("broken owner %u at an ordinary acquisition\n", owner);
+      return 5;
+    }
+    if (ld(rec->a) != ld(rec->b)) {
+      std::printf("broken a %llu b %llu\n", static_cast<unsigned long long>(ld(rec->a)),
+                  static_cast<unsigned long long>(ld(rec->b)));
+      return 5;
+    }
+    st(rec->owner, me);
+    st(rec->a, ld(rec->a) + 1);
+    // Now and then a hold longer than a waiter's check_after (10 ms), so
+    // that waiters ask about a live holder too: one taken for dead would
+    // then change the record beside it, and the counters would part.
+    if (rng() % 128 == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(12));
+    else
+      for (unsigned k = rng() % 4; k > 0; --k) std::this_thread::yield();
+    st(rec->b, ld(rec->b) + 1);
+    st(rec->ops, ld(rec->ops) + 1);
+    st(rec->owner, 0u);
+    l->unlock();
+    ++ops;
+  }
+  std::printf("ops %ld\n", ops);
+  std::fflush(stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using pagepool::internal::process_registry;
   if (argc == 4 && std::string(argv[1]) == "latch") return latch(argv[2], argv[3]);
+  if (argc == 4 && std::string(argv[1]) == "latch-churn") return latch_churn(argv[2], argv[3]);
   if (argc != 3) return 2;
   const std::string cmd = argv[1], dir = argv[2];
   if (cmd == "pool" || cmd == "region-pool") {
