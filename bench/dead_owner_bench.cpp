@@ -11,6 +11,7 @@
 //    liveness asked once it has held for 10 ms); after 30 ms the child is
 //    SIGKILLed. Reported: the time from the kill to the waiter's from_dead,
 //    median, 90th percentile and maximum.
+//    Then the cost of one owner_alive question about a dead holder.
 // 2. Uncontended lock + unlock, one thread, against the floor of the same
 //    work: a one-word spin latch (CAS to take, plain release store to give
 //    back, as core/policy_host.hpp's policy_latch). The owned latch's unlock
@@ -98,6 +99,7 @@ void takeover(const std::string& dir, int rounds) {
   auto me = attach(dir);
   std::vector<double> ms;
   int not_dead = 0;
+  std::uint32_t res_dead_id = 0;  // the last dead holder's id
   for (int i = 0; i < rounds; ++i) {
     int pipefd[2];
     if (::pipe(pipefd) != 0) die("pipe");
@@ -127,12 +129,24 @@ void takeover(const std::string& dir, int rounds) {
     int st;
     ::waitpid(child, &st, 0);
     if (res.how != owned_latch::outcome::from_dead) ++not_dead;
+    res_dead_id = res.dead;
     ms.push_back(std::chrono::duration<double, std::milli>(got - killed).count());
     l->unlock();
   }
   std::printf("takeover after SIGKILL (%d rounds): median %.2f ms, p90 %.2f ms, max %.2f ms%s\n",
               rounds, percentile(ms, 0.5), percentile(ms, 0.9), percentile(ms, 1.0),
               not_dead ? " (SOME NOT from_dead)" : "");
+  // What one question to the registry costs (a pread of the slot's record
+  // and an F_OFD_GETLK): failchk over many latches must ask once per dead
+  // process, not once per latch.
+  const std::uint32_t dead = res_dead_id;
+  constexpr int asks = 10000;
+  const auto t0 = clock_type::now();
+  int alive_n = 0;
+  for (int i = 0; i < asks; ++i) alive_n += me->owner_alive(dead);
+  const double us = std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / asks;
+  std::printf("owner_alive of a dead holder: %.2f us per call (%d calls, %d said alive)\n", us, asks,
+              alive_n);
   ::munmap(l, 4096);
 }
 

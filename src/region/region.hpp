@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <memory>
 #include <system_error>
+#include <type_traits>
 
 #include "frame/frame.hpp"
 #include "port/cache_line.hpp"
@@ -91,6 +92,19 @@ struct region_header {
   sharded<region_counters> counters;
   table_stats table;
 };
+
+// The region's mapping is memory other processes will map (issue 14;
+// already a file mapped shared with pool_options::region_files): it holds
+// only plain integers and atomics every process can use on the same bytes,
+// lock-free ones (a lock-based atomic's lock would be process-private), in
+// layouts fixed by the build (standard layout; no pointer: every reference
+// is an index).
+static_assert(std::is_standard_layout_v<region_header> && std::is_standard_layout_v<bucket> &&
+              std::is_standard_layout_v<frame>);
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free &&
+              std::atomic<std::uint64_t>::is_always_lock_free &&
+              std::atomic<bool>::is_always_lock_free &&
+              std::atomic<frame_state::word>::is_always_lock_free);
 
 /// A view of one region's mapping. Owns the mapping.
 class region {
