@@ -13,13 +13,13 @@
 //    median, 90th percentile and maximum.
 //    Then the cost of one owner_alive question about a dead holder.
 // 2. Uncontended lock + unlock, one thread, against the floor of the same
-//    work: a one-word spin latch (CAS to take, plain release store to give
-//    back, as core/policy_host.hpp's policy_latch). The owned latch's unlock
+//    work: core/policy_host.hpp's policy_latch, a one-word spin latch (CAS
+//    to take, plain release store to give back). The owned latch's unlock
 //    is an exchange (it must learn whether anyone sleeps), one locked
 //    instruction more.
 // 3. Contended: two threads, each taking the latch, incrementing a counter
-//    and giving it back, for the same number of operations; the spin latch
-//    with backoff (port/backoff.hpp) against the owned latch (spin, then
+//    and giving it back, for the same number of operations; policy_latch
+//    (spin, yield, sleep: port/backoff.hpp) against the owned latch (spin, then
 //    futex sleep).
 // 2 and 3 alternate the two latches in --reps repetitions; the ratio is
 // owned over spin per repetition, median reported.
@@ -40,7 +40,7 @@
 #include <thread>
 #include <vector>
 
-#include "port/backoff.hpp"
+#include "core/policy_host.hpp"
 #include "share/owned_latch.hpp"
 #include "share/registry.hpp"
 
@@ -53,30 +53,6 @@ using clock_type = std::chrono::steady_clock;
   std::fprintf(stderr, "bench_dead_owner: %s\n", what);
   std::exit(1);
 }
-
-// The floor: policy_latch's protocol.
-class spin_latch {
- public:
-  void lock() noexcept {
-    backoff bo;
-    for (;;) {
-      // relaxed: a peek before the CAS.
-      if (!held_.load(std::memory_order_relaxed)) {
-        bool e = false;
-        // acquire: pairs with unlock's release.
-        if (held_.compare_exchange_strong(e, true, std::memory_order_acquire,
-                                          std::memory_order_relaxed))
-          return;
-      }
-      bo.pause();
-    }
-  }
-  // release: publishes the holder's writes to the next one.
-  void unlock() noexcept { held_.store(false, std::memory_order_release); }
-
- private:
-  std::atomic<bool> held_{false};
-};
 
 double percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
@@ -159,7 +135,9 @@ double run_threads(int threads, long ops, Lock lock, Unlock unlock) {
   counter = 0;
   for (int t = 0; t < threads; ++t)
     ts.emplace_back([&] {
-      ready.fetch_add(1);
+      ready.fetch_add(1, std::memory_order_relaxed);  // relaxed: a count to start on
+      // acquire: pairs with the release below (a start line; the latch
+      // orders the counter itself).
       while (!go.load(std::memory_order_acquire)) {
       }
       for (long i = 0; i < ops; ++i) {
@@ -168,10 +146,10 @@ double run_threads(int threads, long ops, Lock lock, Unlock unlock) {
         unlock();
       }
     });
-  while (ready.load() != threads) {
+  while (ready.load(std::memory_order_relaxed) != threads) {
   }
   const auto t0 = clock_type::now();
-  go.store(true, std::memory_order_release);
+  go.store(true, std::memory_order_release);  // release: see the threads' acquire
   for (auto& t : ts) t.join();
   const double ns = std::chrono::duration<double, std::nano>(clock_type::now() - t0).count();
   if (counter != static_cast<std::uint64_t>(threads) * static_cast<std::uint64_t>(ops))
@@ -180,7 +158,7 @@ double run_threads(int threads, long ops, Lock lock, Unlock unlock) {
 }
 
 void compare(int threads, long ops, int reps) {
-  spin_latch s;
+  policy_latch s;  // the floor: the core's one-word spin latch
   owned_latch o;
   const owner_oracle alive{};
   std::vector<double> sv, ov, ratio;

@@ -5,7 +5,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <new>
@@ -64,6 +63,26 @@ void child() noexcept {
   list_mutex().unlock();
 }
 
+// Appends x to list v under the lists' mutex; false if out of memory.
+template <class T>
+bool append(std::vector<T>& v, T x) noexcept {
+  install();
+  std::lock_guard g(list_mutex());
+  try {
+    v.push_back(x);
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+  return true;
+}
+
+// Removes the entries of list v that match under the lists' mutex.
+template <class T, class Pred>
+void erase_where(std::vector<T>& v, Pred match) noexcept {
+  std::lock_guard g(list_mutex());
+  std::erase_if(v, match);
+}
+
 }  // namespace
 
 void install() noexcept {
@@ -72,55 +91,27 @@ void install() noexcept {
 }
 
 bool add(int fd) noexcept {
-  install();
-  std::lock_guard g(list_mutex());
-  try {
-    fds().push_back(fd);
-  } catch (const std::bad_alloc&) {
-    return false;
-  }
-  return true;
+  return append(fds(), fd);
 }
 
 void remove(int fd) noexcept {
-  std::lock_guard g(list_mutex());
-  auto& v = fds();
-  v.erase(std::remove(v.begin(), v.end(), fd), v.end());
+  erase_where(fds(), [fd](int x) { return x == fd; });
 }
 
 bool add_mapping(void* addr, std::size_t len, int fd, long off) noexcept {
-  install();
-  std::lock_guard g(list_mutex());
-  try {
-    mappings().push_back({addr, len, fd, off});
-  } catch (const std::bad_alloc&) {
-    return false;
-  }
-  return true;
+  return append(mappings(), mapping{addr, len, fd, off});
 }
 
 void remove_mapping(void* addr) noexcept {
-  std::lock_guard g(list_mutex());
-  auto& v = mappings();
-  v.erase(std::remove_if(v.begin(), v.end(), [addr](const mapping& m) { return m.addr == addr; }),
-          v.end());
+  erase_where(mappings(), [addr](const mapping& m) { return m.addr == addr; });
 }
 
 bool add_child_hook(void (*fn)(void*), void* arg) noexcept {
-  install();
-  std::lock_guard g(list_mutex());
-  try {
-    hooks().push_back({fn, arg});
-  } catch (const std::bad_alloc&) {
-    return false;
-  }
-  return true;
+  return append(hooks(), hook{fn, arg});
 }
 
 void remove_child_hook(void* arg) noexcept {
-  std::lock_guard g(list_mutex());
-  auto& v = hooks();
-  v.erase(std::remove_if(v.begin(), v.end(), [arg](const hook& h) { return h.arg == arg; }), v.end());
+  erase_where(hooks(), [arg](const hook& h) { return h.arg == arg; });
 }
 
 void keep_forever(std::shared_ptr<void> p) noexcept {

@@ -7,6 +7,7 @@
 // atomic_refs: the test reads ops while helpers run.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace pagepool::test {

@@ -108,14 +108,14 @@ TEST(OwnedLatch, ThreadsOfOneProcessExcludeEachOther) {
       for (int i = 0; i < each; ++i) {
         const auto r = l.lock(owned_latch::private_owner, owner_oracle{});
         EXPECT_EQ(r.how, owned_latch::outcome::acquired);
-        waited.fetch_add(r.waited, std::memory_order_relaxed);
+        waited.fetch_add(r.waited, std::memory_order_relaxed);  // relaxed: a count, read after join
         bump(counter);
         l.unlock();
       }
     });
   for (auto& t : ts) t.join();
   EXPECT_EQ(counter, std::uint64_t{threads} * each);
-  EXPECT_GT(waited.load(), 0);  // the test did make threads wait (the sleeping path ran)
+  EXPECT_GT(waited.load(std::memory_order_relaxed), 0);  // threads did wait (lock_slow ran)
   EXPECT_EQ(l.owner(), 0u);
 }
 
@@ -161,17 +161,17 @@ TEST_F(OwnedLatchHeld, AnotherProcessesUnlockWakesASleeper) {
   owned_latch::result res;
   std::thread waiter([&] {
     res = sp.latch().lock(r->owner_id(), r->oracle(), o);
-    got.store(true);
+    got.store(true, std::memory_order_relaxed);  // relaxed: a flag polled; res is read after join
   });
   std::this_thread::sleep_for(200ms);  // let it fall asleep
-  EXPECT_FALSE(got.load());
+  EXPECT_FALSE(got.load(std::memory_order_relaxed));
   ASSERT_TRUE(h->write_line("unlock"));
   EXPECT_EQ(h->read_line(), "unlocked");
   // Woken, not at the end of its minute's sleep (20 s is only a bound for a
   // wake that never came; the wake takes microseconds).
   const auto until = std::chrono::steady_clock::now() + 20s;
-  while (!got.load() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
-  EXPECT_TRUE(got.load()) << "the other process's unlock did not wake the sleeper";
+  while (!got.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(got.load(std::memory_order_relaxed)) << "the other process's unlock did not wake the sleeper";
   waiter.join();
   EXPECT_EQ(res.how, owned_latch::outcome::acquired);
   EXPECT_TRUE(res.waited);
@@ -350,7 +350,8 @@ TEST(OwnedLatch, HoldersKilledAtRandomAreTakenOverAndNeverBreakExclusion) {
   const auto res = sp.latch().lock(r->owner_id(), r->oracle());
   ASSERT_NE(res.how, owned_latch::outcome::timed_out);
   auto ld = [](std::uint64_t& x) { return std::atomic_ref(x).load(std::memory_order_relaxed); };
-  if (res.how == owned_latch::outcome::from_dead) std::atomic_ref(rec->b).store(ld(rec->a));
+  if (res.how == owned_latch::outcome::from_dead)
+    std::atomic_ref(rec->b).store(ld(rec->a), std::memory_order_relaxed);
   EXPECT_EQ(ld(rec->a), ld(rec->b));
   // Every finished change counted once; a change a kill cut short moved a
   // (made whole by its taker) but not ops: at most one per takeover.
