@@ -112,6 +112,7 @@ int run_mrc_command(const mrc_options& o);
 struct stat_options {
   std::string home;
   std::string json;
+  bool live = false;  // read the pool's memory (pool::inspect), not the publications
 };
 int run_stat_command(const stat_options& o);
 

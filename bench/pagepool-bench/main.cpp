@@ -6,7 +6,7 @@
 //   pagepool-bench mrc     TRACE [--policy lru|P] [--sizes LIST|all] [--sample RATE] [--min-mini M]
 //                          [--no-adjust] [--json F] [--plot F]
 //   pagepool-bench run     --workload hit|zipf|scan|write|mixed|loop|shift|uniform [...]
-//   pagepool-bench stat    HOME [--json F]          (a live pool's statistics, db_stat -m)
+//   pagepool-bench stat    HOME [--live] [--json F] (a live pool's statistics, db_stat -m)
 //
 // Before the command: --format txt|oracleGeneral|csv|block (default: from
 // the name), --csv-key N, --csv-size N, --block-offset N, --block-size N,
@@ -158,6 +158,8 @@ int main(int argc, char** argv) {
   stat->add_option("home", so.home, "the pool's home (pool_options::home, DB_ENV->open's home)")
       ->required();
   stat->add_option("--json", so.json, "also write them as JSON to this file");
+  stat->add_flag("--live", so.live, "read the pool's counts from its memory now (a pool made with "
+                                    "region files) instead of what each process last published");
 
   // --- convert
   convert_options vo;

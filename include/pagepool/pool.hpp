@@ -184,6 +184,21 @@ struct process_info {
   pool_stats stats;        ///< its pool's statistics as last published
 };
 
+/// A pool in region files as another process reads it from its memory
+/// (pool::inspect): counts as they are now, not as last published.
+struct pool_view {
+  int pid = 0;         ///< the process that made the pool
+  bool alive = false;  ///< whether that process is still attached to the home
+  /// Its statistics, folded from its memory as its own stats() folds them,
+  /// except the figures that are settings of its process (mmapsize,
+  /// maxopenfd, maxwrite, maxwrite_sleep) and its descriptors (open_fds):
+  /// those are 0 here.
+  pool_stats stats;
+  /// Its open files' statistics (file_name as opened, possibly truncated to
+  /// 4095 bytes; direct_io false).
+  std::vector<file_stats> files;
+};
+
 /// The buffer pool. BDB: DB_ENV with DB_INIT_MPOOL.
 class pool {
  public:
@@ -207,6 +222,15 @@ class pool {
   /// errc::version_mismatch if another version made it.
   [[nodiscard]] static std::error_code attached(const std::string& home,
                                                 std::vector<process_info>& out) noexcept;
+  /// Reads the pool whose home is `home` from its memory, from any process
+  /// (a pool made with pool_options::region_files): Berkeley DB's db_stat
+  /// -m on a live environment. Nothing is attached and nothing written.
+  /// ENOENT if the home has no pool in region files (or its files went
+  /// while they were read: the pool closed); errc::version_mismatch if
+  /// another version or build of pagepool made it; EAGAIN while its creator
+  /// is still making it; EACCES without permission to read it. A pool whose
+  /// creator died reads as it was left (`alive` false).
+  [[nodiscard]] static std::error_code inspect(const std::string& home, pool_view& out) noexcept;
   /// Takes back what dead processes attached to the pool's home held (today:
   /// their registry slots); `reaped` gets how many died, `live` how many
   /// processes are attached (this one included). EINVAL without a home or

@@ -273,6 +273,10 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     fs.synced_gen.store(0, std::memory_order_relaxed);
     fs.sync_error.store(0, std::memory_order_relaxed);  // a fresh state: no failed fsync
     fs.dir_unsynced.store(false, std::memory_order_relaxed);
+    if (path)
+      fs.set_name(*path);
+    else
+      fs.name[0] = '\0';
     for (auto f : file_counter_fields) fs.counters.clear(f);
     file_local& fl = files_.local(slot);
     {
@@ -301,7 +305,9 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
       files_.latch.unlock();
       return err(ENOMEM);
     }
-    fs.used.store(1, std::memory_order_relaxed);
+    // release: a reader in another process (pool::inspect) that sees the
+    // slot used sees it filled, its name included (PF4).
+    fs.used.store(1, std::memory_order_release);  // (PF4)
   }
   file_shared& fs = files_.shared(slot);
   fs.handles.fetch_add(1, std::memory_order_relaxed);
@@ -324,7 +330,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   files_.latch.unlock();
 
   h.open = true;
-  if (direct_refused) pool_counters_.add<&pool_counters::direct_fallback>();
+  if (direct_refused) counters().add<&pool_counters::direct_fallback>();
   h.slot = slot;
   h.page_size = page_size;
   h.cls = class_of(page_size);
@@ -388,7 +394,7 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
   }
   // Constant time whatever the number of files: this state, a few others,
   // and the descriptor bound (a sync visits them all).
-  pool_counters_.add<&pool_counters::fd_closed>(
+  counters().add<&pool_counters::fd_closed>(
       files_.reap_after_close_locked(slot, max_open_fd.load(std::memory_order_relaxed)));
   files_.latch.unlock();
   h.open = false;

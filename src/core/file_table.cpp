@@ -10,6 +10,8 @@
 
 #include <sys/mman.h>
 
+#include <string>
+
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -39,25 +41,42 @@ file_table::~file_table() {
   if (io_ != nullptr)
     for (file_local& lo : locals_)
       if (lo.fd >= 0) (void)io_->close(lo.fd);
+  // States are constructed as slots are first handed out (take_slot_locked):
+  // the first size() of them.
+  const std::uint32_t made = st_->size.load(std::memory_order_relaxed);
   for (unsigned k = 0; k < chunks_; ++k) {
     file_shared* sh = shared_dir_[k].load(std::memory_order_relaxed);
     const std::uint64_t n = chunk_len(k);
-    if (sh != nullptr) {
-      for (std::uint64_t i = 0; i < n; ++i) sh[i].~file_shared();
-      ::munmap(sh, sizeof(file_shared) * n);
-    }
+    if (sh == nullptr) continue;
+    const std::uint64_t start = chunk_start(k);
+    for (std::uint64_t i = 0; i < n && start + i < made; ++i) sh[i].~file_shared();
+    if (!file_backed_) ::munmap(sh, sizeof(file_shared) * n);
+    // A chunk file unmaps (and unlinks) itself with chunk_files_[k].
   }
 }
 
-std::error_code file_table::init(std::size_t hint, io_backend* io) noexcept {
+std::error_code file_table::init(std::size_t hint, io_backend* io, const backing* files) noexcept {
   io_ = io;
   const std::size_t b = std::bit_ceil(std::max<std::size_t>(hint, 64));
   if (b > (std::size_t{1} << 30)) return {EINVAL, std::generic_category()};
   base_ = static_cast<std::uint32_t>(b);
   shift_ = static_cast<unsigned>(std::countr_zero(b));
+  if (files != nullptr) {
+    try {
+      backing_ = *files;
+    } catch (...) {
+      return {ENOMEM, std::generic_category()};
+    }
+    st_ = files->state;
+    file_backed_ = true;
+  }
   if (auto ec = grow_locked()) return ec;  // no other thread sees the table yet
   first_shared_ = shared_dir_[0].load(std::memory_order_relaxed);
   return {};
+}
+
+std::string file_table_chunk_name(const std::string& tag, unsigned k) {
+  return "__pagepool." + tag + ".files." + std::to_string(k);
 }
 
 std::error_code file_table::grow_locked() noexcept {
@@ -70,22 +89,43 @@ std::error_code file_table::grow_locked() noexcept {
   } catch (const std::bad_alloc&) {
     return {ENOMEM, std::generic_category()};
   }
-  void* m = ::mmap(nullptr, sizeof(file_shared) * n, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED) return {ENOMEM, std::generic_category()};
+  // The shared side: anonymous memory, or a chunk file whose slots are
+  // committed one by one as they are handed out (take_slot_locked). Either
+  // way its states are constructed there too: nothing touches a slot's bytes
+  // before.
+  void* m = nullptr;
+  std::unique_ptr<region_file> cf;
+  if (file_backed_) {
+    cf.reset(new (std::nothrow) region_file());
+    if (!cf) return {ENOMEM, std::generic_category()};
+    region_file_spec spec = backing_.spec;
+    try {
+      spec.name = file_table_chunk_name(backing_.tag, k);
+    } catch (...) {
+      return {ENOMEM, std::generic_category()};
+    }
+    if (auto ec = cf->make(spec, 0, sizeof(file_shared) * n, nullptr, 0)) return ec;
+    m = cf->pages();
+  } else {
+    m = ::mmap(nullptr, sizeof(file_shared) * n, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return {ENOMEM, std::generic_category()};
+  }
   try {
     // The process's side first: a failure leaves the elements it made
     // (unused until a later growth reaches them) and no chunk.
     locals_.grow_to_at_least(capacity_ + n);
   } catch (...) {  // bad_alloc (or a mutex that could not be made)
-    ::munmap(m, sizeof(file_shared) * n);
+    if (!file_backed_) ::munmap(m, sizeof(file_shared) * n);
     return {ENOMEM, std::generic_category()};
   }
-  auto* sh = static_cast<file_shared*>(m);
-  for (std::uint64_t i = 0; i < n; ++i) new (&sh[i]) file_shared();
-  shared_dir_[k].store(sh, std::memory_order_release);  // (FT1)
+  chunk_files_[k] = std::move(cf);
+  shared_dir_[k].store(static_cast<file_shared*>(m), std::memory_order_release);  // (FT1)
   chunks_ = k + 1;
   capacity_ += n;
+  // release: a reader in another process that sees the count finds the
+  // chunk's file made (PF3).
+  st_->chunks.store(chunks_, std::memory_order_release);  // (PF3)
   return {};
 }
 
@@ -95,11 +135,19 @@ std::error_code file_table::take_slot_locked(std::uint32_t& slot) noexcept {
     free_.pop_back();
     return {};
   }
-  const std::uint32_t n = size_.load(std::memory_order_relaxed);
+  const std::uint32_t n = st_->size.load(std::memory_order_relaxed);
   if (n >= capacity_)
     if (auto ec = grow_locked()) return ec;
+  // A new slot: commit its bytes (a chunk file) and construct its state
+  // before the size hands it out.
+  const unsigned k = chunk_of(n);
+  const std::uint32_t i = n - chunk_start(k);
+  if (file_backed_)
+    if (auto ec = chunk_files_[k]->commit(std::size_t{i} * sizeof(file_shared), sizeof(file_shared)))
+      return ec;
+  new (&shared_dir_[k].load(std::memory_order_relaxed)[i]) file_shared();
   slot = n;
-  size_.store(n + 1, std::memory_order_release);  // (FT2)
+  st_->size.store(n + 1, std::memory_order_release);  // (FT2) (PF3)
   return {};
 }
 
@@ -169,7 +217,7 @@ void file_table::free_locked(std::uint32_t slot) noexcept {
   file_shared& fs = shared(slot);
   file_local& fl = local(slot);
   // Fold its counters into the pool's, as BDB does, then free it.
-  for (auto f : file_counter_fields) retired.add(f, fs.counters.sum(f));
+  for (auto f : file_counter_fields) retired().add(f, fs.counters.sum(f));
   if (!fs.temp.load(std::memory_order_relaxed)) {
     if (fs.nofile.load(std::memory_order_relaxed)) {
       const auto it = by_name_.find(fl.path);

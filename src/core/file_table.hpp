@@ -14,8 +14,10 @@
 // counters into `retired` and frees it.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cstring>
 #include <deque>
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +34,8 @@
 #include "pagepool/io.hpp"
 #include "pagepool/types.hpp"
 #include "port/br_latch.hpp"
+#include "share/pool_file.hpp"
+#include "share/region_file.hpp"
 #include "stats/counters.hpp"
 #include "table/bucket_latch.hpp"
 
@@ -43,7 +47,9 @@ inline constexpr std::uint64_t no_limit = ~0ull;
 /// Per physical file, shared by every handle on it (BDB: MPOOLFILE). Lives in
 /// the file table mapping; index = slot.
 struct file_shared {
-  std::atomic<std::uint32_t> used{0};  // relaxed: guarded by the table's latch
+  // relaxed within the process (guarded by the table's latch); the fill's store
+  // releases for a reader in another process (PF4, share/pool_file.hpp).
+  std::atomic<std::uint32_t> used{0};
   std::uint32_t page_size = 0;
   file_id id{};
   // relaxed: a setting read at each page I/O; a later open that names
@@ -107,7 +113,25 @@ struct file_shared {
     return counters.sum_acquire(&file_counters::resident) == 0;  // (F1)
   }
   void clear_frames() noexcept { counters.clear(&file_counters::resident); }
+
+  // The file's name as opened (empty for a temporary file), for another
+  // process reading the pool (pool::inspect); written when the slot is
+  // filled, under the table's latch, before the table's size publishes a
+  // new slot (FT2, PF3). A name longer than the field keeps its first
+  // name_max - 1 bytes. The process's own copy is file_local::path.
+  static constexpr std::size_t name_max = 4096;
+  char name[name_max] = {};
+  void set_name(const std::string& path) noexcept {
+    const std::size_t n = std::min(path.size(), name_max - 1);
+    std::memcpy(name, path.data(), n);
+    name[n] = '\0';
+  }
 };
+
+/// The name of the file holding chunk k of the table of a pool in region
+/// files whose files are tagged `tag` (share/region_file.hpp names them):
+/// "__pagepool.<tag>.files.<k>".
+std::string file_table_chunk_name(const std::string& tag, unsigned k);
 
 /// Per physical file, per process: the descriptor and what reopens it.
 struct file_local {
@@ -155,13 +179,27 @@ class file_table {
   /// Closes what descriptors are left (through `io`) and unmaps the table.
   ~file_table();
 
+  /// Where a pool in region files keeps its table (share/pool_file.hpp):
+  /// each chunk's shared side is a file `__pagepool.<tag>.files.<k>` in the
+  /// region directory, mapped shared, a slot's bytes committed when the slot
+  /// is first handed out (ENOSPC from the open that wanted it, never a
+  /// SIGBUS), and the table's size, chunk count and freed states' counters
+  /// are `state`, in the pool file.
+  struct backing {
+    region_file_spec spec;  // dir_fd, mode; the name is made per chunk
+    std::string tag;
+    file_table_state* state = nullptr;
+  };
   /// A first chunk of about `hint` files (at least 64; the table grows past
-  /// it with use); ENOMEM if it cannot be made.
-  std::error_code init(std::size_t hint, io_backend* io) noexcept;
+  /// it with use); ENOMEM if it cannot be made (with `files`: the file's
+  /// errno, ENOSPC when the directory has no room).
+  std::error_code init(std::size_t hint, io_backend* io, const backing* files = nullptr) noexcept;
+  /// Slots in chunk 0 (the pool file records it for readers).
+  std::uint32_t base() const noexcept { return base_; }
 
   /// Slots handed out so far: every slot in use is below it. Safe without
   /// the latch.
-  std::uint32_t size() const noexcept { return size_.load(std::memory_order_acquire); }  // (FT2)
+  std::uint32_t size() const noexcept { return st_->size.load(std::memory_order_acquire); }  // (FT2)
   file_shared& shared(std::uint32_t slot) noexcept {
     if (slot < base_) [[likely]] return first_shared_[slot];
     const unsigned k = chunk_of(slot);
@@ -210,7 +248,8 @@ class file_table {
   void close_all_locked() noexcept;
 
   bucket_latch latch;  // every change of a slot's use
-  sharded<file_counters> retired;  // counters of freed file states (BDB folds them too)
+  /// Counters of freed file states (BDB folds them too).
+  sharded<file_counters>& retired() noexcept { return st_->retired; }
 
  private:
   unsigned chunk_of(std::uint32_t slot) const noexcept {
@@ -244,7 +283,13 @@ class file_table {
   tbb::concurrent_vector<file_local> locals_;
   unsigned chunks_ = 0;          // chunks made (latch)
   std::uint64_t capacity_ = 0;   // slots in them (latch)
-  std::atomic<std::uint32_t> size_{0};
+  // The size (FT2), the chunk count and the retired counters: own_state_,
+  // or the pool file's with region files (st_ points at the one in use).
+  file_table_state own_state_;
+  file_table_state* st_ = &own_state_;
+  std::unique_ptr<region_file> chunk_files_[max_chunks];  // with region files
+  backing backing_;
+  bool file_backed_ = false;
   std::vector<std::uint32_t> free_;  // freed slots (latch); room for every slot reserved
   std::unordered_map<file_id, std::uint32_t, id_hash> by_id_;   // named real files (latch)
   std::unordered_map<std::string, std::uint32_t> by_name_;      // named in-memory files (latch)

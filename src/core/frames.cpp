@@ -214,6 +214,8 @@ std::error_code pool_impl::resize(std::size_t frames) noexcept {
   }
   budget_.store(bytes, std::memory_order_relaxed);
   total_frames_.store(frames, std::memory_order_relaxed);
+  // relaxed: a figure for a reader of the pool file.
+  if (pool_file_.mapped()) pool_file_.hdr().budget_frames.store(frames, std::memory_order_relaxed);
   enforce_budget();
   return {};
 }

@@ -140,9 +140,9 @@ std::error_code pool_impl::make_class_region(std::uint32_t c, std::uint32_t i,
                      ((std::size_t{i} << g.stride_shift) << g.frame_shift);
   try {
     region_file_spec spec;
-    const bool in_file = region_dir_fd_ >= 0;
+    const bool in_file = region_dir_.fd >= 0;
     if (in_file) {
-      spec.dir_fd = region_dir_fd_;
+      spec.dir_fd = region_dir_.fd;
       spec.name = region_file_name(region_tag_, r);
       spec.mode = opts_.home_mode;
     }
@@ -179,6 +179,9 @@ std::error_code pool_impl::ensure_class(std::uint32_t c) noexcept {
   // release (C1): the class's regions and policy slots, built above, are
   // seen by every thread that sees the bit (class_live's acquire).
   live_classes_.fetch_or(1u << c, std::memory_order_release);  // (C1)
+  // release: a reader in another process that sees the bit finds the
+  // class's region files made (PF2).
+  if (pool_file_.mapped()) pool_file_.hdr().live_classes.fetch_or(1u << c, std::memory_order_release);  // (PF2)
   return {};
 }
 

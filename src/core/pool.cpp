@@ -9,6 +9,7 @@
 #include "pagepool/checksum.hpp"
 #include "pagepool/file.hpp"
 #include "share/region_file.hpp"
+#include "share/pool_file.hpp"
 
 namespace pagepool {
 
@@ -78,6 +79,10 @@ std::error_code pool::remove(const std::string& home, bool force) noexcept {
   const int dir = ::open(home.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     internal::remove_region_files(dir, 0, internal::every_slot);
+    // The pool file (share/pool_file.hpp). A region directory apart from
+    // the home keeps a killed pool's files until the next pool of the same
+    // registry slot takes them back.
+    (void)::unlinkat(dir, internal::pool_file::file_name, 0);
     ::close(dir);
   }
   return {};

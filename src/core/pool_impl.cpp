@@ -69,17 +69,56 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   }
   if (o.region_files) {
     if (auto ec = p->open_region_dir()) return ec;
+    if (auto ec = p->make_pool_file()) return ec;
   }
   if (auto ec = p->init_classes(frames)) return ec;
   try {
-    if (auto ec = p->files_.init(o.max_files, p->io_.get())) return ec;
-    p->wb_.attach({&p->regions_, &p->live_classes_, p->nregions_, &p->files_, p->io_.get(), &p->page_io_, &p->pool_counters_,
+    file_table::backing files;
+    if (p->pool_file_.mapped()) {
+      files.spec.dir_fd = p->region_dir_.fd;
+      files.spec.mode = o.home_mode;
+      files.tag = p->region_tag_;
+      files.state = &p->pool_file_.hdr().files;
+    }
+    if (auto ec = p->files_.init(o.max_files, p->io_.get(), files.state ? &files : nullptr))
+      return ec;
+    p->wb_.attach({&p->regions_, &p->live_classes_, p->nregions_, &p->files_, p->io_.get(), &p->page_io_, p->pool_counters_,
                    &p->total_frames_, &p->max_open_fd, o.temp_dir});
   } catch (const std::bad_alloc&) {
     return err(ENOMEM);
   }
   if (auto ec = p->init_policy(o.policy)) return ec;
+  if (p->pool_file_.mapped()) {
+    pool_file_header& h = p->pool_file_.hdr();
+    for (std::uint32_t c = 0; c < page_classes; ++c) h.caps[c] = p->geo_[c].cap;
+    h.file_base = p->files_.base();
+    // relaxed: written before ready, which publishes them (PF1).
+    h.budget_frames.store(frames, std::memory_order_relaxed);
+    h.live_classes.store(p->live_classes_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    p->pool_file_.publish();  // (PF1)
+  }
   out = std::move(p);
+  return {};
+}
+
+std::error_code pool_impl::make_pool_file() noexcept {
+  if (auto ec = pool_file_.make(opts_.home, opts_.home_mode)) return ec;
+  pool_file_header& h = pool_file_.hdr();
+  h.pid = static_cast<std::int32_t>(::getpid());
+  h.owner_id = registry->owner_id();
+  h.nregions = nregions_;
+  h.frame_size = static_cast<std::uint32_t>(frame_size_);
+  // The region directory as a reader in another directory can open it.
+  const std::string& dir = opts_.region_dir.empty() ? opts_.home : opts_.region_dir;
+  char* real = ::realpath(dir.c_str(), nullptr);
+  const char* named = real != nullptr ? real : dir.c_str();
+  const std::size_t len = std::strlen(named);
+  const bool fits = len < sizeof h.region_dir && region_tag_.size() < sizeof h.tag;
+  if (fits) std::memcpy(h.region_dir, named, len + 1);
+  std::free(real);
+  if (!fits) return err(ENAMETOOLONG);
+  std::memcpy(h.tag, region_tag_.c_str(), region_tag_.size() + 1);
+  pool_counters_ = &h.counters;
   return {};
 }
 
@@ -89,14 +128,17 @@ pool_impl::~pool_impl() {
   bg_.stop();
   regions_.clear();  // before the pages they point into (and their files)
   if (arena_ != nullptr) ::munmap(arena_, arena_len_);
-  if (region_dir_fd_ >= 0) ::close(region_dir_fd_);
+}
+
+pool_impl::dir_fd::~dir_fd() {
+  if (fd >= 0) ::close(fd);
 }
 
 std::error_code pool_impl::open_region_dir() noexcept {
   const std::string& dir = opts_.region_dir.empty() ? opts_.home : opts_.region_dir;
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return err(errno);
-  region_dir_fd_ = fd;
+  region_dir_.fd = fd;
   // The home's identity (its registry file's device and inode), so that
   // homes whose region files share a directory (a common tmpfs) never take
   // each other's files for their own.
@@ -118,7 +160,7 @@ std::error_code pool_impl::open_region_dir() noexcept {
   // is closed but whose memory lingers while a handle holds it (its mapping
   // outlives the name; it unlinks nothing of ours). The slot is ours, so no
   // live pool serves from them.
-  remove_region_files(region_dir_fd_, home, registry->slot());
+  remove_region_files(region_dir_.fd, home, registry->slot());
   return {};
 }
 
@@ -134,7 +176,7 @@ std::error_code pool_impl::trickle(int percent, int* written) noexcept {
   if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
   std::int64_t n = 0;
   const std::error_code ec = wb_.clean_to(percent, n);
-  pool_counters_.add<&pool_counters::page_trickle>(static_cast<std::uint64_t>(n));
+  counters().add<&pool_counters::page_trickle>(static_cast<std::uint64_t>(n));
   if (written != nullptr) *written = static_cast<int>(n);
   return ec;
 }
@@ -146,11 +188,11 @@ std::error_code pool_impl::start_background_writer(int percent,
 }
 
 void pool_impl::background_pass(int percent) noexcept {
-  pool_counters_.add<&pool_counters::bg_passes>();
+  counters().add<&pool_counters::bg_passes>();
   if (closed.load(std::memory_order_relaxed)) return;
   std::int64_t n = 0;
-  if (wb_.clean_to(percent, n)) pool_counters_.add<&pool_counters::bg_errors>();
-  pool_counters_.add<&pool_counters::bg_writes>(static_cast<std::uint64_t>(n));
+  if (wb_.clean_to(percent, n)) counters().add<&pool_counters::bg_errors>();
+  counters().add<&pool_counters::bg_writes>(static_cast<std::uint64_t>(n));
 }
 
 // ------------------------------------------------------------------ statistics
@@ -173,7 +215,7 @@ pool_stats pool_impl::stats(bool clear) noexcept {
     for (std::uint32_t i = 0; i < nregions_; ++i) folder.add_region(*regions_[c * nregions_ + i]);
   }
   files_.latch.lock();
-  folder.add_retired(files_.retired);
+  folder.add_retired(files_.retired());
   const std::uint32_t nslots = files_.size();
   for (std::uint32_t i = 0; i < nslots; ++i) {
     file_shared& fs = files_.shared(i);
@@ -183,7 +225,7 @@ pool_stats pool_impl::stats(bool clear) noexcept {
     folder.add_file(fs.counters, fl.fd >= 0);
   }
   files_.latch.unlock();
-  return folder.finish(pool_counters_);
+  return folder.finish(counters());
 }
 
 std::vector<file_stats> pool_impl::file_statistics(bool clear) noexcept {

@@ -36,6 +36,7 @@
 #include "flush/writeback.hpp"
 #include "io/page_io_registry.hpp"
 #include "share/fork_guard.hpp"
+#include "share/pool_file.hpp"
 #include "share/registry.hpp"
 #include "share/stats_publisher.hpp"
 #include "io/scratch_page.hpp"
@@ -421,7 +422,7 @@ class pool_impl {
   /// Frees file states no handle, frame or sync uses any more; enforces
   /// max_open_fd on the rest. Caller holds the file table's latch.
   void reap_locked() noexcept {
-    pool_counters_.add<&pool_counters::fd_closed>(
+    counters().add<&pool_counters::fd_closed>(
         files_.reap_locked(max_open_fd.load(std::memory_order_relaxed)));
   }
 
@@ -431,9 +432,13 @@ class pool_impl {
   bool background_writer_running() noexcept { return bg_.running(); }
   /// An application thread wrote a dirty victim: wake the writer early.
   void nudge_background_writer() noexcept { bg_.nudge(); }
-  sharded<pool_counters> pool_counters_;
+  /// The pool's own counters: in the pool file with region files (another
+  /// process reads them there), else the pool's.
+  sharded<pool_counters>& counters() noexcept { return *pool_counters_; }
 
  private:
+  sharded<pool_counters> own_pool_counters_;
+  sharded<pool_counters>* pool_counters_ = &own_pool_counters_;
   /// locate() for an address outside the frames: a page of h's mapped file.
   std::error_code locate_mapped(const file_handle_state& h, std::uintptr_t a,
                                 frame_ref& ref) const noexcept;
@@ -480,8 +485,18 @@ class pool_impl {
   // pool_options::region_files (share/region_file.hpp): the region
   // directory, open, and what names this pool's files in it
   // ("<slot>.<pid>.<serial>"); -1 for anonymous memory.
-  int region_dir_fd_ = -1;
+  // Closed when the pool's members are gone (declared before the file
+  // table, whose chunk files unlink themselves in this directory).
+  struct dir_fd {
+    int fd = -1;
+    ~dir_fd();
+  } region_dir_;
   std::string region_tag_;
+  // The pool file (share/pool_file.hpp; with region files only): declared
+  // before everything that counts into it, so that it goes after them.
+  pool_file pool_file_;
+  /// Makes the pool file and writes what is known before the regions exist.
+  std::error_code make_pool_file() noexcept;
   /// Opens the region directory and removes region files an earlier holder
   /// of this process's registry slot left there (create).
   std::error_code open_region_dir() noexcept;

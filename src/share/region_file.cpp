@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "share/fork_guard.hpp"
 
@@ -34,11 +35,14 @@ bool parse_region_file_name(const char* name, std::uint64_t& home, std::uint32_t
   unsigned long long h = 0;
   unsigned sl = 0, pid = 0, serial = 0, r = 0;
   int end = 0;
-  // "__pagepool.<home>.<slot>.<pid>.<serial>.region.<r>" exactly: nothing after <r>.
-  // (sscanf matches the literal parts, the prefix included.)
-  if (std::sscanf(name, "__pagepool.%llx.%u.%u.%u.region.%u%n", &h, &sl, &pid, &serial, &r, &end) !=
-          5 ||
-      name[end] != '\0')
+  char kind[8] = {};
+  // "__pagepool.<home>.<slot>.<pid>.<serial>.region.<r>" (a region) or
+  // "...<serial>.files.<k>" (a chunk of the file table, core/file_table.hpp)
+  // exactly: nothing after the number. (sscanf matches the literal parts,
+  // the prefix included.)
+  if (std::sscanf(name, "__pagepool.%llx.%u.%u.%u.%7[a-z].%u%n", &h, &sl, &pid, &serial, kind, &r,
+                  &end) != 6 ||
+      name[end] != '\0' || (std::strcmp(kind, "region") != 0 && std::strcmp(kind, "files") != 0))
     return false;
   home = h;
   slot = sl;
@@ -124,8 +128,9 @@ std::error_code region_file::make(const region_file_spec& spec, std::size_t meta
   if (::ftruncate(fd_, static_cast<off_t>(file_len)) != 0) return fail(errno);
   // Commit before mapping anything, so that nothing the region will touch
   // can fault for want of room (posix_fallocate returns the error number).
-  if (int e = ::posix_fallocate(fd_, 0, static_cast<off_t>(page_up(meta_len))); e != 0)
-    return fail(e);
+  if (meta_len != 0)
+    if (int e = ::posix_fallocate(fd_, 0, static_cast<off_t>(page_up(meta_len))); e != 0)
+      return fail(e);
   if (pages_committed != 0) {
     const int e = ::posix_fallocate(fd_, static_cast<off_t>(pages_off_),
                                     static_cast<off_t>(page_up(pages_committed)));

@@ -95,8 +95,9 @@ class region_file {
 /// hexadecimal, its process's registry slot, the pid, and a serial number
 /// of the process's pools): "__pagepool.<tag>.region.<r>".
 std::string region_file_name(const std::string& tag, std::uint32_t r);
-/// Whether `name` is a region file's name; if so, `home` and `slot` get the
-/// home's identity and the registry slot in it.
+/// Whether `name` is a region file's name (or that of a chunk of the file
+/// table, core/file_table.hpp); if so, `home` and `slot` get the home's
+/// identity and the registry slot in it.
 bool parse_region_file_name(const char* name, std::uint64_t& home, std::uint32_t& slot) noexcept;
 inline constexpr std::uint32_t every_slot = 0xFFFFFFFFu;
 /// Unlinks the region files in the directory `dir_fd` of registry slot

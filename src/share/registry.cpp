@@ -322,8 +322,22 @@ process_registry::~process_registry() {
 
 bool process_registry::forked() const noexcept { return fork_guard::generation() != fork_gen_; }
 
-bool process_registry::owner_alive(std::uint32_t id) const noexcept {
-  if (id == owner_id_ || forked()) return true;  // ourselves; a child cannot tell
+namespace {
+// Opens the registry of `dir` to read it, never through a symbolic link: the
+// descriptor, or -1 with `ec` set (the open's errno; ENOMEM).
+int open_to_read(const std::string& dir, std::error_code& ec) noexcept {
+  try {
+    const int fd = ::open(registry_path(dir).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) ec = sys(errno);
+    return fd;
+  } catch (...) {
+    ec = sys(ENOMEM);
+    return -1;
+  }
+}
+
+// owner_alive's question, on a descriptor of the registry.
+bool id_alive(int fd, std::uint32_t id) noexcept {
   const std::uint32_t slot = id & 0xFFu;
   // Without the latch: a live holder's record was written before it had its
   // id (attach returns after the write) and does not change while it lives,
@@ -331,10 +345,33 @@ bool process_registry::owner_alive(std::uint32_t id) const noexcept {
   // record being freed or rewritten meanwhile belongs to a dead holder (or a
   // newcomer in its slot), whose answer is "dead" either way.
   slot_record rec{};
-  if (!read_all(fd_, &rec, sizeof rec, off_t{header_size} + off_t{slot} * slot_bytes))
+  if (!read_all(fd, &rec, sizeof rec, off_t{header_size} + off_t{slot} * slot_bytes))
     return true;  // unknown: alive (asked again later)
   if (rec.state != slot_attached || owner_id_of(slot, rec.serial) != id) return false;
-  return locked_elsewhere(fd_, slot_lock_byte(slot));
+  return locked_elsewhere(fd, slot_lock_byte(slot));
+}
+}  // namespace
+
+bool process_registry::owner_alive(std::uint32_t id) const noexcept {
+  if (id == owner_id_ || forked()) return true;  // ourselves; a child cannot tell
+  return id_alive(fd_, id);
+}
+
+std::error_code process_registry::alive(const std::string& dir, std::uint32_t id,
+                                        bool& out) noexcept {
+  out = false;
+  std::error_code open_ec;
+  const int fd = open_to_read(dir, open_ec);
+  if (fd < 0) return open_ec;
+  file_header h{};
+  const header_state hs = read_header(fd, h);
+  std::error_code ec;
+  if (hs == header_state::foreign)
+    ec = errc::version_mismatch;
+  else
+    out = hs == header_state::whole && id_alive(fd, id);
+  ::close(fd);
+  return ec;
 }
 
 owner_oracle process_registry::oracle() const noexcept {
@@ -377,14 +414,9 @@ std::error_code process_registry::publish(const pool_stats& st, std::int64_t tak
 std::error_code process_registry::read_published(const std::string& dir,
                                                  std::vector<published>& out) noexcept {
   out.clear();
-  std::string path;
-  try {
-    path = registry_path(dir);
-  } catch (...) {
-    return sys(ENOMEM);
-  }
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return sys(errno);
+  std::error_code open_ec;
+  const int fd = open_to_read(dir, open_ec);
+  if (fd < 0) return open_ec;
   file_header h{};
   slot_array slots{};
   std::error_code ec;

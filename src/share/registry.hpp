@@ -152,6 +152,11 @@ class process_registry {
   /// process whose slot's kernel lock is held and whose record carries the
   /// same serial. Unlatched, a few system calls (a waiter's slow path).
   [[nodiscard]] bool owner_alive(std::uint32_t id) const noexcept;
+  /// owner_alive for a process that is not attached: whether the holder
+  /// named by `id` is alive in the registry of `dir` (ENOENT: no registry;
+  /// errc::version_mismatch: another layout). A reader of a pool file
+  /// (pool::inspect) asks it about the pool's creator.
+  static std::error_code alive(const std::string& dir, std::uint32_t id, bool& out) noexcept;
   /// owner_alive as an owned_latch oracle (valid while this registry is).
   [[nodiscard]] owner_oracle oracle() const noexcept;
   [[nodiscard]] const std::string& path() const noexcept { return path_; }

@@ -26,20 +26,23 @@ constexpr counter pool_counters::*pool_fields[] = {
     &pool_counters::direct_fallback};
 }  // namespace
 
-void stats_folder::add_region(region& rg) noexcept {
+void stats_folder::add_region(region& rg) noexcept { add_region(rg.hdr(), &rg.frame_at(0)); }
+
+void stats_folder::add_region(region_header& h, const frame* frames) noexcept {
   pool_stats& st = st_;
-  region_header& h = rg.hdr();
   // The region's page size class (core/page_classes.cpp): 512 << cls bytes.
-  const auto cls = static_cast<std::size_t>(std::countr_zero(rg.frame_size())) - 9;
-  for (std::uint32_t i = 0; i < rg.scan_end(); ++i) {
+  const auto cls = static_cast<std::size_t>(std::countr_zero(h.frame_size)) - 9;
+  // acquire: as region::scan_end (RG1).
+  const std::uint32_t end = h.high.load(std::memory_order_acquire);  // (RG1)
+  for (std::uint32_t i = 0; i < end; ++i) {
     // relaxed: a figure; statistics order nothing.
-    const auto s = rg.frame_at(i).state.load(std::memory_order_relaxed);
+    const auto s = frames[i].state.load(std::memory_order_relaxed);
     if (!(s & frame_state::valid)) continue;
     ++st.pages;
     ++st.pages_by_size[cls];
     if (s & frame_state::dirty) ++st.page_dirty;
   }
-  st.hash_buckets += rg.nbuckets();
+  st.hash_buckets += h.nbuckets;
   // The latch-free hits' searches are added in finish(), from the files'
   // counters.
   const auto& tc = h.table.c;

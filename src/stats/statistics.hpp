@@ -26,6 +26,9 @@ class stats_folder {
 
   /// A region: its pages (valid, dirty), its table and its allocator.
   void add_region(region& rg) noexcept;
+  /// The same from a region's memory: its header and its frames (another
+  /// process's, mapped read-only: pool::inspect, never with `clear`).
+  void add_region(region_header& h, const frame* frames) noexcept;
   /// The counters of file states already freed.
   void add_retired(sharded<file_counters>& c) noexcept;
   /// One open file state's counters, and whether it holds a descriptor.

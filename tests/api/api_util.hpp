@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -62,6 +63,17 @@ template <typename Cond>
 #define ASSERT_ERR(expr, cond) ASSERT_TRUE(::pagepool::apitest::ec_is((expr), (cond), #expr))
 
 namespace pagepool::apitest {
+
+/// Runs a shell command and reads its standard output into `out`: its exit
+/// status as pclose gives it (-1 if it could not start).
+inline int run_command(const std::string& cmd, std::string& out) {
+  out.clear();
+  FILE* f = ::popen(cmd.c_str(), "r");
+  if (f == nullptr) return -1;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, f) != nullptr) out += buf;
+  return ::pclose(f);
+}
 
 /// A pool of exactly `frames` frames of `frame_size` bytes in `regions` regions.
 inline std::unique_ptr<pool> make_pool(std::size_t frames, std::size_t frame_size = 4096,

@@ -105,12 +105,8 @@ TEST(PoolHome, AnotherProcessReadsALivePoolsPublishedStatistics) {
 #ifdef PAGEPOOL_BENCH_EXE  // built with the tools (PAGEPOOL_BUILD_TOOLS; CI does)
   // The same through the tool (BDB's db_stat -m).
   const std::string cmd = std::string(PAGEPOOL_BENCH_EXE) + " stat " + home;
-  FILE* out = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(out, nullptr);
   std::string text;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, out) != nullptr) text += buf;
-  EXPECT_EQ(::pclose(out), 0) << text;
+  EXPECT_EQ(run_command(cmd, text), 0) << text;
   EXPECT_NE(text.find("pid " + std::to_string(h.pid())), std::string::npos) << text;
   EXPECT_NE(text.find("8 hits, 0 misses, 8 pages created"), std::string::npos) << text;
 #endif

@@ -1,0 +1,134 @@
+// src/share/pool_file.hpp: the pool file, the state of a pool in region files
+// that is the pool's rather than one region's (issue 14, part 4;
+// papers/design/processes.md).
+//
+// With pool_options::region_files, a pool keeps in its home one file mapped
+// shared, HOME/__pagepool.pool (BDB keeps its environment's primary region
+// in __db.001 the same way). It says where the rest of the pool's memory is
+// (the region directory and the names of its files), what shape it has (the
+// regions per class, every class's frames per region, the file table's
+// first chunk), what exists of it now (the live page-size classes, the file
+// table's chunks and slots), and holds the pool's own counters and those of
+// freed file states, so that another process can map the whole pool and read
+// it: pool::inspect, `pagepool-bench stat HOME --live`.
+//
+//   [pool_file_header: identity, geometry, names | live state | counters]
+//
+// The identity (magic, version, layout) tells a reader built otherwise to stop
+// (errc::version_mismatch, BDB's DB_VERSION_MISMATCH); `ready`, written last,
+// tells it the creator finished writing the rest. Nothing in the file is a
+// pointer; every atomic is lock-free (checked below).
+//
+// Life of the pool file:
+//
+//   (none) --make: O_EXCL, fields, ready--> ready --pool goes: unlink if the
+//   name is still ours--> (none)
+//              \--creator killed--> stale (its creator is dead: pool::inspect
+//                 says so; the next pool of the home replaces it, and
+//                 pool::remove removes it)
+//
+// Synchronization edges (papers/design/memory-ordering.md):
+// (PF1) make's release store of `ready` after every field; a reader's
+//   acquire load: a reader that sees it ready sees the fields.
+// (PF2) the release store of `live_classes` after a class's region files
+//   are made and mapped (core/page_classes.cpp), against a reader's acquire
+//   load: a reader that sees the bit finds the class's files.
+// (PF3) the release stores of the file table's chunk count and size
+//   (core/file_table.hpp, FT1 and FT2's shared side) after the chunk's file
+//   is made and a new slot's state constructed; a reader's acquire loads.
+// (PF4) the release store of a file state's `used` when its slot is filled
+//   (core/file_registry.cpp), against a reader's acquire load: a reader that
+//   sees the slot used sees its fields and name as the fill wrote them.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <system_error>
+#include <type_traits>
+
+#include "stats/counters.hpp"
+
+namespace pagepool::internal {
+
+/// The file table's state that another process reads (core/file_table.hpp):
+/// in the pool file with region files, in the table itself otherwise.
+struct file_table_state {
+  std::atomic<std::uint32_t> chunks{0};  // chunks made (PF3)
+  std::atomic<std::uint32_t> size{0};    // slots handed out (FT2, PF3)
+  sharded<file_counters> retired;        // counters of freed file states
+};
+
+struct pool_file_header {
+  static constexpr std::uint64_t magic_value = 0x4c4f4f5047415050ull;  // "PPAGPOOL"
+  static constexpr std::uint32_t version_value = 1;
+  static constexpr unsigned classes = 8;
+
+  std::uint64_t magic = 0;
+  std::uint32_t version = 0;
+  std::uint32_t layout = 0;  // pool_file_layout(): the build's shared structures
+  std::atomic<std::uint32_t> ready{0};  // (PF1)
+  std::int32_t pid = 0;                 // the creator
+  std::uint32_t owner_id = 0;           // the creator's registry owner id
+  std::uint32_t nregions = 0;           // regions per class
+  std::uint32_t frame_size = 0;         // the default page size
+  std::uint32_t file_base = 0;          // slots in the file table's chunk 0
+  std::uint32_t caps[classes] = {};     // frames per region of each class
+  char tag[96] = {};                    // names the files (share/region_file.hpp)
+  char region_dir[4096] = {};           // where they are (absolute or as given)
+  alignas(64) std::atomic<std::uint32_t> live_classes{0};  // (PF2)
+  // The budget in default-size frames (pool::frames(); resize changes it), a
+  // figure for a reader (relaxed).
+  std::atomic<std::uint64_t> budget_frames{0};
+  file_table_state files;
+  sharded<pool_counters> counters;
+};
+static_assert(std::is_standard_layout_v<pool_file_header>);
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free &&
+              std::atomic<std::uint64_t>::is_always_lock_free);
+
+/// The layout value a pool file of this build carries: the sizes of every
+/// structure another process reads in the pool's files.
+std::uint32_t pool_file_layout() noexcept;
+
+/// A pool file mapped shared: made by a pool (make), or opened by a reader
+/// (open_existing, read-only).
+class pool_file {
+ public:
+  static constexpr const char* file_name = "__pagepool.pool";
+
+  pool_file() = default;
+  ~pool_file();
+  pool_file(const pool_file&) = delete;
+  pool_file& operator=(const pool_file&) = delete;
+
+  /// Makes HOME/__pagepool.pool (replacing a stale one: the caller holds the
+  /// home's registry slot and no other live process is attached), mode
+  /// `mode` (0: 0660), O_EXCL | O_NOFOLLOW | O_CLOEXEC, committed (ENOSPC
+  /// now rather than a SIGBUS later), and maps it shared: a header with its
+  /// identity written and not ready. The caller fills the rest, then
+  /// publish(). The open's or the commit's errno on failure (no file left).
+  std::error_code make(const std::string& home, int mode) noexcept;
+  /// Marks the file ready (PF1): the caller has filled the header.
+  void publish() noexcept;
+
+  /// Opens and maps HOME/__pagepool.pool read-only: ENOENT if there is none,
+  /// errc::version_mismatch for another magic, version or layout, EAGAIN if
+  /// its creator has not finished making it.
+  std::error_code open_existing(const std::string& home) noexcept;
+
+  pool_file_header& hdr() noexcept { return *hdr_; }
+  const pool_file_header& hdr() const noexcept { return *hdr_; }
+  [[nodiscard]] bool mapped() const noexcept { return hdr_ != nullptr; }
+
+ private:
+  void destroy() noexcept;
+  pool_file_header* hdr_ = nullptr;
+  std::size_t len_ = 0;
+  int fd_ = -1;
+  bool made_ = false;     // made here: unlink at the end if the name is still ours
+  std::string path_;
+};
+
+}  // namespace pagepool::internal
