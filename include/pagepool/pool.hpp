@@ -189,6 +189,7 @@ struct process_info {
 struct pool_view {
   int pid = 0;         ///< the process that made the pool
   bool alive = false;  ///< whether that process is still attached to the home
+  std::string region_dir;  ///< where its region files are (absolute)
   /// Its statistics, folded from its memory as its own stats() folds them,
   /// except the figures that are settings of its process (mmapsize,
   /// maxopenfd, maxwrite, maxwrite_sleep) and its descriptors (open_fds):

@@ -104,7 +104,7 @@ struct dbenv_state {
   // Settings kept for their getters (env_settings.cpp).
   std::uint32_t verbose = 0;  // DB_VERB_* bits
   std::uint32_t data_len = 0;
-  long shm_key = 0;
+  long shm_key = -1;  // Berkeley DB's INVALID_REGION_SEGID: none set
   db_timeout_t lock_timeout = 0, txn_timeout = 0, reg_timeout = 0;
   std::string dir_mode;  // set_intermediate_dir_mode
   bool dir_mode_set = false;

@@ -28,6 +28,11 @@ namespace pagepool::bdb {
 
 namespace {
 
+// Where DB_SYSTEM_MEM puts the pool's region files: the system's shared
+// memory file system (POSIX shared memory; Berkeley DB uses System V
+// segments keyed from set_shm_key instead: README, "Where pagepool differs").
+constexpr const char* system_memory_dir = "/dev/shm";
+
 std::uint32_t known_open_flags() {
   return DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE | DB_THREAD | DB_SYSTEM_MEM | DB_USE_ENVIRON |
          DB_USE_ENVIRON_ROOT | DB_LOCKDOWN | DB_INIT_MUTEX | DB_REGISTER | DB_FAILCHK;
@@ -163,8 +168,33 @@ int env_open(DB_ENV* dbenv, const char* home, u_int32_t flags, int mode) {
     try {
       if (e->tmp_dir_set) o.temp_dir = e->tmp_dir;
       // Without DB_PRIVATE the pool is the environment's: its process
-      // registers in the home (pagepool/pool.hpp, pool_options::home).
-      if (!(flags & DB_PRIVATE)) o.home = h.empty() ? std::string(".") : h;
+      // registers in the home (pagepool/pool.hpp, pool_options::home), and
+      // its memory is in region files another process can map
+      // (pool_options::region_files; pool::inspect reads them): in the home,
+      // as Berkeley DB keeps its __db.00N region files there, or with
+      // DB_SYSTEM_MEM in system shared memory (system_memory_dir).
+      if (!(flags & DB_PRIVATE)) {
+        o.home = h.empty() ? std::string(".") : h;
+        o.region_files = true;
+        if (flags & DB_SYSTEM_MEM) {
+          // Berkeley DB: "no base system shared memory ID specified".
+          if (e->shm_key == -1) {
+            report(e, 0,
+                   "DB_ENV->open: DB_SYSTEM_MEM needs a base shared memory key "
+                   "(DB_ENV->set_shm_key)");
+            return EINVAL;
+          }
+          o.region_dir = system_memory_dir;
+          struct stat st;
+          const int rc = ::stat(system_memory_dir, &st) != 0 ? errno
+                         : S_ISDIR(st.st_mode)                ? 0
+                                                              : ENOTDIR;
+          if (rc != 0) {
+            report(e, rc, "DB_ENV->open: DB_SYSTEM_MEM: %s", system_memory_dir);
+            return rc;
+          }
+        }
+      }
     } catch (...) {
       return ENOMEM;
     }

@@ -7,7 +7,9 @@
 //   - set_verbose / get_verbose: pagepool has none of the subsystems these
 //     messages come from, so it writes none;
 //   - set_data_len / get_data_len: the length of data items printed (none);
-//   - set_shm_key: pools are private to the process (no shared memory);
+//   - set_shm_key: DB_SYSTEM_MEM needs one (env.cpp: EINVAL without, as in
+//     Berkeley DB); the pool's files there are named by the home, not by it
+//     (README, "Where pagepool differs from Berkeley DB 5.3");
 //   - set_timeout: lock, transaction and register timeouts (none of them);
 //   - set_intermediate_dir_mode: pagepool creates no directories;
 //   - set_memory_init / set_memory_max: region memory of other subsystems;

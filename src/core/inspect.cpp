@@ -153,6 +153,7 @@ std::error_code pool::inspect(const std::string& home, pool_view& out) noexcept 
       ::strnlen(h.tag, sizeof h.tag) == sizeof h.tag ||
       ::strnlen(h.region_dir, sizeof h.region_dir) == sizeof h.region_dir)
     return errc::version_mismatch;
+  out.region_dir = h.region_dir;
   const int dir_fd = ::open(h.region_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return err(errno);
   struct dir_closer {

@@ -4,12 +4,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstring>
+#include <new>
+
 #include "core/pool_impl.hpp"
 #include "io/checksum.hpp"
 #include "pagepool/checksum.hpp"
 #include "pagepool/file.hpp"
 #include "share/region_file.hpp"
 #include "share/pool_file.hpp"
+#include "share/registry.hpp"
 
 namespace pagepool {
 
@@ -70,22 +74,41 @@ std::error_code pool::create(const pool_options& options, std::unique_ptr<pool>&
   return out ? std::error_code{} : err(ENOMEM);
 }
 
-std::error_code pool::remove(const std::string& home, bool force) noexcept {
+std::error_code pool::remove(const std::string& home, bool force) noexcept try {
   if (home.empty()) return err(EINVAL);
+  // Before the registry goes: the home's identity (which names its region
+  // files) and, from its pool file, a region directory apart from the home.
+  std::uint64_t identity = 0;
+  const bool known =
+      !internal::home_identity(home + "/" + internal::process_registry::file_name, identity);
+  std::string region_dir;
+  {
+    internal::pool_file pf;
+    if (!pf.open_existing(home))
+      region_dir.assign(pf.hdr().region_dir, ::strnlen(pf.hdr().region_dir, sizeof pf.hdr().region_dir));
+  }
   if (auto ec = internal::process_registry::remove(home, force, nullptr)) return ec;
+  if (known && !region_dir.empty()) {
+    const int rd = ::open(region_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rd >= 0) {
+      internal::remove_home_region_files(rd, identity);
+      ::close(rd);
+    }
+  }
   // Region files a killed process left in the home (pool_options::
   // region_files); a live pool's are in use, and remove refused above
   // unless forced (its mappings then outlive the names).
   const int dir = ::open(home.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     internal::remove_region_files(dir, 0, internal::every_slot);
-    // The pool file (share/pool_file.hpp). A region directory apart from
-    // the home keeps a killed pool's files until the next pool of the same
-    // registry slot takes them back.
+    // The pool file (share/pool_file.hpp); a region directory apart from
+    // the home was cleared above.
     (void)::unlinkat(dir, internal::pool_file::file_name, 0);
     ::close(dir);
   }
   return {};
+} catch (const std::bad_alloc&) {
+  return err(ENOMEM);
 }
 
 std::error_code pool::processes(const std::string& home, std::vector<int>& pids) noexcept {

@@ -142,9 +142,8 @@ std::error_code pool_impl::open_region_dir() noexcept {
   // The home's identity (its registry file's device and inode), so that
   // homes whose region files share a directory (a common tmpfs) never take
   // each other's files for their own.
-  struct stat st {};
-  if (::stat(registry->path().c_str(), &st) != 0) return err(errno);
-  const std::uint64_t home = (static_cast<std::uint64_t>(st.st_dev) << 40) ^ st.st_ino;
+  std::uint64_t home = 0;
+  if (auto ec = home_identity(registry->path(), home)) return ec;
   static std::atomic<std::uint32_t> serial{0};
   char tag[96];
   std::snprintf(tag, sizeof tag, "%llx.%u.%d.%u", static_cast<unsigned long long>(home),

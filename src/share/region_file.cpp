@@ -49,7 +49,17 @@ bool parse_region_file_name(const char* name, std::uint64_t& home, std::uint32_t
   return true;
 }
 
-void remove_region_files(int dir_fd, std::uint64_t home, std::uint32_t slot) noexcept {
+std::error_code home_identity(const std::string& registry_path, std::uint64_t& out) noexcept {
+  struct stat st {};
+  if (::stat(registry_path.c_str(), &st) != 0) return err(errno);
+  out = (static_cast<std::uint64_t>(st.st_dev) << 40) ^ st.st_ino;
+  return {};
+}
+
+namespace {
+// Unlinks the region files in `dir_fd` whose home and slot `match` accepts.
+template <typename Match>
+void remove_matching(int dir_fd, Match match) noexcept {
   const int fd = ::dup(dir_fd);  // closedir closes what fdopendir took
   if (fd < 0) return;
   DIR* d = ::fdopendir(fd);
@@ -61,10 +71,20 @@ void remove_region_files(int dir_fd, std::uint64_t home, std::uint32_t slot) noe
   while (const dirent* e = ::readdir(d)) {
     std::uint64_t h = 0;
     std::uint32_t s = 0;
-    if (parse_region_file_name(e->d_name, h, s) && (slot == every_slot || (h == home && s == slot)))
-      (void)::unlinkat(dir_fd, e->d_name, 0);
+    if (parse_region_file_name(e->d_name, h, s) && match(h, s)) (void)::unlinkat(dir_fd, e->d_name, 0);
   }
   ::closedir(d);
+}
+}  // namespace
+
+void remove_region_files(int dir_fd, std::uint64_t home, std::uint32_t slot) noexcept {
+  remove_matching(dir_fd, [&](std::uint64_t h, std::uint32_t s) {
+    return slot == every_slot || (h == home && s == slot);
+  });
+}
+
+void remove_home_region_files(int dir_fd, std::uint64_t home) noexcept {
+  remove_matching(dir_fd, [&](std::uint64_t h, std::uint32_t) { return h == home; });
 }
 
 region_file::~region_file() { destroy(); }

@@ -100,6 +100,15 @@ std::string region_file_name(const std::string& tag, std::uint32_t r);
 /// identity and the registry slot in it.
 bool parse_region_file_name(const char* name, std::uint64_t& home, std::uint32_t& slot) noexcept;
 inline constexpr std::uint32_t every_slot = 0xFFFFFFFFu;
+/// The identity of a home in region file names: its registry file's device
+/// and inode (`registry_path`), so that homes sharing a region directory (a
+/// common tmpfs) never take each other's files. ENOENT (or stat's errno) if
+/// it has no registry.
+std::error_code home_identity(const std::string& registry_path, std::uint64_t& out) noexcept;
+/// Every region file of the home whose identity is `home`, whatever its
+/// slot, in the directory `dir_fd` (pool::remove, in a region directory
+/// apart from the home).
+void remove_home_region_files(int dir_fd, std::uint64_t home) noexcept;
 /// Unlinks the region files in the directory `dir_fd` of registry slot
 /// `slot` of the home whose identity is `home` (every_slot: every region
 /// file of every home). Mappings of them live on; their memory is freed

@@ -24,11 +24,15 @@
  *   - Only the memory pool exists: DB_INIT_TXN, DB_INIT_LOCK, DB_INIT_LOG,
  *     DB_INIT_REP, DB_INIT_CDB and DB_RECOVER* are EINVAL at DB_ENV->open.
  *   - Pools are not shared between processes yet: an environment opened
- *     without DB_PRIVATE works as a private one (no region files are made).
+ *     without DB_PRIVATE is the home's (a second process is refused with
+ *     EAGAIN), and its memory is in region files another process can read
+ *     (pagepool::pool::inspect): in the home, or with DB_SYSTEM_MEM (which
+ *     needs set_shm_key, as in Berkeley DB) in /dev/shm, POSIX shared memory
+ *     rather than System V segments.
  *   - Cache sizes are exact (no 25% inflation); set_cachesize after open
  *     resizes the live cache, up to set_cache_max.
- *   - Pages live in frames of set_mp_pagesize bytes (default 4096): a file
- *     whose page size is larger is EINVAL at open, with a message.
+ *   - Files of every page size from 512 B to 64 KiB open side by side;
+ *     set_mp_pagesize is the unit of set_cachesize (default 4096).
  *   - DB_MPOOL_DIRTY on get really dirties the page (Berkeley DB 5.3's public
  *     get drops it).
  *   - memp_sync and DB_MPOOLFILE->sync do not wait forever for pinned dirty

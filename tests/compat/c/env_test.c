@@ -49,6 +49,20 @@ static int count_region_files(void) {
   return n;
 }
 
+/* pagepool's files in the home other than its registry (the pool file and
+ * region files of a shared environment). */
+static int count_pagepool_files(void) {
+  int n = 0;
+  DIR *d = opendir(ct_dir);
+  if (d == NULL) return -1;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (strncmp(e->d_name, "__pagepool.", 11) == 0 && strcmp(e->d_name, "__pagepool.registry") != 0)
+      ++n;
+  closedir(d);
+  return n;
+}
+
 static void open_ok(u_int32_t flags, const char *what) {
   DB_ENV *env = NULL;
   REQUIRE_OK(db_env_create(&env, 0));
@@ -84,13 +98,18 @@ static void test_open_flags(void) {
    * DB_SYSTEM_MEM are flags of the manual's open; all are accepted. */
   open_ok(base | DB_PRIVATE, "DB_CREATE|DB_INIT_MPOOL|DB_PRIVATE");
   open_ok(base | DB_PRIVATE | DB_THREAD, "...|DB_PRIVATE|DB_THREAD");
-  open_ok(base | DB_SYSTEM_MEM, "...|DB_SYSTEM_MEM");
+  open_ok(base | DB_PRIVATE | DB_SYSTEM_MEM, "...|DB_PRIVATE|DB_SYSTEM_MEM");
   open_ok(base | DB_THREAD, "...|DB_THREAD");
+  /* DB_SYSTEM_MEM in a shared environment needs a base key (set_shm_key):
+   * Berkeley DB's "no base system shared memory ID specified" (EINVAL). */
+  open_einval(base | DB_SYSTEM_MEM, "DB_SYSTEM_MEM without set_shm_key");
 
-  /* pagepool (db.h): "an environment opened without DB_PRIVATE works as a
-   * private one (no region files are made)". */
+  /* Berkeley DB's region files are named __db.00N; pagepool's are its own
+   * (db.h: in the home, or in /dev/shm with DB_SYSTEM_MEM), and go with the
+   * environment's close. */
   open_ok(base, "DB_CREATE|DB_INIT_MPOOL");
   CHECK_EQ(count_region_files(), 0);
+  CHECK_EQ(count_pagepool_files(), 0);
 
   /* pagepool (db.h): "DB_INIT_TXN, DB_INIT_LOCK, DB_INIT_LOG, DB_INIT_REP,
    * DB_INIT_CDB and DB_RECOVER* are EINVAL at DB_ENV->open". */
