@@ -120,20 +120,32 @@ std::error_code pool_file::open_existing(const std::string& home) noexcept {
   const int fd = ::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return err(errno);
   fd_ = fd;
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0) {
-    const int e = errno;
-    destroy();
-    return err(e);
-  }
   // Short, or of another layout: read the identity before mapping anything
-  // a smaller file would not hold (a mapping past its end faults).
+  // a smaller file would not hold (a mapping past its end faults). A file
+  // being made is empty, or sized with its identity not yet all written
+  // (make(): O_EXCL, ftruncate, then magic, version and layout one by one;
+  // none of them is ever 0): EAGAIN, as before ready.
   struct {
     std::uint64_t magic;
     std::uint32_t version, layout;
   } id{};
-  if (static_cast<std::size_t>(st.st_size) < sizeof id ||
-      ::pread(fd_, &id, sizeof id, 0) != static_cast<ssize_t>(sizeof id)) {
+  const ssize_t n = ::pread(fd_, &id, sizeof id, 0);
+  if (n <= 0 ||
+      (n == static_cast<ssize_t>(sizeof id) && (id.magic == 0 || id.version == 0 || id.layout == 0))) {
+    const int e = n < 0 ? errno : EAGAIN;
+    destroy();
+    return err(e);
+  }
+  // The size after the identity: a file being made is sized before its
+  // identity is written, so one whose identity is whole is as long as it
+  // will be.
+  struct stat st {};
+  if (n == static_cast<ssize_t>(sizeof id) && ::fstat(fd_, &st) != 0) {
+    const int e = errno;
+    destroy();
+    return err(e);
+  }
+  if (n != static_cast<ssize_t>(sizeof id)) {
     destroy();
     return errc::version_mismatch;
   }

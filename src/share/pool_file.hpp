@@ -114,8 +114,9 @@ class pool_file {
   void publish() noexcept;
 
   /// Opens and maps HOME/__pagepool.pool read-only: ENOENT if there is none,
-  /// errc::version_mismatch for another magic, version or layout, EAGAIN if
-  /// its creator has not finished making it.
+  /// errc::version_mismatch for another magic, version or layout (or a file
+  /// too short for one), EAGAIN if its creator has not finished making it
+  /// (empty, its identity not yet written, or not ready).
   std::error_code open_existing(const std::string& home) noexcept;
 
   pool_file_header& hdr() noexcept { return *hdr_; }

@@ -3,6 +3,7 @@
 // (pool::inspect).
 //
 //   pagepool_inspect_helper HOME [REGION_DIR]
+//   pagepool_inspect_helper cycle HOME   (pools made and destroyed in a loop)
 //
 // Makes the pool (32 frames of 4 KiB, 2 regions, region files in
 // REGION_DIR or the home), then does a fixed piece of work: 48 pages of
@@ -19,7 +20,11 @@
 //   (EOF)   exits 0
 //
 // Exit 3 and a message on stderr if a call fails.
+#include <poll.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -58,7 +63,40 @@ std::error_code touch(file& f, pgno_t n, get_flags flags, bool dirty) {
 
 }  // namespace
 
+// "cycle HOME": makes a pool, works a little in it and destroys it, again
+// and again until stdin closes, so that a reader meets pools being made and
+// going at every step. Prints "cycling" once the first pool exists.
+int cycle(const std::string& home) {
+  bool said = false;
+  for (std::uint64_t round = 0;; ++round) {
+    pool_options o;
+    o.cache_frames = 8 + round % 24;
+    o.regions = 1 + round % 2;
+    o.home = home;
+    o.region_files = true;
+    std::unique_ptr<pool> p;
+    if (auto ec = pool::create(o, p)) return fail("pool::create", ec);
+    auto f = p->file_create();
+    if (!f) return 3;
+    if (auto ec = f->open(home + "/cycle.db", open_flags::create, 0600, round % 3 == 0 ? 8192 : 4096))
+      return fail("open", ec);
+    for (pgno_t i = 0; i < 40; ++i)
+      if (auto ec = touch(*f, i, get_flags::create, i % 3 == 0)) return fail("get", ec);
+    if (!said) {
+      std::printf("cycling\n");
+      std::fflush(stdout);
+      said = true;
+    }
+    pollfd in{0, POLLIN, 0};
+    if (::poll(&in, 1, 0) > 0) {
+      char buf[64];
+      if (::read(0, buf, sizeof buf) <= 0) return 0;
+    }
+  }
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "cycle") return cycle(argv[2]);
   if (argc != 2 && argc != 3) return 2;
   const std::string home = argv[1];
   pool_options o;

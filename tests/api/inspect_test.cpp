@@ -177,15 +177,19 @@ TEST(PoolInspect, APoolReadingItselfAgreesWithItsOwnStatistics) {
   auto f = p->file_create();
   ASSERT_OK(f->open(dir + "/d.db", open_flags::create, 0600, 4096));
   std::atomic<bool> stop{false};
+  std::atomic<int> gets{0};
   std::thread worker([&] {
     for (pgno_t i = 0; !stop.load(std::memory_order_relaxed); i = (i + 7) % 40) {  // relaxed: a flag
       pgno_t n = i;
       void* page = nullptr;
       if (f->get(&n, get_flags::create, &page)) continue;
       (void)f->put(page, priority::unchanged, put_flags::dirty);
+      gets.fetch_add(1, std::memory_order_relaxed);  // relaxed: a count the reader waits for
     }
   });
-  for (int i = 0; i < 50; ++i) {
+  // At least 50 reads, and until the worker has made some 200 gets (the
+  // reads then race real work).
+  for (int i = 0; i < 50 || gets.load(std::memory_order_relaxed) < 200; ++i) {  // relaxed: as above
     pool_view v;
     ASSERT_OK(pool::inspect(dir, v));
     EXPECT_LE(v.stats.pages, 16u);
@@ -198,6 +202,41 @@ TEST(PoolInspect, APoolReadingItselfAgreesWithItsOwnStatistics) {
   ASSERT_EQ(v.files.size(), 1u);
   EXPECT_EQ(v.files[0].file_name, dir + "/d.db");
   EXPECT_GT(v.files[0].cache_miss + v.files[0].page_create, 0u);
+}
+
+// Reads racing pools being made and destroyed by another process, at every
+// step of both: a read succeeds with figures a pool can have, or says the
+// pool went (ENOENT) or is being made (EAGAIN); it never faults, and never
+// reads one pool's pool file with another's region files as a success.
+TEST(PoolInspect, ReadsRacingPoolsMadeAndDestroyedFailCleanlyOrReadAWholePool) {
+  temp_dir home;
+  test::child_process h({PAGEPOOL_INSPECT_HELPER, "cycle", home.path().string()});
+  ASSERT_EQ(h.read_line(), "cycling");
+  int ok = 0, gone = 0, making = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < deadline || ok < 20) {
+    pool_view v;
+    const std::error_code ec = pool::inspect(home.path().string(), v);
+    if (!ec) {
+      ++ok;
+      EXPECT_EQ(v.pid, h.pid());
+      EXPECT_LE(v.stats.pages, 32u);  // the largest of the cycle's pools
+      EXPECT_LE(v.stats.pages, v.stats.frames);
+      EXPECT_LE(v.files.size(), 1u);
+    } else if (ec == std::errc::no_such_file_or_directory) {
+      ++gone;
+    } else if (ec == std::errc::resource_unavailable_try_again) {
+      ++making;
+    } else {
+      ADD_FAILURE() << "inspect: " << ec.message();
+      break;
+    }
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline + std::chrono::seconds(20));
+  }
+  std::printf("reads: %d whole, %d of a pool gone, %d of one being made\n", ok, gone, making);
+  EXPECT_GT(gone + making, 0) << "no read met a pool coming or going";
+  h.close_stdin();
+  EXPECT_EQ(h.wait(), 0);
 }
 
 /// The bytes of a live pool's pool file, written as the pool file of
@@ -213,8 +252,8 @@ void plant(const std::string& from, const std::string& to,
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-// A pool file another version or build made is DB_VERSION_MISMATCH, one
-// being made EAGAIN, none ENOENT; a region file that is not what the pool
+// A pool file another version or build made (or one too short for its
+// identity) is DB_VERSION_MISMATCH, one being made EAGAIN, none ENOENT; a region file that is not what the pool
 // file says is DB_VERSION_MISMATCH before anything of it is mapped.
 TEST(PoolInspect, AFileNotOfThisBuildIsVersionMismatchAndNoneIsENOENT) {
   temp_dir home, other;
@@ -235,12 +274,19 @@ TEST(PoolInspect, AFileNotOfThisBuildIsVersionMismatchAndNoneIsENOENT) {
   }
   plant(dir, odir, [](std::string& b) { b[0] ^= 1; });  // magic
   EXPECT_ERR(pool::inspect(odir, v), errc::version_mismatch);
-  plant(dir, odir, [](std::string& b) { b[8] ^= 1; });  // version
+  plant(dir, odir, [](std::string& b) { b[8] ^= 2; });  // version
   EXPECT_ERR(pool::inspect(odir, v), errc::version_mismatch);
   plant(dir, odir, [](std::string& b) { b[12] ^= 1; });  // layout
   EXPECT_ERR(pool::inspect(odir, v), errc::version_mismatch);
   plant(dir, odir, [](std::string& b) { b.resize(10); });  // short
   EXPECT_ERR(pool::inspect(odir, v), errc::version_mismatch);
+  plant(dir, odir, [](std::string& b) { b.resize(100); });  // short, its identity whole
+  EXPECT_ERR(pool::inspect(odir, v), errc::version_mismatch);
+  // Being made: empty, or sized with its identity not all written yet.
+  plant(dir, odir, [](std::string& b) { b.clear(); });
+  EXPECT_ERR(pool::inspect(odir, v), std::errc::resource_unavailable_try_again);
+  plant(dir, odir, [](std::string& b) { std::memset(&b[12], 0, 4); });
+  EXPECT_ERR(pool::inspect(odir, v), std::errc::resource_unavailable_try_again);
   plant(dir, odir, [](std::string& b) { std::memset(&b[16], 0, 4); });  // not ready
   EXPECT_ERR(pool::inspect(odir, v), std::errc::resource_unavailable_try_again);
   // The live pool's own registry is not in `odir`: the copy needs one to say
