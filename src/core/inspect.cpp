@@ -109,7 +109,8 @@ std::error_code read_region(int dir_fd, const pool_file_header& h, std::uint32_t
     return errc::version_mismatch;
   if (auto ec = m.map(static_cast<std::size_t>(frames_end))) return ec;
   auto& live = *reinterpret_cast<region_header*>(m.data());
-  // A high past the cap would walk off the frames.
+  // A high past the cap would walk off the frames. relaxed: a bound checked
+  // here only; the fold loads it again with acquire (RG1).
   if (live.high.load(std::memory_order_relaxed) > rh.cap) return errc::version_mismatch;
   folder.add_region(live, reinterpret_cast<const internal::frame*>(m.data() + rh.frames_off));
   return {};
@@ -132,6 +133,8 @@ std::error_code read_chunk(int dir_fd, const pool_file_header& h, unsigned k, st
     if (fs.used.load(std::memory_order_acquire) == 0) continue;  // (PF4)
     folder.add_file(fs.counters, false);
     file_stats f = internal::stats_folder::file_entry(fs.counters, false);
+    // A slot freed and filled again while this reads it may give a torn name
+    // or page size: figures, as every count read while the pool works.
     f.file_name.assign(fs.name, ::strnlen(fs.name, sizeof fs.name));
     f.pagesize = fs.page_size;
     files.push_back(std::move(f));
