@@ -196,6 +196,14 @@ class file_table {
   std::error_code init(std::size_t hint, io_backend* io, const backing* files = nullptr) noexcept;
   /// Slots in chunk 0 (the pool file records it for readers).
   std::uint32_t base() const noexcept { return base_; }
+  /// The first slot of chunk k and its slots, for a table whose chunk 0 has
+  /// 2^shift slots (the table's own indexing, and a reader's of a pool file).
+  static constexpr std::uint64_t chunk_first_slot(unsigned shift, unsigned k) noexcept {
+    return ((std::uint64_t{1} << k) - 1) << shift;
+  }
+  static constexpr std::uint64_t chunk_slots(unsigned shift, unsigned k) noexcept {
+    return std::uint64_t{1} << (shift + k);
+  }
 
   /// Slots handed out so far: every slot in use is below it. Safe without
   /// the latch.
@@ -256,9 +264,9 @@ class file_table {
     return static_cast<unsigned>(std::bit_width((slot >> shift_) + 1u)) - 1u;
   }
   std::uint32_t chunk_start(unsigned k) const noexcept {
-    return static_cast<std::uint32_t>(((std::uint64_t{1} << k) - 1) << shift_);
+    return static_cast<std::uint32_t>(chunk_first_slot(shift_, k));
   }
-  std::uint64_t chunk_len(unsigned k) const noexcept { return std::uint64_t{base_} << k; }
+  std::uint64_t chunk_len(unsigned k) const noexcept { return chunk_slots(shift_, k); }
   std::error_code grow_locked() noexcept;
   bool try_free_locked(std::uint32_t slot) noexcept;
   void free_locked(std::uint32_t slot) noexcept;

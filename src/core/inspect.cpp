@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -119,9 +120,9 @@ std::error_code read_region(int dir_fd, const pool_file_header& h, std::uint32_t
 /// Folds the file table's chunk k: its states in use below `size`.
 std::error_code read_chunk(int dir_fd, const pool_file_header& h, unsigned k, std::uint32_t size,
                            internal::stats_folder& folder, std::vector<file_stats>& files) {
-  const std::uint64_t base = h.file_base;
-  const std::uint64_t start = ((std::uint64_t{1} << k) - 1) * base;
-  const std::uint64_t n = base << k;
+  const auto shift = static_cast<unsigned>(std::countr_zero(h.file_base));  // a power of two
+  const std::uint64_t start = internal::file_table::chunk_first_slot(shift, k);
+  const std::uint64_t n = internal::file_table::chunk_slots(shift, k);
   if (start >= size) return {};
   ro_map m;
   if (auto ec = m.open(dir_fd, internal::file_table_chunk_name(h.tag, k))) return ec;
@@ -152,7 +153,8 @@ std::error_code pool::inspect(const std::string& home, pool_view& out) noexcept 
   const pool_file_header& h = pf.hdr();
   out.pid = h.pid;
   if (auto ec = internal::process_registry::alive(home, h.owner_id, out.alive)) return ec;
-  if (h.nregions == 0 || h.nregions > 4096 || h.file_base == 0 ||
+  if (h.nregions == 0 || h.nregions > 4096 || !std::has_single_bit(h.file_base) ||
+      h.file_base > (1u << 30) ||
       ::strnlen(h.tag, sizeof h.tag) == sizeof h.tag ||
       ::strnlen(h.region_dir, sizeof h.region_dir) == sizeof h.region_dir)
     return errc::version_mismatch;

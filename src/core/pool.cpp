@@ -80,7 +80,7 @@ std::error_code pool::remove(const std::string& home, bool force) noexcept try {
   // files) and, from its pool file, a region directory apart from the home.
   std::uint64_t identity = 0;
   const bool known =
-      !internal::home_identity(home + "/" + internal::process_registry::file_name, identity);
+      !internal::home_identity(internal::process_registry::path_of(home), identity);
   std::string region_dir;
   {
     internal::pool_file pf;

@@ -202,9 +202,7 @@ scan_result scan_and_reap(int fd, slot_array& slots, std::uint32_t own) {
   return r;
 }
 
-std::string registry_path(const std::string& dir) {
-  return (dir.empty() ? std::string(".") : dir) + "/" + process_registry::file_name;
-}
+std::string registry_path(const std::string& dir) { return process_registry::path_of(dir); }
 
 // Opens the registry (O_NOFOLLOW, close-on-exec; created with O_EXCL) and
 // takes its latch, making sure the path still names the file opened (a
@@ -351,6 +349,10 @@ bool id_alive(int fd, std::uint32_t id) noexcept {
   return locked_elsewhere(fd, slot_lock_byte(slot));
 }
 }  // namespace
+
+std::string process_registry::path_of(const std::string& dir) {
+  return (dir.empty() ? std::string(".") : dir) + "/" + file_name;
+}
 
 bool process_registry::owner_alive(std::uint32_t id) const noexcept {
   if (id == owner_id_ || forked()) return true;  // ourselves; a child cannot tell

@@ -88,6 +88,8 @@ class process_registry {
  public:
   static constexpr const char* file_name = "__pagepool.registry";
   static constexpr std::uint32_t slot_count = 256;
+  /// The registry file of `dir` ("." if empty).
+  static std::string path_of(const std::string& dir);
 
   /// What attach saw.
   struct attach_info {
