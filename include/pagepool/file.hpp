@@ -96,7 +96,8 @@ class file {
   /// oddfilesize, a setting that differs from another handle on the file,
   /// already open, with direct a page size below the file system's direct-I/O
   /// alignment: then a file this open created is removed again), ENOENT
-  /// (missing without create), ENOMEM (out of memory, or the first file of
+  /// (missing without create), ENAMETOOLONG (a name of 4096 bytes or more,
+  /// an in-memory file's too), ENOMEM (out of memory, or the first file of
   /// its page size whose class cannot be mapped), or the errno of
   /// open(2). BDB: DB_MPOOLFILE->open.
   ///

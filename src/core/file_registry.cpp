@@ -72,6 +72,10 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   const bool rdonly = any(flags, of::rdonly);
   if (rdonly && !path) return err(EINVAL);
   if (path && path->empty()) return err(EINVAL);
+  // A name the file state cannot hold whole (file_shared::name, the key of an
+  // in-memory file in the shared index, and the name another process opens
+  // the file by) is ENAMETOOLONG, as open(2) says of a path of PATH_MAX bytes.
+  if (path && path->size() >= file_shared::name_max) return err(ENAMETOOLONG);
   if (mode < 0 || mode > 07777) return err(EINVAL);
   // The first file of a page size makes its class's regions (ENOMEM, with
   // nothing opened, if they cannot be mapped).
@@ -172,11 +176,11 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     std::memcpy(id.data() + 8, &self, sizeof self);
   }
 
-  files_.latch.lock();
+  files_.latch().lock();
   std::uint32_t slot = no_slot;
   if (path) slot = nofile ? files_.find_nofile_locked(*path) : files_.find_locked(id);
   if (slot == no_slot && nofile && path && !any(flags, of::create)) {
-    files_.latch.unlock();
+    files_.latch().unlock();
     return err(ENOENT);  // BDB: DB_CREATE is needed to create an in-memory file
   }
   if (slot != no_slot) {
@@ -189,7 +193,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     file_shared& fs = files_.shared(slot);
     if (fs.page_size != page_size || (h.clear_set && h.clear_len != fs.clear_len) ||
         (h.lsn_set && h.lsn_offset != fs.lsn_offset)) {
-      files_.latch.unlock();
+      files_.latch().unlock();
       return err(EINVAL);
     }
     file_local& fl = files_.local(slot);
@@ -198,7 +202,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
         std::unique_lock ck(fl.cookie_mu);
         fl.cookie = h.cookie;
       } catch (...) {
-        files_.latch.unlock();
+        files_.latch().unlock();
         return err(ENOMEM);  // nothing joined yet
       }
     }
@@ -225,7 +229,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   } else {
     // A free slot, or a new one: the table grows until memory runs out.
     if (const std::error_code ec = files_.take_slot_locked(slot)) {
-      files_.latch.unlock();
+      files_.latch().unlock();
       return ec;
     }
     // The file's size is read again now that no state of it exists (the
@@ -240,13 +244,13 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
       io_file_info now;
       if (const int rc = io_->fstat(fd.fd, now); rc != 0) {
         files_.give_back_locked(slot);
-        files_.latch.unlock();
+        files_.latch().unlock();
         return err(-rc);
       }
       const auto size_now = static_cast<std::size_t>(now.size);
       if (size_now / page_size >= no_frame) {
         files_.give_back_locked(slot);
-        files_.latch.unlock();
+        files_.latch().unlock();
         return err(EINVAL);
       }
       fsize = size_now;
@@ -292,19 +296,11 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
         if (fl.fd >= 0) (void)io_->close(fl.fd);
         fl.fd = -1;
         files_.give_back_locked(slot);
-        files_.latch.unlock();
+        files_.latch().unlock();
         return err(ENOMEM);
       }
     }
-    if (path && files_.index_locked(slot)) {
-      std::unique_lock lk(fl.fd_mu);
-      if (fl.fd >= 0) (void)io_->close(fl.fd);
-      fl.fd = -1;
-      fl.path.clear();
-      files_.give_back_locked(slot);
-      files_.latch.unlock();
-      return err(ENOMEM);
-    }
+    if (path) files_.index_locked(slot);
     // release: a reader in another process (pool::inspect) that sees the
     // slot used sees it filled, its name included (PF4).
     fs.used.store(1, std::memory_order_release);  // (PF4)
@@ -327,7 +323,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
                        fsize <= mmap_size.load(std::memory_order_relaxed) && !has_pgin(fs.ftype.load(std::memory_order_relaxed)) &&
                        fs.can_mmap.load(std::memory_order_relaxed) &&
                        fs.no_frames();  // (F1)
-  files_.latch.unlock();
+  files_.latch().unlock();
 
   h.open = true;
   if (direct_refused) counters().add<&pool_counters::direct_fallback>();
@@ -376,7 +372,7 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
   }
   const std::uint32_t slot = h.slot;
   file_shared& fs = files_.shared(slot);
-  files_.latch.lock();
+  files_.latch().lock();
   const std::uint32_t left = fs.handles.fetch_sub(1, std::memory_order_relaxed) - 1;
   if (!h.rdonly) fs.writers.fetch_sub(1, std::memory_order_relaxed);
   if (left == 0) {
@@ -396,7 +392,7 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
   // and the descriptor bound (a sync visits them all).
   counters().add<&pool_counters::fd_closed>(
       files_.reap_after_close_locked(slot, max_open_fd.load(std::memory_order_relaxed)));
-  files_.latch.unlock();
+  files_.latch().unlock();
   h.open = false;
   h.closed = true;
   open_handles.fetch_sub(1, std::memory_order_relaxed);
@@ -481,10 +477,10 @@ std::error_code pool_impl::close() noexcept {
     }
   }
   closed.store(true, std::memory_order_relaxed);
-  files_.latch.lock();
+  files_.latch().lock();
   reap_locked();
   files_.close_all_locked();
-  files_.latch.unlock();
+  files_.latch().unlock();
   return ec;
 }
 

@@ -8,6 +8,8 @@
 // described in core/file_table.hpp.
 #include "core/file_table.hpp"
 
+#include "port/assert.hpp"
+
 #include <sys/mman.h>
 
 #include <string>
@@ -84,11 +86,6 @@ std::error_code file_table::grow_locked() noexcept {
   const std::uint64_t n = chunk_len(k);
   // Slot numbers stay below no_slot.
   if (k >= max_chunks || capacity_ + n >= no_slot) return {ENOMEM, std::generic_category()};
-  try {
-    free_.reserve(capacity_ + n);  // freeing a slot never allocates
-  } catch (const std::bad_alloc&) {
-    return {ENOMEM, std::generic_category()};
-  }
   // The shared side: anonymous memory, or a chunk file whose slots are
   // committed one by one as they are handed out (take_slot_locked). Either
   // way its states are constructed there too: nothing touches a slot's bytes
@@ -129,10 +126,16 @@ std::error_code file_table::grow_locked() noexcept {
   return {};
 }
 
+void file_table::push_free_locked(std::uint32_t slot) noexcept {
+  shared(slot).next = st_->free_head;
+  st_->free_head = slot + 1;
+}
+
 std::error_code file_table::take_slot_locked(std::uint32_t& slot) noexcept {
-  if (!free_.empty()) {
-    slot = free_.back();
-    free_.pop_back();
+  if (st_->free_head != 0) {
+    slot = st_->free_head - 1;
+    st_->free_head = shared(slot).next;
+    shared(slot).next = 0;
     return {};
   }
   const std::uint32_t n = st_->size.load(std::memory_order_relaxed);
@@ -151,33 +154,56 @@ std::error_code file_table::take_slot_locked(std::uint32_t& slot) noexcept {
   return {};
 }
 
-std::size_t file_table::id_hash::operator()(const file_id& id) const noexcept {
-  std::uint64_t a, b;  // the inode and device of a real file's id
-  std::memcpy(&a, id.data(), 8);
-  std::memcpy(&b, id.data() + 8, 8);
-  return static_cast<std::size_t>(a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull));
+// FNV-1a over the id's bytes or the name's: a hash every process of a build
+// computes alike, as a shared index needs.
+namespace {
+std::uint32_t fnv1a(const void* p, std::size_t n) noexcept {
+  std::uint32_t h = 2166136261u;
+  const auto* b = static_cast<const unsigned char*>(p);
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 16777619u;
+  return h;
+}
+constexpr unsigned bucket_mask = file_table_state::index_buckets - 1;
+static_assert((file_table_state::index_buckets & bucket_mask) == 0);
+}  // namespace
+
+std::uint32_t file_table::hash_of(const file_id& id) noexcept {
+  return fnv1a(id.data(), id.size()) & ~1u;  // even: a real file's id
 }
 
-std::uint32_t file_table::find_locked(const file_id& id) const noexcept {
-  const auto it = by_id_.find(id);
-  return it == by_id_.end() ? no_slot : it->second;
+std::uint32_t file_table::hash_of(const char* name, std::size_t len) noexcept {
+  return fnv1a(name, len) | 1u;  // odd: an in-memory file's name
 }
 
-std::uint32_t file_table::find_nofile_locked(const std::string& path) const noexcept {
-  const auto it = by_name_.find(path);
-  return it == by_name_.end() ? no_slot : it->second;
+std::uint32_t file_table::find_locked(const file_id& id) noexcept {
+  const std::uint32_t h = hash_of(id);
+  for (std::uint32_t s = st_->index[h & bucket_mask]; s != 0;) {
+    const file_shared& fs = shared(s - 1);
+    if (fs.key_hash == h && fs.id == id) return s - 1;
+    s = fs.next;
+  }
+  return no_slot;
 }
 
-std::error_code file_table::index_locked(std::uint32_t slot) noexcept try {
-  const file_shared& fs = shared(slot);
-  if (fs.temp.load(std::memory_order_relaxed)) return {};
-  if (fs.nofile.load(std::memory_order_relaxed))
-    by_name_.emplace(local(slot).path, slot);
-  else
-    by_id_.emplace(fs.id, slot);
-  return {};
-} catch (...) {
-  return {ENOMEM, std::generic_category()};
+std::uint32_t file_table::find_nofile_locked(const std::string& path) noexcept {
+  if (path.size() >= file_shared::name_max) return no_slot;  // never stored (open refuses it)
+  const std::uint32_t h = hash_of(path.data(), path.size());
+  for (std::uint32_t s = st_->index[h & bucket_mask]; s != 0;) {
+    const file_shared& fs = shared(s - 1);
+    if (fs.key_hash == h && std::memcmp(fs.name, path.c_str(), path.size() + 1) == 0) return s - 1;
+    s = fs.next;
+  }
+  return no_slot;
+}
+
+void file_table::index_locked(std::uint32_t slot) noexcept {
+  file_shared& fs = shared(slot);
+  if (fs.temp.load(std::memory_order_relaxed)) return;
+  fs.key_hash = fs.nofile.load(std::memory_order_relaxed) ? hash_of(fs.name, std::strlen(fs.name))
+                                                          : hash_of(fs.id);
+  std::uint32_t& head = st_->index[fs.key_hash & bucket_mask];
+  fs.next = head;
+  head = slot + 1;
 }
 
 void file_table::joined_locked(std::uint32_t slot) noexcept { unqueue_fd_locked(slot); }
@@ -219,13 +245,12 @@ void file_table::free_locked(std::uint32_t slot) noexcept {
   // Fold its counters into the pool's, as BDB does, then free it.
   for (auto f : file_counter_fields) retired().add(f, fs.counters.sum(f));
   if (!fs.temp.load(std::memory_order_relaxed)) {
-    if (fs.nofile.load(std::memory_order_relaxed)) {
-      const auto it = by_name_.find(fl.path);
-      if (it != by_name_.end() && it->second == slot) by_name_.erase(it);
-    } else {
-      const auto it = by_id_.find(fs.id);
-      if (it != by_id_.end() && it->second == slot) by_id_.erase(it);
-    }
+    // Out of its index chain (a slot filled and used is always in it).
+    std::uint32_t* link = &st_->index[fs.key_hash & bucket_mask];
+    while (*link != 0 && *link != slot + 1) link = &shared(*link - 1).next;
+    PAGEPOOL_ASSERT(*link == slot + 1, "a used named file is in its index chain");
+    if (*link == slot + 1) *link = fs.next;
+    fs.next = 0;
   }
   unqueue_fd_locked(slot);
   std::unique_lock lk(fl.fd_mu);
@@ -238,7 +263,7 @@ void file_table::free_locked(std::uint32_t slot) noexcept {
     fl.cookie.clear();
   }
   fs.used.store(0, std::memory_order_relaxed);
-  free_.push_back(slot);  // room reserved by grow_locked
+  push_free_locked(slot);
 }
 
 bool file_table::try_free_locked(std::uint32_t slot) noexcept {

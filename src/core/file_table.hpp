@@ -5,7 +5,10 @@
 // pointer, and beside it the process-local side (file_local: the descriptor,
 // the path, the cookie). Frames name their file by slot. Every change of a
 // slot's use happens under the table's latch (core/file_registry.cpp opens
-// and closes; reap_locked frees).
+// and closes; reap_locked frees). The latch, the index that finds a named
+// file's slot and the chain of free slots are pool-wide state
+// (file_table_state, share/pool_file.hpp) linking slots by number, so that
+// they can be shared by every process attached to the pool (issue 14).
 //
 // A file state lives while a handle has it open, a frame holds one of its
 // pages, a sync is about to fsync it (io_refs), or it owes an fsync (pages
@@ -26,7 +29,6 @@
 #include <shared_mutex>
 #include <string>
 #include <system_error>
-#include <unordered_map>
 #include <vector>
 
 #include <tbb/concurrent_vector.h>
@@ -50,6 +52,11 @@ struct file_shared {
   // relaxed within the process (guarded by the table's latch); the fill's store
   // releases for a reader in another process (PF4, share/pool_file.hpp).
   std::atomic<std::uint32_t> used{0};
+  // The next slot + 1 (0: none) in the slot's chain: its index bucket's while
+  // it is used and named, the free slots' once freed; and the hash of its key
+  // while in the index, which a lookup compares first (the table's latch).
+  std::uint32_t next = 0;
+  std::uint32_t key_hash = 0;
   std::uint32_t page_size = 0;
   file_id id{};
   // relaxed: a setting read at each page I/O; a later open that names
@@ -220,15 +227,17 @@ class file_table {
   /// Not yet in use: the caller fills it and marks it used. Caller holds
   /// `latch`.
   std::error_code take_slot_locked(std::uint32_t& slot) noexcept;
-  /// The slot of the named file in use with this id (a real file) or path
-  /// (an in-memory one, `nofile`), or no_slot. Caller holds `latch`.
-  std::uint32_t find_locked(const file_id& id) const noexcept;
-  std::uint32_t find_nofile_locked(const std::string& path) const noexcept;
-  /// Enters a filled slot of a named file into the index. Caller holds
-  /// `latch`; on ENOMEM the slot is not entered (and not used).
-  std::error_code index_locked(std::uint32_t slot) noexcept;
+  /// The slot of the named file in use with this id (a real file) or name
+  /// (an in-memory one, `nofile`: names of at most file_shared::name_max - 1
+  /// bytes, the open checks), or no_slot. Caller holds `latch`.
+  std::uint32_t find_locked(const file_id& id) noexcept;
+  std::uint32_t find_nofile_locked(const std::string& path) noexcept;
+  /// Enters a filled slot of a named file (its id, nofile flag and name set)
+  /// into the index; a temporary file's slot is not entered. Caller holds
+  /// `latch`.
+  void index_locked(std::uint32_t slot) noexcept;
   /// Returns a slot take_slot_locked gave and that was never marked used.
-  void give_back_locked(std::uint32_t slot) noexcept { free_.push_back(slot); }
+  void give_back_locked(std::uint32_t slot) noexcept { push_free_locked(slot); }
   /// A handle joined the slot's state again: it lingers no more.
   void joined_locked(std::uint32_t slot) noexcept;
 
@@ -255,7 +264,8 @@ class file_table {
   /// Closes every descriptor (pool close). The caller holds `latch`.
   void close_all_locked() noexcept;
 
-  bucket_latch latch;  // every change of a slot's use
+  /// Every change of a slot's use; a word in the pool-wide state.
+  bucket_latch& latch() noexcept { return st_->latch; }
   /// Counters of freed file states (BDB folds them too).
   sharded<file_counters>& retired() noexcept { return st_->retired; }
 
@@ -278,9 +288,11 @@ class file_table {
   void queue_if_lingering_locked(std::uint32_t s) noexcept;
   std::uint32_t trim_fds_locked(int max_open_fd) noexcept;
 
-  struct id_hash {
-    std::size_t operator()(const file_id& id) const noexcept;
-  };
+  /// The index bucket of a real file's id, or of an in-memory file's name:
+  /// the same in every process of a build (no per-process seed).
+  static std::uint32_t hash_of(const file_id& id) noexcept;
+  static std::uint32_t hash_of(const char* name, std::size_t len) noexcept;
+  void push_free_locked(std::uint32_t slot) noexcept;
 
   std::uint32_t base_ = 0;   // slots in chunk 0, a power of two
   unsigned shift_ = 0;       // log2(base_)
@@ -298,9 +310,6 @@ class file_table {
   std::unique_ptr<region_file> chunk_files_[max_chunks];  // with region files
   backing backing_;
   bool file_backed_ = false;
-  std::vector<std::uint32_t> free_;  // freed slots (latch); room for every slot reserved
-  std::unordered_map<file_id, std::uint32_t, id_hash> by_id_;   // named real files (latch)
-  std::unordered_map<std::string, std::uint32_t> by_name_;      // named in-memory files (latch)
   // set_mp_max_openfd: slots of files no handle has open whose descriptor is
   // counted (file_local::fd_queued), oldest first; entries whose flag is
   // clear are stale and skipped (latch).

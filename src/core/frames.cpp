@@ -124,7 +124,7 @@ std::error_code pool_impl::alloc_frame(std::uint32_t r, policy::page_key k, std:
     // have missed the one class with unpinned pages), so that a get fails
     // only if the pinned pages alone leave no room for this one.
     // relaxed: see pick_donor.
-    if (const std::uint32_t live = live_classes_.load(std::memory_order_relaxed);
+    if (const std::uint32_t live = acct_->live_classes.load(std::memory_order_relaxed);
         v == no_frame && rg.has_free() && !std::has_single_bit(live)) {
       for (std::uint32_t d = 0; d < page_classes && f == no_frame; ++d)
         if ((live >> d) & 1u)
@@ -209,13 +209,11 @@ std::error_code pool_impl::resize(std::size_t frames) noexcept {
     // A region file's directory had no room for a grow (ENOSPC): the
     // regions grown so far go back to the size the budget still pays for,
     // so the pool is as it was.
-    (void)size_regions(budget_.load(std::memory_order_relaxed));
+    (void)size_regions(acct_->budget.load(std::memory_order_relaxed));
     return ec;
   }
-  budget_.store(bytes, std::memory_order_relaxed);
-  total_frames_.store(frames, std::memory_order_relaxed);
-  // relaxed: a figure for a reader of the pool file.
-  if (pool_file_.mapped()) pool_file_.hdr().budget_frames.store(frames, std::memory_order_relaxed);
+  acct_->budget.store(bytes, std::memory_order_relaxed);
+  acct_->frames.store(frames, std::memory_order_relaxed);
   enforce_budget();
   return {};
 }

@@ -168,13 +168,13 @@ std::error_code pool::inspect(const std::string& home, pool_view& out) noexcept 
 
   pool_stats st;
   // relaxed: a figure (resize changes it).
-  const std::uint64_t frames = h.budget_frames.load(std::memory_order_relaxed);
+  const std::uint64_t frames = h.accounts.frames.load(std::memory_order_relaxed);
   st.frame_size = h.frame_size;
   st.ncache = h.nregions;
   st.frames = static_cast<std::uint32_t>(frames);
   st.cache_bytes = frames * h.frame_size;
   internal::stats_folder folder(st, /*clear=*/false);
-  const std::uint32_t live = h.live_classes.load(std::memory_order_acquire);  // (PF2)
+  const std::uint32_t live = h.accounts.live_classes.load(std::memory_order_acquire);  // (PF2)
   for (std::uint32_t c = 0; c < internal::pool_file_header::classes; ++c) {
     if (!((live >> c) & 1u)) continue;
     for (std::uint32_t i = 0; i < h.nregions; ++i)

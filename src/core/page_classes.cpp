@@ -9,12 +9,14 @@
 // holds exactly one page of that size, so a 512-byte page costs 512 bytes of
 // page memory plus its frame header, not a 4 KiB frame.
 //
-// The budget. budget_ is frames() * frame_size bytes of page memory; used_
-// counts the bytes of the frames taken from the free lists (holding or
-// loading a page), class_used_[c] those of class c. A frame is charged when
-// take_free pops it and credited when give_free pushes it back; a victim
-// evicted for a page of its own class keeps its charge, so a pool whose
-// files all have one page size never touches used_ once full, and behaves
+// The budget (pool_accounts, share/pool_file.hpp: the pool file's with
+// region files, so that every process attached to the pool charges one).
+// `budget` is frames() * frame_size bytes of page memory; `used` counts the
+// bytes of the frames taken from the free lists (holding or loading a page),
+// class_used[c] those of class c. A frame is charged when take_free pops it
+// and credited when give_free pushes it back; a victim evicted for a page of
+// its own class keeps its charge, so a pool whose files all have one page
+// size never touches `used` once full, and behaves
 // exactly as a pool of that one size (its free frames are always within the
 // budget: see take_free).
 //
@@ -35,7 +37,7 @@
 // Memory ordering. The budget's counts are relaxed RMWs (they publish
 // nothing; the frames they count are handed over through the free-list
 // latch and the state word). A class's regions and policy slots are built
-// under resize_mu_ and published by (C1): live_classes_.fetch_or [release],
+// under resize_mu_ and published by (C1): live_classes.fetch_or [release],
 // paired with class_live's acquire load; a thread that uses a file of class
 // c opened it (ensure_class), so it is ordered after (C1) too.
 #include <sys/mman.h>
@@ -118,7 +120,7 @@ std::error_code pool_impl::init_classes(std::size_t frames) noexcept {
   // Transparent huge pages where the system allows them on request: pages
   // are touched at random. Advice only.
   (void)::madvise(arena, arena_len_, MADV_HUGEPAGE);
-  budget_.store(frames * frame_size_, std::memory_order_relaxed);
+  acct_->budget.store(frames * frame_size_, std::memory_order_relaxed);
   try {
     regions_.resize(std::size_t{page_classes} * nreg);
   } catch (const std::bad_alloc&) {
@@ -128,7 +130,7 @@ std::error_code pool_impl::init_classes(std::size_t frames) noexcept {
   for (std::uint32_t i = 0; i < nreg; ++i)
     if (auto ec = make_class_region(dflt, i, total / nreg + (i < total % nreg ? 1 : 0))) return ec;
   // relaxed: creation; nothing else can see the pool yet.
-  live_classes_.store(1u << dflt, std::memory_order_relaxed);
+  acct_->live_classes.store(1u << dflt, std::memory_order_relaxed);
   return {};
 }
 
@@ -162,7 +164,7 @@ std::error_code pool_impl::ensure_class(std::uint32_t c) noexcept {
   std::lock_guard g(resize_mu_);
   if (class_live(c)) return {};
   if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
-  const std::size_t total = budget_.load(std::memory_order_relaxed) >> (min_page_shift + c);
+  const std::size_t total = acct_->budget.load(std::memory_order_relaxed) >> (min_page_shift + c);
   std::error_code ec;
   for (std::uint32_t i = 0; i < nregions_ && !ec; ++i)
     ec = make_class_region(c, i, total / nregions_ + (i < total % nregions_ ? 1 : 0));
@@ -177,11 +179,10 @@ std::error_code pool_impl::ensure_class(std::uint32_t c) noexcept {
     return ec;
   }
   // release (C1): the class's regions and policy slots, built above, are
-  // seen by every thread that sees the bit (class_live's acquire).
-  live_classes_.fetch_or(1u << c, std::memory_order_release);  // (C1)
-  // release: a reader in another process that sees the bit finds the
-  // class's region files made (PF2).
-  if (pool_file_.mapped()) pool_file_.hdr().live_classes.fetch_or(1u << c, std::memory_order_release);  // (PF2)
+  // seen by every thread that sees the bit (class_live's acquire); with
+  // region files the bit is in the pool file, and a reader in another
+  // process that sees it finds the class's region files made (PF2).
+  acct_->live_classes.fetch_or(1u << c, std::memory_order_release);  // (C1) (PF2)
   return {};
 }
 
@@ -194,23 +195,23 @@ std::uint32_t pool_impl::take_free(std::uint32_t r) noexcept {
   const std::size_t bytes = std::size_t{1} << (min_page_shift + c);
   // The charge first, so that two threads cannot both take the last room.
   // relaxed (used_, budget_ here and in give_free): counts; see the top.
-  const std::size_t was = used_.fetch_add(bytes, std::memory_order_relaxed);
+  const std::size_t was = acct_->used.fetch_add(bytes, std::memory_order_relaxed);
   // One class in use: its frames in service are exactly what the budget
   // pays for, so a free frame is always within it (after a shrink, pinned
   // pages past the new size may hold more for a while: as before classes,
   // the free frame is used). With several, a page the budget has no room
   // for must be paid for by an eviction first.
-  if (was + bytes > budget_.load(std::memory_order_relaxed) &&
-      !std::has_single_bit(live_classes_.load(std::memory_order_relaxed))) {
-    used_.fetch_sub(bytes, std::memory_order_relaxed);
+  if (was + bytes > acct_->budget.load(std::memory_order_relaxed) &&
+      !std::has_single_bit(acct_->live_classes.load(std::memory_order_relaxed))) {
+    acct_->used.fetch_sub(bytes, std::memory_order_relaxed);
     return no_frame;
   }
   const std::uint32_t f = rg.pop_free();
   if (f == no_frame) {
-    used_.fetch_sub(bytes, std::memory_order_relaxed);
+    acct_->used.fetch_sub(bytes, std::memory_order_relaxed);
     return no_frame;
   }
-  class_used_[c].fetch_add(bytes, std::memory_order_relaxed);
+  acct_->class_used[c].fetch_add(bytes, std::memory_order_relaxed);
   return f;
 }
 
@@ -224,24 +225,24 @@ void pool_impl::give_free(std::uint32_t r, std::uint32_t f, bool release) noexce
   // access, where a full directory could only fault).
   if (release && f < rg.nframes() && !rg.file_backed()) rg.release_memory(f);
   rg.push_free(f);
-  class_used_[c].fetch_sub(bytes, std::memory_order_relaxed);
-  used_.fetch_sub(bytes, std::memory_order_relaxed);
+  acct_->class_used[c].fetch_sub(bytes, std::memory_order_relaxed);
+  acct_->used.fetch_sub(bytes, std::memory_order_relaxed);
 }
 
 std::uint32_t pool_impl::pick_donor(std::uint32_t c, bool others_only) noexcept {
   // relaxed: which classes exist decides only where a draw may land; a class
   // made since is drawn next time.
-  const std::uint32_t live = live_classes_.load(std::memory_order_relaxed);
+  const std::uint32_t live = acct_->live_classes.load(std::memory_order_relaxed);
   if (std::has_single_bit(live)) return c;
   const std::uint32_t from = others_only ? live & ~(1u << c) : live;
   std::size_t total = 0;
   for (std::uint32_t d = 0; d < page_classes; ++d)
-    if ((from >> d) & 1u) total += class_used_[d].load(std::memory_order_relaxed);
+    if ((from >> d) & 1u) total += acct_->class_used[d].load(std::memory_order_relaxed);
   if (total == 0) return c;
   std::size_t x = next_draw() % total;
   for (std::uint32_t d = 0; d < page_classes; ++d) {
     if (!((from >> d) & 1u)) continue;
-    const std::size_t b = class_used_[d].load(std::memory_order_relaxed);
+    const std::size_t b = acct_->class_used[d].load(std::memory_order_relaxed);
     if (x < b) return d;
     x -= b;
   }
@@ -276,9 +277,9 @@ bool pool_impl::donate(std::uint32_t d) noexcept {
 
 void pool_impl::enforce_budget() noexcept {
   // relaxed: see pick_donor.
-  if (std::has_single_bit(live_classes_.load(std::memory_order_relaxed))) return;
+  if (std::has_single_bit(acct_->live_classes.load(std::memory_order_relaxed))) return;
   std::uint32_t failures = 0;
-  while (used_.load(std::memory_order_relaxed) > budget_.load(std::memory_order_relaxed) &&
+  while (acct_->used.load(std::memory_order_relaxed) > acct_->budget.load(std::memory_order_relaxed) &&
          failures < 2 * page_classes) {
     // Any class, by the bytes it holds (page_classes names none of them).
     if (!donate(pick_donor(page_classes))) ++failures;

@@ -52,8 +52,7 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   p->opts_ = o;
   p->io_ = o.io ? o.io : posix_io();
   p->frame_size_ = fs;
-  p->total_frames_.store(frames, std::memory_order_relaxed);
-  p->max_frames_ = max_frames;  // regions round their share up; the pool never exceeds the maximum
+    p->max_frames_ = max_frames;  // regions round their share up; the pool never exceeds the maximum
   p->mmap_size.store(o.mmap_size, std::memory_order_relaxed);
   p->max_open_fd.store(o.max_open_fd, std::memory_order_relaxed);
   p->wb_.max_write.store(o.max_write, std::memory_order_relaxed);
@@ -71,6 +70,9 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
     if (auto ec = p->open_region_dir()) return ec;
     if (auto ec = p->make_pool_file()) return ec;
   }
+  // relaxed: creation; nothing else can see the pool yet (a reader of the
+  // pool file waits for ready, PF1).
+  p->acct_->frames.store(frames, std::memory_order_relaxed);
   if (auto ec = p->init_classes(frames)) return ec;
   try {
     file_table::backing files;
@@ -82,8 +84,8 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
     }
     if (auto ec = p->files_.init(o.max_files, p->io_.get(), files.state ? &files : nullptr))
       return ec;
-    p->wb_.attach({&p->regions_, &p->live_classes_, p->nregions_, &p->files_, p->io_.get(), &p->page_io_, p->pool_counters_,
-                   &p->total_frames_, &p->max_open_fd, o.temp_dir});
+    p->wb_.attach({&p->regions_, &p->acct_->live_classes, p->nregions_, &p->files_, p->io_.get(), &p->page_io_, p->pool_counters_,
+                   &p->acct_->frames, &p->max_open_fd, o.temp_dir});
   } catch (const std::bad_alloc&) {
     return err(ENOMEM);
   }
@@ -92,9 +94,6 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
     pool_file_header& h = p->pool_file_.hdr();
     for (std::uint32_t c = 0; c < page_classes; ++c) h.caps[c] = p->geo_[c].cap;
     h.file_base = p->files_.base();
-    // relaxed: written before ready, which publishes them (PF1).
-    h.budget_frames.store(frames, std::memory_order_relaxed);
-    h.live_classes.store(p->live_classes_.load(std::memory_order_relaxed), std::memory_order_relaxed);
     p->pool_file_.publish();  // (PF1)
   }
   out = std::move(p);
@@ -119,6 +118,7 @@ std::error_code pool_impl::make_pool_file() noexcept {
   if (!fits) return err(ENAMETOOLONG);
   std::memcpy(h.tag, region_tag_.c_str(), region_tag_.size() + 1);
   pool_counters_ = &h.counters;
+  acct_ = &h.accounts;
   return {};
 }
 
@@ -213,7 +213,7 @@ pool_stats pool_impl::stats(bool clear) noexcept {
     if (!class_live(c)) continue;  // (C1)
     for (std::uint32_t i = 0; i < nregions_; ++i) folder.add_region(*regions_[c * nregions_ + i]);
   }
-  files_.latch.lock();
+  files_.latch().lock();
   folder.add_retired(files_.retired());
   const std::uint32_t nslots = files_.size();
   for (std::uint32_t i = 0; i < nslots; ++i) {
@@ -223,13 +223,13 @@ pool_stats pool_impl::stats(bool clear) noexcept {
     std::shared_lock lk(fl.fd_mu);
     folder.add_file(fs.counters, fl.fd >= 0);
   }
-  files_.latch.unlock();
+  files_.latch().unlock();
   return folder.finish(counters());
 }
 
 std::vector<file_stats> pool_impl::file_statistics(bool clear) noexcept {
   std::vector<file_stats> out;
-  files_.latch.lock();
+  files_.latch().lock();
   try {
     const std::uint32_t nslots = files_.size();
     for (std::uint32_t i = 0; i < nslots; ++i) {
@@ -247,7 +247,7 @@ std::vector<file_stats> pool_impl::file_statistics(bool clear) noexcept {
     }
   } catch (...) {
   }
-  files_.latch.unlock();
+  files_.latch().unlock();
   return out;
 }
 

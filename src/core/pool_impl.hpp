@@ -211,7 +211,7 @@ class pool_impl {
 
   /// The budget in frames of the default page size (frame_size): the pool's
   /// size as pool_options gave it and resize changes it.
-  std::size_t frames() const noexcept { return total_frames_.load(std::memory_order_relaxed); }
+  std::size_t frames() const noexcept { return acct_->frames.load(std::memory_order_relaxed); }
   std::size_t max_frames() const noexcept { return max_frames_; }
   std::error_code resize(std::size_t frames) noexcept;
   /// Grows or shrinks every live class's regions to what `bytes` pays for
@@ -242,15 +242,15 @@ class pool_impl {
   /// acquire: pairs with ensure_class's release (C1): a thread that sees the
   /// bit also sees the class's regions and policy slots constructed.
   bool class_live(std::uint32_t c) const noexcept {
-    return (live_classes_.load(std::memory_order_acquire) >> c) & 1u;  // (C1)
+    return (acct_->live_classes.load(std::memory_order_acquire) >> c) & 1u;  // (C1)
   }
   /// Bytes of page memory the budget allows now, and bytes held by frames
   /// taken from the free lists (holding or loading a page), all classes /
   /// class c. relaxed: figures for the budget's checks and for statistics.
-  std::size_t budget_bytes() const noexcept { return budget_.load(std::memory_order_relaxed); }
-  std::size_t used_bytes() const noexcept { return used_.load(std::memory_order_relaxed); }
+  std::size_t budget_bytes() const noexcept { return acct_->budget.load(std::memory_order_relaxed); }
+  std::size_t used_bytes() const noexcept { return acct_->used.load(std::memory_order_relaxed); }
   std::size_t class_bytes(std::uint32_t c) const noexcept {
-    return class_used_[c].load(std::memory_order_relaxed);
+    return acct_->class_used[c].load(std::memory_order_relaxed);
   }
 
   // --- eviction policy (core/policy_host.cpp)
@@ -451,20 +451,18 @@ class pool_impl {
       c.walk.add(extra, t.owned);
   }
   std::size_t frame_size_ = 0;
-  std::atomic<std::size_t> total_frames_{0};  // relaxed: a figure for stats and trickle
   std::size_t max_frames_ = 0;
   std::mutex resize_mu_;  // one resize, policy swap or class creation at a time
   // Regions of every class, class c's at [c * nregions_, (c + 1) * nregions_);
   // sized once at creation, a class's entries set by ensure_class under
-  // resize_mu_ before its bit in live_classes_ (C1).
+  // resize_mu_ before its bit in the live classes (C1).
   std::vector<std::unique_ptr<region>> regions_;
   std::uint32_t nregions_ = 0;
-  std::atomic<std::uint32_t> live_classes_{0};
-  // The byte budget (pool.hpp, "Page sizes"). relaxed (all three): counts
-  // checked and changed with RMWs; no data is published through them.
-  std::atomic<std::size_t> budget_{0};  // frames() * frame_size_
-  alignas(cache_line) std::atomic<std::size_t> used_{0};
-  std::array<std::atomic<std::size_t>, page_classes> class_used_{};
+  // The live classes and the byte budget (pool.hpp, "Page sizes";
+  // share/pool_file.hpp, pool_accounts): own_accounts_, or the pool file's
+  // with region files (acct_ points at the one in use).
+  pool_accounts own_accounts_;
+  pool_accounts* acct_ = &own_accounts_;
   std::atomic<std::uint32_t> donor_rr_{0};  // relaxed: spreads donations over a class's regions
   // Every class's pages in one reservation of page_classes spans of
   // 2^class_span_shift_ bytes: region r of class c, frame f at

@@ -293,9 +293,9 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
         // each write: keep set_mp_max_openfd's bound as it goes.
         if (mofd > 0 && ++since_trim >= static_cast<std::uint32_t>(std::max(mofd / 2, 1))) {
           since_trim = 0;
-          p_.files->latch.lock();
+          p_.files->latch().lock();
           p_.counters->add<&pool_counters::fd_closed>(p_.files->trim_reopened_locked(mofd));
-          p_.files->latch.unlock();
+          p_.files->latch().unlock();
         }
         if (mw > 0 && written % mw == 0 && sleep.count() > 0) {
           p_.counters->add<&pool_counters::write_sleeps>();
@@ -310,7 +310,7 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
     // fsync every file this pass wrote, waited on, or that someone else wrote
     // since its last fsync. write_gen / synced_gen make a concurrent sync that
     // has not finished its fsync not count as ours.
-    p_.files->latch.lock();
+    p_.files->latch().lock();
     const std::uint32_t nslots = p_.files->size();
     for (std::uint32_t slot = 0; slot < nslots; ++slot) {
       file_shared& fs = p_.files->shared(slot);
@@ -328,7 +328,7 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
         owed.emplace_back(slot, g);
       }
     }
-    p_.files->latch.unlock();
+    p_.files->latch().unlock();
     std::size_t released = 0;  // owed[0, released) have their io_refs back
     for (std::size_t k = 0; k < owed.size(); ++k) {
       const auto [slot, g] = owed[k];
@@ -345,19 +345,19 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
       // Each fsync may reopen a descriptor: with set_mp_max_openfd, give the
       // fsync'd files back as it goes, so that their descriptors can close.
       if (mofd > 0 && k + 1 - released >= static_cast<std::size_t>(std::max(mofd / 2, 1))) {
-        p_.files->latch.lock();
+        p_.files->latch().lock();
         for (; released <= k; ++released)
           p_.files->shared(owed[released].first).io_refs.fetch_sub(1, std::memory_order_relaxed);
         p_.counters->add<&pool_counters::fd_closed>(p_.files->trim_reopened_locked(mofd));
-        p_.files->latch.unlock();
+        p_.files->latch().unlock();
       }
     }
-    p_.files->latch.lock();
+    p_.files->latch().lock();
     for (; released < owed.size(); ++released)
       p_.files->shared(owed[released].first).io_refs.fetch_sub(1, std::memory_order_relaxed);
     p_.counters->add<&pool_counters::fd_closed>(
         p_.files->reap_locked(p_.max_open_fd->load(std::memory_order_relaxed)));
-    p_.files->latch.unlock();
+    p_.files->latch().unlock();
   }
   if (first_err) return first_err;
   if (incomplete) return errc::incomplete;

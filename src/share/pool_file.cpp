@@ -31,10 +31,11 @@ constexpr std::uint32_t mix(std::uint32_t h, std::uint64_t v) {
 std::uint32_t pool_file_layout() noexcept {
   std::uint32_t h = 2166136261u;
   for (const std::uint64_t v :
-       {sizeof(pool_file_header), offsetof(pool_file_header, live_classes),
+       {sizeof(pool_file_header), offsetof(pool_file_header, accounts), sizeof(pool_accounts),
         offsetof(pool_file_header, files), offsetof(pool_file_header, counters),
+        offsetof(file_table_state, latch), offsetof(file_table_state, index),
         sizeof(region_header), offsetof(region_header, counters), sizeof(region_counters),
-        sizeof(bucket), sizeof(frame), sizeof(file_shared), offsetof(file_shared, counters),
+        sizeof(bucket), sizeof(frame), sizeof(file_shared), offsetof(file_shared, counters), offsetof(file_shared, next),
         sizeof(file_counters), sizeof(pool_counters), std::uint64_t{counter_shards}})
     h = mix(h, v);
   return h == 0 ? 1 : h;

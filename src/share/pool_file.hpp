@@ -30,9 +30,10 @@
 // Synchronization edges (papers/design/memory-ordering.md):
 // (PF1) make's release store of `ready` after every field; a reader's
 //   acquire load: a reader that sees it ready sees the fields.
-// (PF2) the release store of `live_classes` after a class's region files
-//   are made and mapped (core/page_classes.cpp), against a reader's acquire
-//   load: a reader that sees the bit finds the class's files.
+// (PF2) the release store of `accounts.live_classes` after a class's region
+//   files are made and mapped (core/page_classes.cpp; the pool's own C1,
+//   one store), against a reader's acquire load: a reader that sees the bit
+//   finds the class's files.
 // (PF3) the release stores of the file table's chunk count and size
 //   (core/file_table.hpp, FT1 and FT2's shared side) after the chunk's file
 //   is made and a new slot's state constructed; a reader's acquire loads.
@@ -49,15 +50,51 @@
 #include <type_traits>
 
 #include "stats/counters.hpp"
+#include "table/bucket_latch.hpp"
 
 namespace pagepool::internal {
 
-/// The file table's state that another process reads (core/file_table.hpp):
-/// in the pool file with region files, in the table itself otherwise.
+/// The pool's accounts (core/page_classes.cpp): which page-size classes
+/// exist and the byte budget they share. In the pool file with region files,
+/// in the pool itself otherwise; the pool keeps no other copy, so that every
+/// process attached to the pool charges one budget.
+struct pool_accounts {
+  static constexpr unsigned classes = 8;
+  // The live classes, a bit each: set by (C1) [release] once a class's
+  // regions are made (and their files, PF2: the same store), read [acquire].
+  alignas(64) std::atomic<std::uint32_t> live_classes{0};
+  // relaxed (the rest): counts checked and changed with RMWs or set under
+  // the pool's resize latch; they publish nothing.
+  std::atomic<std::uint64_t> frames{0};  // pool::frames(): the budget in default-size frames
+  std::atomic<std::uint64_t> budget{0};  // frames * frame_size bytes
+  // Bytes of frames taken from the free lists, in all and per class.
+  alignas(64) std::atomic<std::uint64_t> used{0};
+  std::atomic<std::uint64_t> class_used[classes] = {};
+};
+static_assert(std::is_same_v<std::uint64_t, std::size_t>, "counts are size_t in the pool");
+
+/// The file table's pool-wide state (core/file_table.hpp): in the pool file
+/// with region files, in the table itself otherwise. Everything a process
+/// needs to find a file's slot, take a slot or free one is here or in the
+/// slots themselves, by slot number, never by pointer: the latch is a word
+/// in this memory, the index's chains and the free slots' chain are links
+/// between slots (file_shared::next), so that every process attached to the
+/// pool finds one state per file.
 struct file_table_state {
+  /// Buckets of the index (a power of two; 64 KiB of heads). An open walks
+  /// one chain under the latch, comparing the key hash beside each link
+  /// first: with 100,000 files open, about 6 slots.
+  static constexpr unsigned index_buckets = 16384;
+
   std::atomic<std::uint32_t> chunks{0};  // chunks made (PF3)
   std::atomic<std::uint32_t> size{0};    // slots handed out (FT2, PF3)
   sharded<file_counters> retired;        // counters of freed file states
+  bucket_latch latch;                    // every change of a slot's use
+  // Guarded by the latch, links are slot + 1 (0 ends a chain: the pool
+  // file's zero fill is an empty table). The free slots, most recently
+  // freed first; the index of named files in use, by file_table::key_hash.
+  std::uint32_t free_head = 0;
+  std::uint32_t index[index_buckets] = {};
 };
 
 struct pool_file_header {
@@ -77,10 +114,7 @@ struct pool_file_header {
   std::uint32_t caps[classes] = {};     // frames per region of each class
   char tag[96] = {};                    // names the files (share/region_file.hpp)
   char region_dir[4096] = {};           // where they are (absolute or as given)
-  alignas(64) std::atomic<std::uint32_t> live_classes{0};  // (PF2)
-  // The budget in default-size frames (pool::frames(); resize changes it), a
-  // figure for a reader (relaxed).
-  std::atomic<std::uint64_t> budget_frames{0};
+  pool_accounts accounts;
   file_table_state files;
   sharded<pool_counters> counters;
 };

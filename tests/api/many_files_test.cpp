@@ -3,6 +3,9 @@
 // oracle; slots of freed file states are used again; pool_options::max_files
 // is a size hint; set_mp_max_openfd still bounds descriptors when thousands of
 // real files are opened and closed.
+#include <algorithm>
+#include <random>
+
 #include "api_util.hpp"
 #include "core/pool_impl.hpp"
 
@@ -110,6 +113,100 @@ TEST(ManyFiles, InMemoryFilesKeepTheirPagesAfterClose) {
     ASSERT_OK(f->put(page));
     ASSERT_OK(f->close());
   }
+}
+
+// spec: issue 14: the file table's index (shared between processes, chains
+// of slots) finds every file while others leave their chains: 50,000
+// in-memory files (about three per index bucket) stay after their last
+// close; a third of them, in a random order, are removed (their state freed,
+// unlinked from the middle, head or tail of a chain); every other one is
+// found again with its page, and every removed one is gone (ENOENT without
+// create, a fresh state with create).
+TEST(ManyFiles, IndexFindsEveryFileWhileOthersLeaveItsChains) {
+  constexpr std::uint32_t n = 50000;
+  auto p = make_pool(many_options(64));
+  ASSERT_NE(p, nullptr);
+  auto open_mem = [&](std::uint32_t i, open_flags fl, std::unique_ptr<file>& f) {
+    f = p->file_create();
+    EXPECT_OK(f->set_flags(file_flags::nofile, true));
+    return f->open(mem_name(i), fl, 0, kPs);
+  };
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::unique_ptr<file> f;
+    ASSERT_OK(open_mem(i, open_flags::create, f)) << i;
+    void* page = nullptr;
+    pgno_t pg = 0;
+    ASSERT_OK(f->get(&pg, get_flags::create, &page)) << i;
+    fill_page(page, kPs, 0, seed_of(i, 0));
+    ASSERT_OK(f->put(page, priority::unchanged, put_flags::dirty));
+    ASSERT_OK(f->close());
+  }
+  std::vector<std::uint32_t> gone;
+  for (std::uint32_t i = 0; i < n; i += 3) gone.push_back(i);
+  std::mt19937 rng(14);
+  std::shuffle(gone.begin(), gone.end(), rng);
+  for (const std::uint32_t i : gone) {
+    std::unique_ptr<file> f;
+    ASSERT_OK(open_mem(i, open_flags::none, f)) << i;
+    ASSERT_OK(f->set_flags(file_flags::unlink, true));
+    ASSERT_OK(f->close());  // the last handle: the file and its state go
+  }
+  EXPECT_EQ(p->stats().pages, n - gone.size());
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::unique_ptr<file> f;
+    if (i % 3 == 0) {
+      EXPECT_ERR(open_mem(i, open_flags::none, f), std::errc::no_such_file_or_directory) << i;
+      continue;
+    }
+    ASSERT_OK(open_mem(i, open_flags::none, f)) << i;
+    void* page = nullptr;
+    pgno_t pg = 0;
+    ASSERT_OK(f->get(&pg, get_flags::none, &page)) << i;
+    ASSERT_TRUE(page_has_pattern(page, kPs, 0, seed_of(i, 0))) << "file " << i;
+    ASSERT_OK(f->put(page));
+    ASSERT_OK(f->close());
+  }
+  // A removed name made again is a new file: its page is not the old one's.
+  std::unique_ptr<file> f;
+  ASSERT_OK(open_mem(3, open_flags::create, f));
+  void* page = nullptr;
+  pgno_t pg = 0;
+  EXPECT_ERR(f->get(&pg, get_flags::none, &page), errc::page_not_found);
+  ASSERT_OK(f->close());
+  ASSERT_OK(p->close());
+}
+
+// spec: file.hpp open: a name the file state cannot hold whole is
+// ENAMETOOLONG and changes nothing; the longest one it holds is a file like
+// any other, found again by a second handle
+TEST(ManyFiles, InMemoryNameOfPathMaxIsTooLong) {
+  auto p = make_pool(many_options(64));
+  ASSERT_NE(p, nullptr);
+  const std::string longest(4095, 'n');
+  auto a = p->file_create();
+  ASSERT_OK(a->set_flags(file_flags::nofile, true));
+  ASSERT_OK(a->open(longest, open_flags::create, 0, kPs));
+  void* page = nullptr;
+  pgno_t pg = 0;
+  ASSERT_OK(a->get(&pg, get_flags::create, &page));
+  fill_page(page, kPs, 0, 77);
+  ASSERT_OK(a->put(page, priority::unchanged, put_flags::dirty));
+  const std::uint32_t slots = p->impl().file_slots();
+  for (const bool nofile : {true, false}) {
+    auto t = p->file_create();
+    ASSERT_OK(t->set_flags(file_flags::nofile, nofile));
+    EXPECT_ERR(t->open(longest + "n", open_flags::create, 0, kPs), std::errc::filename_too_long);
+  }
+  EXPECT_EQ(p->impl().file_slots(), slots);
+  auto b = p->file_create();
+  ASSERT_OK(b->set_flags(file_flags::nofile, true));
+  ASSERT_OK(b->open(longest, open_flags::none, 0, kPs));
+  ASSERT_OK(b->get(&pg, get_flags::none, &page));
+  EXPECT_TRUE(page_has_pattern(page, kPs, 0, 77));
+  ASSERT_OK(b->put(page));
+  ASSERT_OK(b->close());
+  ASSERT_OK(a->close());
+  ASSERT_OK(p->close());
 }
 
 // spec: pool.hpp max_files: a size hint; 0 and large hints work, absurd ones are EINVAL
