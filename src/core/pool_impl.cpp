@@ -69,6 +69,15 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   if (o.region_files) {
     if (auto ec = p->open_region_dir()) return ec;
     if (auto ec = p->make_pool_file()) return ec;
+    // Every counter in the pool's files is counted as shared memory from
+    // here on (stats/sharded_counter.hpp).
+    auto alive = [](const void* ctx, std::uint32_t id) noexcept {
+      return static_cast<const process_registry*>(ctx)->owner_alive(id);
+    };
+    if (!attach_shard_table(p->pool_file_.hdr().shard_owners, p->registry->owner_id(), alive,
+                            p->registry.get()))
+      return err(ENOMEM);
+    p->shard_table_attached_ = true;
   }
   // relaxed: creation; nothing else can see the pool yet (a reader of the
   // pool file waits for ready, PF1).
@@ -128,6 +137,7 @@ pool_impl::~pool_impl() {
   bg_.stop();
   regions_.clear();  // before the pages they point into (and their files)
   if (arena_ != nullptr) ::munmap(arena_, arena_len_);
+  if (shard_table_attached_) detach_shard_table(pool_file_.hdr().shard_owners);
 }
 
 pool_impl::dir_fd::~dir_fd() {

@@ -493,6 +493,7 @@ class pool_impl {
   // The pool file (share/pool_file.hpp; with region files only): declared
   // before everything that counts into it, so that it goes after them.
   pool_file pool_file_;
+  bool shard_table_attached_ = false;  // its shard_owners (stats/sharded_counter.hpp)
   /// Makes the pool file and writes what is known before the regions exist.
   std::error_code make_pool_file() noexcept;
   /// Opens the region directory and removes region files an earlier holder

@@ -9,10 +9,11 @@
 // one word all readers share (issue 12: 7% of a 2-thread miss-heavy run).
 //
 // A shared hold is announced in one of the thread's own entries (a cache
-// line of `entries` per counting shard, stats/sharded_counter.hpp); an
+// line of `entries` per thread slot, this_thread_slot in
+// stats/sharded_counter.hpp, stable while the thread lives); an
 // exclusive holder waits until no entry names its latch.
 //
-//   shared, fast (an owned shard and a free entry):
+//   shared, fast (an owned slot and a free entry):
 //     entry := this [seq_cst] (B1); closing_ == 0 [seq_cst] (B1, B3)?
 //       yes -> held fast                    unlock_shared: entry := null [release] (B2)
 //       no  -> entry := null; mu_.lock_shared() -> held slow
@@ -59,7 +60,7 @@ inline constexpr unsigned br_entries = 4;  // fast shared holds per thread at on
 struct alignas(cache_line) br_shard {
   std::atomic<const br_latch*> held[br_entries] = {};
 };
-/// One line of entries per counting shard (only owned shards use theirs).
+/// One line of entries per thread slot (only owned slots use theirs).
 inline br_shard br_shards[counter_shards];
 /// Shards [0, used) have ever held a fast entry: a writer looks at those
 /// only (a few lines when few threads read, not 64). Raised by a reader
@@ -107,7 +108,7 @@ class br_latch {
       }
       if (h.latch == nullptr && free == detail::br_entries) free = i;
     }
-    const thread_shard t = this_thread_shard();
+    const thread_slot t = this_thread_slot();
     if (free == detail::br_entries || !t.owned) {
       mu_.lock_shared();
       return;
@@ -130,7 +131,7 @@ class br_latch {
       if (h.latch != this) continue;
       if (--h.depth != 0) return;
       h.latch = nullptr;
-      detail::br_shards[this_thread_shard().index].held[i].store(nullptr,
+      detail::br_shards[this_thread_slot().index].held[i].store(nullptr,
                                                                   std::memory_order_release);  // (B2)
       return;
     }

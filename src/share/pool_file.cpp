@@ -34,6 +34,7 @@ std::uint32_t pool_file_layout() noexcept {
        {sizeof(pool_file_header), offsetof(pool_file_header, accounts), sizeof(pool_accounts),
         offsetof(pool_file_header, files), offsetof(pool_file_header, counters),
         offsetof(file_table_state, latch), offsetof(file_table_state, index),
+        offsetof(pool_file_header, shard_owners),
         sizeof(region_header), offsetof(region_header, counters), sizeof(region_counters),
         sizeof(bucket), sizeof(frame), sizeof(file_shared), offsetof(file_shared, counters), offsetof(file_shared, next),
         sizeof(file_counters), sizeof(pool_counters), std::uint64_t{counter_shards}})

@@ -116,6 +116,10 @@ struct pool_file_header {
   char region_dir[4096] = {};           // where they are (absolute or as given)
   pool_accounts accounts;
   file_table_state files;
+  // Who owns each counting shard of every counter in the pool's files
+  // (stats/sharded_counter.hpp): a thread stores plainly only into a shard
+  // no thread of another process owns.
+  shard_owner_table shard_owners;
   sharded<pool_counters> counters;
 };
 static_assert(std::is_standard_layout_v<pool_file_header>);

@@ -9,6 +9,28 @@
 // count at once than there are shards, the extra threads share the last shard
 // and increment it with fetch_add.
 //
+// Counters in memory shared between processes (a pool in region files,
+// issue 14). A shard's plain load-and-store is safe only if no other thread
+// writes that shard, in this process or in any other mapping the same
+// counters. So a process that counts into shared memory first attaches the
+// memory's table of shard owners (shard_owner_table, kept beside the
+// counters: the pool file), and from then on a thread owns a shard only if
+// it holds that index in this process and in every attached table (its
+// entry holds the process's owner id, taken with a CAS from 0). Attaching a
+// table moves the process's shard generation: each thread, at its next
+// count, checks its index against the tables (one relaxed load and compare
+// on the counting path) and takes another, or the shared shard, if another
+// process holds it. A shard stays plainly written by one thread of one
+// process at a time, so a pool shared by processes keeps the hit path's
+// counting a plain store to a line of the thread's own (issue 14: "a plain
+// store to a cache line of its own"). An owner that died without giving
+// its entries back keeps them until the next attach, which takes back the
+// entries of owners the caller's liveness test says are dead.
+//
+// port/br_latch.hpp's reader slots are process-local and use the thread's
+// process index (this_thread_slot), which never changes while the thread
+// lives; the counting index (this_thread_shard) may change at a generation.
+//
 // Relaxed throughout: counters order nothing. A sum taken while threads run
 // is approximate; once the pool is quiescent (the threads joined, which is
 // itself a synchronisation) it is exact: every increment went to a shard that
@@ -32,19 +54,70 @@ struct thread_shard {
   unsigned index;  // 0..counter_shards-1
   bool owned;      // true: this thread is the shard's only writer
 };
+
+/// Who owns each counting shard of counters shared between processes: 0
+/// (nobody), or the owner id of the process one of whose threads owns it.
+/// Lives in shared memory beside the counters it guards.
+struct shard_owner_table {
+  std::atomic<std::uint32_t> owner[counter_shards] = {};
+};
+/// Whether the process named by an owner id is alive (registry::owner_alive).
+using owner_alive_fn = bool (*)(const void* ctx, std::uint32_t id) noexcept;
+
 namespace detail {
-/// The slow path: registers the thread (its shard is released at thread exit).
+/// The slow path: registers the thread (its shard is released at thread
+/// exit), or checks its shard against the tables attached since.
 thread_shard register_thread_shard() noexcept;
-inline thread_local thread_shard cached_shard{~0u, false};  // trivially initialised
+struct cached_counting {
+  thread_shard shard;
+  // The shard generation it was checked at; ~0u (never a generation) until
+  // the thread first registers, so one compare covers both.
+  std::uint32_t gen;
+};
+inline thread_local cached_counting cached_shard{{~0u, false}, ~0u};  // trivially initialised
+/// Moved (under the shard registry's mutex) by each attach of a table.
+/// relaxed (load and store): a table is attached before the process first
+/// counts into the memory it guards, and a thread reaches that memory only
+/// through what published the pool it belongs to, after the attach: the
+/// thread's load is ordered after the store and sees it, or a later one.
+inline std::atomic<std::uint32_t> shard_gen{0};
+/// The thread's process index (port/br_latch.hpp): stable for its life.
+unsigned register_thread_slot() noexcept;
+inline thread_local unsigned cached_slot = ~0u;
 }  // namespace detail
 
-/// This thread's counting shard; a thread-local load after the first call.
+/// This thread's counting shard; a thread-local load, a load of the
+/// generation and a compare after the first call.
 inline thread_shard this_thread_shard() noexcept {
-  const thread_shard t = detail::cached_shard;
-  if (t.index != ~0u) [[likely]]
-    return t;
+  const detail::cached_counting c = detail::cached_shard;
+  if (c.gen == detail::shard_gen.load(std::memory_order_relaxed)) [[likely]]
+    return c.shard;
   return detail::register_thread_shard();
 }
+
+/// This thread's index among the process's threads (< counter_shards - 1),
+/// or counter_shards - 1 if all are taken (then shared with other threads):
+/// stable while the thread lives. For process-local per-thread slots.
+struct thread_slot {
+  unsigned index;
+  bool owned;  // the index is this thread's alone in the process
+};
+inline thread_slot this_thread_slot() noexcept {
+  const unsigned s = detail::cached_slot;
+  if (s != ~0u) [[likely]]
+    return {s, s != counter_shards - 1};
+  const unsigned r = detail::register_thread_slot();
+  return {r, r != counter_shards - 1};
+}
+
+/// From now on this process counts into memory guarded by `t` (see the top)
+/// as the holder of owner id `me`. First takes back the entries of owners
+/// `alive` says are dead (never `me`'s). ENOMEM if it cannot be recorded.
+[[nodiscard]] bool attach_shard_table(shard_owner_table& t, std::uint32_t me, owner_alive_fn alive,
+                                      const void* ctx) noexcept;
+/// Gives back every entry of `t` this process holds, and forgets `t`. The
+/// memory `t` guards must no longer be counted into by this process.
+void detach_shard_table(shard_owner_table& t) noexcept;
 
 /// One relaxed counter.
 struct counter {

@@ -31,6 +31,15 @@
 //                    "locked"), "unlock" ("unlocked"), "count N" (N times:
 //                    lock, read the counter, store it plus one, unlock;
 //                    prints "counted"); end of file ends it.
+//   count DIR FILE N [bare]
+//                    a registry slot in DIR (company allowed), FILE
+//                    (shared_count.hpp's layout) mapped shared: a table of
+//                    shard owners and a sharded counter. Attaches the table
+//                    as its owner id (not with "bare": then its threads
+//                    count in their process's own shards, as if nothing
+//                    were shared), prints "ready", waits for the line "go",
+//                    has 3 threads add 1 N times each, prints "counted",
+//                    and at end of file detaches and exits.
 //   latch-churn DIR FILE
 //                    the same slot and mapping; prints "ready", then until
 //                    end of file on stdin takes the latch and checks and
@@ -61,6 +70,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pagepool/file.hpp"
 #include "pagepool/pool.hpp"
@@ -68,6 +78,8 @@
 #include "share/owned_latch.hpp"
 #include "share/registry.hpp"
 #include "latch_churn.hpp"
+#include "shared_count.hpp"
+#include "stats/sharded_counter.hpp"
 
 namespace {
 
@@ -182,14 +194,15 @@ int cycle(const std::string& dir) {
 // The latch modes' start: a registry slot in dir (company allowed) and the
 // first 4 KiB of file mapped shared. 0, or the exit status to fail with.
 int attach_and_map(const std::string& dir, const std::string& file,
-                   std::unique_ptr<pagepool::internal::process_registry>& r, void*& m) {
+                   std::unique_ptr<pagepool::internal::process_registry>& r, void*& m,
+                   std::size_t len = 4096) {
   using pagepool::internal::process_registry;
   process_registry::attach_info info;
   if (auto ec = process_registry::attach(dir, 0, true, /*alone=*/false, r, info))
     return fail("attach", ec);
   const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return 3;
-  m = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   ::close(fd);
   return m == MAP_FAILED ? 3 : 0;
 }
@@ -288,12 +301,42 @@ int latch_churn(const std::string& dir, const std::string& file) {
   return 0;
 }
 
+// "count": counters shared between processes (stats/sharded_counter.hpp).
+int count(const std::string& dir, const std::string& file, long n, bool bare) {
+  using namespace pagepool::internal;
+  std::unique_ptr<process_registry> r;
+  void* m = nullptr;
+  if (const int rc = attach_and_map(dir, file, r, m, pagepool::test::shared_count_len)) return rc;
+  auto* table = static_cast<shard_owner_table*>(m);
+  auto* c = reinterpret_cast<sharded<pagepool::test::one_count>*>(static_cast<char*>(m) +
+                                                                 pagepool::test::shared_count_offset);
+  auto alive = [](const void* ctx, std::uint32_t id) noexcept {
+    return static_cast<const process_registry*>(ctx)->owner_alive(id);
+  };
+  if (!bare && !attach_shard_table(*table, r->owner_id(), alive, r.get())) return 3;
+  say("ready");
+  std::string line;
+  if (!std::getline(std::cin, line) || line != "go") return 2;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 3; ++t)
+    ts.emplace_back([&] {
+      for (long i = 0; i < n; ++i) c->add<&pagepool::test::one_count::n>();
+    });
+  for (auto& t : ts) t.join();
+  say("counted");
+  wait_for_eof();
+  if (!bare) detach_shard_table(*table);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using pagepool::internal::process_registry;
   if (argc == 4 && std::string(argv[1]) == "latch") return latch(argv[2], argv[3]);
   if (argc == 4 && std::string(argv[1]) == "latch-churn") return latch_churn(argv[2], argv[3]);
+  if ((argc == 5 || argc == 6) && std::string(argv[1]) == "count")
+    return count(argv[2], argv[3], std::stol(argv[4]), argc == 6 && std::string(argv[5]) == "bare");
   if (argc != 3) return 2;
   const std::string cmd = argv[1], dir = argv[2];
   if (cmd == "pool" || cmd == "region-pool") {
