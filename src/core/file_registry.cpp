@@ -196,7 +196,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
       files_.latch().unlock();
       return err(EINVAL);
     }
-    file_local& fl = files_.local(slot);
+    file_local& fl = files_.current_local(slot);
     if (h.cookie_set) {
       try {
         std::unique_lock ck(fl.cookie_mu);
@@ -282,9 +282,14 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     else
       fs.name[0] = '\0';
     for (auto f : file_counter_fields) fs.counters.clear(f);
+    // release (FT3): a process whose side of the slot is older sees the
+    // fields and the name above once it sees the new generation.
+    const std::uint32_t gen = fs.gen.fetch_add(1, std::memory_order_release) + 1;  // (FT3)
     file_local& fl = files_.local(slot);
     {
       std::unique_lock lk(fl.fd_mu);
+      fl.gen = gen;
+      if (fl.fd >= 0) (void)io_->close(fl.fd);  // another file's, left by an older generation
       fl.fd = fd.release();
       fl.fd_writable = path && !rdonly;
       fl.direct = direct;

@@ -44,8 +44,8 @@ file_table::~file_table() {
     for (file_local& lo : locals_)
       if (lo.fd >= 0) (void)io_->close(lo.fd);
   // States are constructed as slots are first handed out (take_slot_locked):
-  // the first size() of them.
-  const std::uint32_t made = st_->size.load(std::memory_order_relaxed);
+  // the first size() of them. An attached table's states are the maker's.
+  const std::uint32_t made = attached_ ? 0 : st_->size.load(std::memory_order_relaxed);
   for (unsigned k = 0; k < chunks_; ++k) {
     file_shared* sh = shared_dir_[k].load(std::memory_order_relaxed);
     const std::uint64_t n = chunk_len(k);
@@ -53,14 +53,22 @@ file_table::~file_table() {
     const std::uint64_t start = chunk_start(k);
     for (std::uint64_t i = 0; i < n && start + i < made; ++i) sh[i].~file_shared();
     if (!file_backed_) ::munmap(sh, sizeof(file_shared) * n);
-    // A chunk file unmaps (and unlinks) itself with chunk_files_[k].
+    // A chunk file unmaps itself with chunk_files_[k] (and unlinks itself
+    // if this table made it and made the table).
   }
+  // The table's maker removes the chunk files attached tables made too
+  // (mapped here or not); its own unlink themselves again, harmlessly.
+  if (file_backed_ && !attached_)
+    for (unsigned k = 0; k < st_->chunks.load(std::memory_order_relaxed); ++k)
+      (void)::unlinkat(backing_.spec.dir_fd, file_table_chunk_name(backing_.tag, k).c_str(), 0);
 }
 
-std::error_code file_table::init(std::size_t hint, io_backend* io, const backing* files) noexcept {
+std::error_code file_table::init(std::size_t hint, io_backend* io, const backing* files,
+                                 bool attach) noexcept {
   io_ = io;
   const std::size_t b = std::bit_ceil(std::max<std::size_t>(hint, 64));
   if (b > (std::size_t{1} << 30)) return {EINVAL, std::generic_category()};
+  if (attach && (files == nullptr || b != hint)) return {EINVAL, std::generic_category()};
   base_ = static_cast<std::uint32_t>(b);
   shift_ = static_cast<unsigned>(std::countr_zero(b));
   if (files != nullptr) {
@@ -72,20 +80,52 @@ std::error_code file_table::init(std::size_t hint, io_backend* io, const backing
     st_ = files->state;
     file_backed_ = true;
   }
-  if (auto ec = grow_locked()) return ec;  // no other thread sees the table yet
+  attached_ = attach;
+  {
+    // No other thread of this process sees the table yet.
+    std::lock_guard g(map_mu_);
+    if (auto ec = attach ? map_published_locked(0) : grow_mapped_locked()) return ec;
+  }
   first_shared_ = shared_dir_[0].load(std::memory_order_relaxed);
   return {};
+}
+
+std::error_code file_table::map_published_locked(unsigned upto) noexcept {
+  // acquire (PF3): a chunk counted is made, its file sized.
+  const unsigned published = st_->chunks.load(std::memory_order_acquire);  // (PF3)
+  if (published <= upto) return {EINVAL, std::generic_category()};  // never published: no such slot
+  while (chunks_ <= upto)
+    if (auto ec = grow_mapped_locked()) return ec;
+  return {};
+}
+
+file_shared* file_table::map_chunk_slow(unsigned k) noexcept {
+  std::lock_guard g(map_mu_);
+  if (map_published_locked(k)) return nullptr;
+  return shared_dir_[k].load(std::memory_order_relaxed);
+}
+
+file_local& file_table::local_slow(std::uint32_t slot) noexcept {
+  {
+    std::lock_guard g(map_mu_);
+    (void)map_published_locked(chunk_of(slot));
+  }
+  return locals_[slot];  // a slot below the table's size: its chunk is published
 }
 
 std::string file_table_chunk_name(const std::string& tag, unsigned k) {
   return "__pagepool." + tag + ".files." + std::to_string(k);
 }
 
-std::error_code file_table::grow_locked() noexcept {
+std::error_code file_table::grow_mapped_locked() noexcept {
   const unsigned k = chunks_;
   const std::uint64_t n = chunk_len(k);
   // Slot numbers stay below no_slot.
   if (k >= max_chunks || capacity_ + n >= no_slot) return {ENOMEM, std::generic_category()};
+  // Made already (by the table's maker or another attached table, under the
+  // table's latch, or before this one attached): map it. acquire (PF3): its
+  // file is made and sized.
+  const bool exists = file_backed_ && st_->chunks.load(std::memory_order_acquire) > k;  // (PF3)
   // The shared side: anonymous memory, or a chunk file whose slots are
   // committed one by one as they are handed out (take_slot_locked). Either
   // way its states are constructed there too: nothing touches a slot's bytes
@@ -101,7 +141,13 @@ std::error_code file_table::grow_locked() noexcept {
     } catch (...) {
       return {ENOMEM, std::generic_category()};
     }
-    if (auto ec = cf->make(spec, 0, sizeof(file_shared) * n, nullptr, 0)) return ec;
+    if (exists) {
+      if (auto ec = cf->open(spec, 0, sizeof(file_shared) * n, nullptr)) return ec;
+    } else {
+      if (auto ec = cf->make(spec, 0, sizeof(file_shared) * n, nullptr, 0)) return ec;
+      // Kept when this table goes if it is attached: the maker removes it.
+      if (attached_) cf->keep();
+    }
     m = cf->pages();
   } else {
     m = ::mmap(nullptr, sizeof(file_shared) * n, PROT_READ | PROT_WRITE,
@@ -121,8 +167,9 @@ std::error_code file_table::grow_locked() noexcept {
   chunks_ = k + 1;
   capacity_ += n;
   // release: a reader in another process that sees the count finds the
-  // chunk's file made (PF3).
-  st_->chunks.store(chunks_, std::memory_order_release);  // (PF3)
+  // chunk's file made (PF3). (Only a table that made the chunk counts it;
+  // it holds the table's latch, so no other process makes chunk k.)
+  if (!exists) st_->chunks.store(chunks_, std::memory_order_release);  // (PF3)
   return {};
 }
 
@@ -139,8 +186,12 @@ std::error_code file_table::take_slot_locked(std::uint32_t& slot) noexcept {
     return {};
   }
   const std::uint32_t n = st_->size.load(std::memory_order_relaxed);
-  if (n >= capacity_)
-    if (auto ec = grow_locked()) return ec;
+  {
+    // Chunks another process made are mapped first, then one is made.
+    std::lock_guard g(map_mu_);
+    while (n >= capacity_)
+      if (auto ec = grow_mapped_locked()) return ec;
+  }
   // A new slot: commit its bytes (a chunk file) and construct its state
   // before the size hands it out.
   const unsigned k = chunk_of(n);
@@ -204,6 +255,35 @@ void file_table::index_locked(std::uint32_t slot) noexcept {
   std::uint32_t& head = st_->index[fs.key_hash & bucket_mask];
   fs.next = head;
   head = slot + 1;
+}
+
+file_local& file_table::current_local(std::uint32_t slot) noexcept {
+  file_local& fl = local(slot);
+  file_shared& fs = shared(slot);
+  // acquire (FT3): the name the fill wrote before its generation.
+  const std::uint32_t g = fs.gen.load(std::memory_order_acquire);  // (FT3)
+  {
+    std::shared_lock lk(fl.fd_mu);
+    if (fl.gen == g) [[likely]] return fl;
+  }
+  std::unique_lock lk(fl.fd_mu);
+  if (fl.gen == g) return fl;
+  // Another file's side (the slot filled again elsewhere since): forget it.
+  if (fl.fd >= 0) (void)io_->close(fl.fd);
+  fl.fd = -1;
+  fl.fd_writable = false;
+  fl.direct = false;
+  try {
+    fl.path = fs.temp.load(std::memory_order_relaxed) ? std::string() : std::string(fs.name);
+  } catch (...) {
+    fl.path.clear();  // reopened by nobody: a write-back fails with ENOENT, the page stays dirty
+  }
+  {
+    std::unique_lock ck(fl.cookie_mu);
+    fl.cookie.clear();
+  }
+  fl.gen = g;
+  return fl;
 }
 
 void file_table::joined_locked(std::uint32_t slot) noexcept { unqueue_fd_locked(slot); }

@@ -52,6 +52,11 @@ struct file_shared {
   // relaxed within the process (guarded by the table's latch); the fill's store
   // releases for a reader in another process (PF4, share/pool_file.hpp).
   std::atomic<std::uint32_t> used{0};
+  // Moved each time the slot is filled, under the table's latch: a process
+  // whose side of the slot (file_local::gen) is older knows its descriptor
+  // and path are another file's (file_table::current_local). Release at the
+  // fill, after the name (FT3); acquire by the process that checks.
+  std::atomic<std::uint32_t> gen{0};
   // The next slot + 1 (0: none) in the slot's chain: its index bucket's while
   // it is used and named, the free slots' once freed; and the hash of its key
   // while in the index, which a lookup compares first (the table's latch).
@@ -153,6 +158,7 @@ struct file_local {
   std::shared_mutex cookie_mu;
   std::vector<std::byte> cookie;  // guarded by cookie_mu
   bool fd_queued = false;  // counted in the table's descriptor queue (table latch)
+  std::uint32_t gen = 0;   // the file_shared::gen this side belongs to (fd_mu)
 };
 
 /// The table: slots in chunks, chunk k holding `base << k` slots (base a
@@ -175,6 +181,9 @@ struct file_local {
 /// (FT2) the release store of the table's size (slots handed out so far),
 ///   against size()'s acquire load: a slot read below the size has its chunk
 ///   published (FT1 is ordered before it).
+/// (FT3) the fill's release increment of a state's gen, after its fields and
+///   name, against current_local's acquire load: a process that sees the
+///   new generation reads the name the fill wrote.
 class file_table {
  public:
   /// Directory entries: enough chunks to cover every 32-bit slot.
@@ -200,7 +209,15 @@ class file_table {
   /// A first chunk of about `hint` files (at least 64; the table grows past
   /// it with use); ENOMEM if it cannot be made (with `files`: the file's
   /// errno, ENOSPC when the directory has no room).
-  std::error_code init(std::size_t hint, io_backend* io, const backing* files = nullptr) noexcept;
+  ///
+  /// With `attach`, the table is one another table made (in another process,
+  /// or this one): `files` is required and `hint` must be its maker's base()
+  /// (the pool file records it). Nothing is made: the chunks published so
+  /// far are mapped now, later ones as a slot in them is first met
+  /// (shared(), local(), a slot taken), and a chunk this table has to make
+  /// is left for the maker to remove. Its states are the maker's.
+  std::error_code init(std::size_t hint, io_backend* io, const backing* files = nullptr,
+                       bool attach = false) noexcept;
   /// Slots in chunk 0 (the pool file records it for readers).
   std::uint32_t base() const noexcept { return base_; }
   /// The first slot of chunk k and its slots, for a table whose chunk 0 has
@@ -215,12 +232,27 @@ class file_table {
   /// Slots handed out so far: every slot in use is below it. Safe without
   /// the latch.
   std::uint32_t size() const noexcept { return st_->size.load(std::memory_order_acquire); }  // (FT2)
+  /// A slot below size() (or handed out to the caller): its chunk is mapped
+  /// here first if another process made it.
   file_shared& shared(std::uint32_t slot) noexcept {
     if (slot < base_) [[likely]] return first_shared_[slot];
     const unsigned k = chunk_of(slot);
-    return shared_dir_[k].load(std::memory_order_acquire)[slot - chunk_start(k)];  // (FT1)
+    file_shared* c = shared_dir_[k].load(std::memory_order_acquire);  // (FT1)
+    if (c == nullptr) [[unlikely]]
+      c = map_chunk_slow(k);
+    return c[slot - chunk_start(k)];
   }
-  file_local& local(std::uint32_t slot) noexcept { return locals_[slot]; }
+  file_local& local(std::uint32_t slot) noexcept {
+    if (slot < locals_.size()) [[likely]] return locals_[slot];
+    return local_slow(slot);
+  }
+  /// The process's side of a slot, checked against the state's generation
+  /// (file_shared::gen): if the slot was filled since this process last used
+  /// it (by another process: a slot freed and filled again names another
+  /// file), its descriptor is closed and its path and cookie are the
+  /// state's. The caller holds the slot's state in use (a handle, a frame of
+  /// it, an I/O reference), so it cannot be filled again meanwhile.
+  file_local& current_local(std::uint32_t slot) noexcept;
 
   /// A free slot (the most recently freed first, else a new one, growing
   /// the table by a chunk when it is full); ENOMEM when no memory is left.
@@ -277,7 +309,12 @@ class file_table {
     return static_cast<std::uint32_t>(chunk_first_slot(shift_, k));
   }
   std::uint64_t chunk_len(unsigned k) const noexcept { return chunk_slots(shift_, k); }
-  std::error_code grow_locked() noexcept;
+  // Mapping (map_mu_): the next chunk, made or (made by another) mapped;
+  // every published chunk up to `upto`; the slow paths of shared(), local().
+  std::error_code grow_mapped_locked() noexcept;
+  std::error_code map_published_locked(unsigned upto) noexcept;
+  file_shared* map_chunk_slow(unsigned k) noexcept;
+  file_local& local_slow(std::uint32_t slot) noexcept;
   bool try_free_locked(std::uint32_t slot) noexcept;
   void free_locked(std::uint32_t slot) noexcept;
   void unqueue_fd_locked(std::uint32_t slot) noexcept;
@@ -301,8 +338,12 @@ class file_table {
   // The process's side of every slot handed a chunk, index = slot; grown
   // under the latch to the chunks' capacity (FT2 orders the size after it).
   tbb::concurrent_vector<file_local> locals_;
-  unsigned chunks_ = 0;          // chunks made (latch)
-  std::uint64_t capacity_ = 0;   // slots in them (latch)
+  // What this process has mapped of the table (map_mu_, a leaf under the
+  // table's latch: shared() and local() take it alone, maybe under the latch).
+  std::mutex map_mu_;
+  unsigned chunks_ = 0;          // chunks mapped (map_mu_)
+  std::uint64_t capacity_ = 0;   // slots in them (map_mu_)
+  bool attached_ = false;        // init(attach): another table made this one
   // The size (FT2), the chunk count and the retired counters: own_state_,
   // or the pool file's with region files (st_ points at the one in use).
   file_table_state own_state_;

@@ -45,7 +45,7 @@ std::error_code err(int e) { return {e, std::generic_category()}; }
 }  // namespace
 
 std::error_code writeback::ensure_fd(std::uint32_t slot, bool for_write) noexcept try {
-  file_local& fl = p_.files->local(slot);
+  file_local& fl = p_.files->current_local(slot);
   file_shared& fs = p_.files->shared(slot);
   {
     std::shared_lock lk(fl.fd_mu);

@@ -103,10 +103,11 @@ void region_file::destroy() noexcept {
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
   }
   if (fd_ >= 0) {
-    (void)::unlinkat(dir_fd_, name_.c_str(), 0);
+    if (made_) (void)::unlinkat(dir_fd_, name_.c_str(), 0);
     ::close(fd_);
   }
   fd_ = -1;
+  made_ = true;
   meta_ = pages_ = nullptr;
   meta_len_ = pages_len_ = 0;
 }
@@ -156,7 +157,42 @@ std::error_code region_file::make(const region_file_spec& spec, std::size_t meta
                                     static_cast<off_t>(page_up(pages_committed)));
     if (e != 0) return fail(e);
   }
-  const std::size_t first_len = pages_at == nullptr ? file_len : page_up(meta_len);
+  return map(meta_len, pages_len, pages_at);
+}
+
+std::error_code region_file::open(const region_file_spec& spec, std::size_t meta_len,
+                                  std::size_t pages_len, std::byte* pages_at) noexcept {
+  destroy();
+  dir_fd_ = spec.dir_fd;
+  try {
+    name_ = spec.name;
+  } catch (...) {
+    return err(ENOMEM);
+  }
+  const int fd = ::openat(dir_fd_, name_.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return err(errno);
+  fd_ = fd;
+  made_ = false;
+  pages_off_ = (meta_len + huge_page - 1) / huge_page * huge_page;
+  file_len_ = pages_off_ + page_up(pages_len);
+  // A file of another length is not the one the caller's geometry
+  // describes: mapping it could fault past its end.
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<std::size_t>(st.st_size) != file_len_) {
+    destroy();
+    return err(EINVAL);
+  }
+  return map(meta_len, pages_len, pages_at);
+}
+
+std::error_code region_file::map(std::size_t meta_len, std::size_t pages_len,
+                                 std::byte* pages_at) noexcept {
+  auto fail = [&](int e) {
+    destroy();
+    return err(e);
+  };
+  const std::size_t first_len = pages_at == nullptr ? file_len_ : page_up(meta_len);
   void* m = ::mmap(nullptr, first_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
   if (m == MAP_FAILED) return fail(errno);
   meta_ = static_cast<std::byte*>(m);

@@ -31,6 +31,7 @@
 //
 //   (none) --make--> created (sized, not committed) --commit(meta + in service)-->
 //   mapped --grow: commit--> mapped --retire: punch--> mapped ... --~region_file--> unlinked
+//   (another's file) --open: length checked--> mapped --~region_file--> unmapped (kept)
 #pragma once
 
 #include <cstddef>
@@ -64,6 +65,17 @@ class region_file {
   std::error_code make(const region_file_spec& spec, std::size_t meta_len, std::size_t pages_len,
                        std::byte* pages_at, std::size_t pages_committed) noexcept;
 
+  /// Maps the file another region_file made (another process's, or this
+  /// one's) with the same lengths and placement, read-write; it is not
+  /// unlinked when this one goes. EINVAL if its length is not what the
+  /// lengths make (another pool's file under the name, or not a file); the
+  /// open's errno (ENOENT: no such file).
+  std::error_code open(const region_file_spec& spec, std::size_t meta_len, std::size_t pages_len,
+                       std::byte* pages_at) noexcept;
+
+  /// Keeps the file when this goes (made here for a pool another made).
+  void keep() noexcept { made_ = false; }
+
   std::byte* meta() const noexcept { return meta_; }
   std::byte* pages() const noexcept { return pages_; }
   /// Where the pages start in the file (a multiple of 2 MiB), and its length.
@@ -79,7 +91,9 @@ class region_file {
 
  private:
   void destroy() noexcept;
+  std::error_code map(std::size_t meta_len, std::size_t pages_len, std::byte* pages_at) noexcept;
   int fd_ = -1;
+  bool made_ = true;  // made here: unlinked when it goes (open: not)
   int dir_fd_ = -1;  // not owned
   std::string name_;
   std::byte* meta_ = nullptr;
