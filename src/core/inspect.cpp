@@ -96,11 +96,7 @@ std::error_code read_region(int dir_fd, const pool_file_header& h, std::uint32_t
   }
   if (auto ec = m.open(dir_fd, name)) return ec;
   // The header's leading plain fields, read before anything is mapped.
-  struct {
-    std::uint32_t index, cap, nbuckets, frame_size;
-    std::uint64_t buckets_off, frames_off;
-  } rh{};
-  static_assert(offsetof(region_header, frames_off) == 24 && offsetof(region_header, frame_size) == 12);
+  internal::region_identity rh{};
   if (auto ec = m.read(&rh, sizeof rh)) return ec;
   // What the pool file says this region is, and room in the file for what
   // the walk reads.

@@ -1,12 +1,15 @@
 // src/region/region.cpp: the region's mapping, its free list, grow and shrink.
 #include "region/region.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 
 #include <bit>
+#include <cerrno>
+#include <cstddef>
 #include <new>
 
 #include "port/assert.hpp"
@@ -93,9 +96,62 @@ region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_s
   h->high.store(nframes, std::memory_order_relaxed);
 }
 
+region::region(attach_t, const region_file_spec& file, std::uint32_t index,
+               std::uint32_t frame_size, std::uint32_t cap, std::byte* pages) noexcept
+    : attached_(true) {
+  // The header's leading plain fields, read before anything is mapped, and
+  // checked against the geometry the caller knows (the pool file's): a file
+  // that is not that region is EINVAL, never a mapping that could fault.
+  region_identity rh{};
+  {
+    const int fd = ::openat(file.dir_fd, file.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      error_ = errno;
+      return;
+    }
+    const ssize_t n = ::pread(fd, &rh, sizeof rh, 0);
+    ::close(fd);
+    if (n != static_cast<ssize_t>(sizeof rh)) {
+      error_ = EINVAL;
+      return;
+    }
+  }
+  const std::size_t buckets_off = align_up(sizeof(region_header), cache_line);
+  const std::size_t frames_off = align_up(buckets_off + sizeof(bucket) * std::size_t{rh.nbuckets}, cache_line);
+  const std::size_t pages_off = align_up(frames_off + sizeof(frame) * std::size_t{cap}, 4096);
+  if (rh.index != index || rh.cap != cap || rh.frame_size != frame_size || rh.nbuckets < 16 ||
+      !std::has_single_bit(rh.nbuckets) || rh.buckets_off != buckets_off ||
+      rh.frames_off != frames_off || !std::has_single_bit(frame_size)) {
+    error_ = EINVAL;
+    return;
+  }
+  file_ = std::make_unique<region_file>();
+  if (!file_) {
+    error_ = ENOMEM;
+    return;
+  }
+  if (auto ec = file_->open(file, pages_off, std::size_t{cap} * frame_size, pages)) {
+    error_ = ec.value();
+    file_.reset();
+    return;
+  }
+  if (rh.pages_off != file_->pages_offset() || rh.total_size != file_->file_length()) {
+    error_ = EINVAL;
+    file_.reset();
+    return;
+  }
+  base_ = file_->meta();
+  size_ = pages_off;
+  frames_ = reinterpret_cast<frame*>(base_ + frames_off);
+  pages_ = file_->pages();
+  frame_shift_ = static_cast<unsigned>(std::countr_zero(frame_size));
+  table_ = page_table(reinterpret_cast<bucket*>(base_ + buckets_off), frames_, rh.nbuckets,
+                      &hdr().table);
+}
+
 region::~region() {
   if (base_ == nullptr) return;
-  hdr().~region_header();
+  if (!attached_) hdr().~region_header();  // an attached region's header is its maker's
   if (file_ == nullptr) ::munmap(base_, size_);  // a file's mappings go with it
 }
 

@@ -93,6 +93,19 @@ struct region_header {
   table_stats table;
 };
 
+/// The header's leading plain fields, as a process that has not mapped the
+/// region reads them from its file (pread) before it maps anything
+/// (region's attach constructor, pool::inspect).
+struct region_identity {
+  std::uint32_t index, cap, nbuckets, frame_size;
+  std::uint64_t buckets_off, frames_off, pages_off, total_size;
+};
+static_assert(offsetof(region_header, cap) == offsetof(region_identity, cap) &&
+              offsetof(region_header, frame_size) == offsetof(region_identity, frame_size) &&
+              offsetof(region_header, frames_off) == offsetof(region_identity, frames_off) &&
+              offsetof(region_header, total_size) == offsetof(region_identity, total_size) &&
+              sizeof(region_identity) <= offsetof(region_header, limit));
+
 // The region's mapping is memory other processes will map (issue 14;
 // already a file mapped shared with pool_options::region_files): it holds
 // only plain integers and atomics every process can use on the same bytes,
@@ -121,6 +134,16 @@ class region {
   region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_size,
          std::uint32_t cap = 0, std::byte* pages = nullptr,
          const region_file_spec* file = nullptr) noexcept;
+  /// Maps region `index` of a pool another region object made in `file`
+  /// (another process's, or this one's), read-write, its pages at `pages`:
+  /// nothing in it is changed (its header, frames and free list are the
+  /// maker's), and its file stays when this goes. ok() false and error()
+  /// EINVAL if the file is not a region of this index, cap and frame size
+  /// (its header or length say otherwise); the open's errno otherwise.
+  struct attach_t {};
+  static constexpr attach_t attach{};
+  region(attach_t, const region_file_spec& file, std::uint32_t index, std::uint32_t frame_size,
+         std::uint32_t cap, std::byte* pages) noexcept;
   ~region();
   region(const region&) = delete;
   region& operator=(const region&) = delete;
@@ -178,6 +201,7 @@ class region {
   unsigned frame_shift_ = 0;  // log2(frame_size)
   page_table table_;
   int error_ = 0;
+  bool attached_ = false;  // made by another region object (the attach constructor)
   std::unique_ptr<region_file> file_;  // null: anonymous memory
   // Holes punched so far (file-backed only). relaxed (both uses): changed
   // under the free latch, read by grow before and again under it.

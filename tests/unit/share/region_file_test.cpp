@@ -5,6 +5,7 @@
 #include "share/region_file.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
+#include <memory>
 #include <string>
 
 #include "region/region.hpp"
@@ -89,6 +92,66 @@ TEST(RegionFile, TheRegionsMemoryIsTheFileAndGoesWithTheRegion) {
     EXPECT_EQ(r.hdr().cap, 16u);
   }
   EXPECT_FALSE(std::filesystem::exists(path)) << "the region's file outlived it";
+}
+
+// spec: issue 14 (a joiner maps the creator's regions read-write): a
+// region attached to another's file sees its frames, pages and free list,
+// shares them both ways (its pages at another address, as another
+// process's reservation would put them), changes nothing by attaching, and
+// leaves the file to its maker; a file that is not the region the caller
+// describes is EINVAL before anything is mapped
+TEST(RegionFile, AnAttachedRegionSharesTheMakersFramesPagesAndFreeList) {
+  temp_dir d;
+  dir_fd dir(d.path().string());
+  ASSERT_GE(dir.fd, 0);
+  const region_file_spec spec{dir.fd, region_file_name("a.0.1.0", 0), 0600};
+  const std::string path = d.file(spec.name);
+  auto a = std::make_unique<region>(0, 8, 4096, 16, nullptr, &spec);
+  ASSERT_TRUE(a->ok()) << std::strerror(a->error());
+  const std::uint32_t f = a->pop_free();
+  ASSERT_EQ(f, 0u);
+  std::memset(a->page(f), 0x3C, 4096);
+  a->frame_at(f).pgno.store(77);
+  // Pages in a reservation of its own, as another process's pool would map them.
+  void* res = ::mmap(nullptr, 16 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  ASSERT_NE(res, MAP_FAILED);
+  {
+    region b(region::attach, spec, 0, 4096, 16, static_cast<std::byte*>(res));
+    ASSERT_TRUE(b.ok()) << std::strerror(b.error());
+    EXPECT_EQ(b.nframes(), 8u);
+    EXPECT_EQ(b.nbuckets(), a->nbuckets());
+    EXPECT_EQ(b.frame_at(f).pgno.load(), 77u);
+    for (int i = 0; i < 4096; ++i) ASSERT_EQ(static_cast<unsigned char>(b.page(f)[i]), 0x3C);
+    EXPECT_NE(static_cast<void*>(b.page(f)), static_cast<void*>(a->page(f)));
+    // One free list: the next frame goes to whichever side asks.
+    const std::uint32_t g = b.pop_free();
+    EXPECT_EQ(g, 1u);
+    EXPECT_EQ(a->pop_free(), 2u);
+    std::memset(b.page(g), 0x5D, 4096);
+    EXPECT_EQ(static_cast<unsigned char>(a->page(g)[4095]), 0x5D);
+    b.push_free(g);
+    EXPECT_EQ(a->pop_free(), g);
+    // Geometry the file does not have: EINVAL, nothing mapped.
+    for (const auto& [index, fs, cap] : {std::tuple{1u, 4096u, 16u}, std::tuple{0u, 8192u, 16u},
+                                          std::tuple{0u, 4096u, 32u}}) {
+      region c(region::attach, spec, index, fs, cap, nullptr);
+      EXPECT_FALSE(c.ok());
+      EXPECT_EQ(c.error(), EINVAL) << index << " " << fs << " " << cap;
+    }
+    const region_file_spec none{dir.fd, region_file_name("a.0.1.0", 1), 0};
+    region n(region::attach, none, 1, 4096, 16, nullptr);
+    EXPECT_EQ(n.error(), ENOENT);
+  }
+  ::munmap(res, 16 * 4096);
+  EXPECT_TRUE(std::filesystem::exists(path)) << "the attached region removed its maker's file";
+  // A file cut short is not the region any more.
+  ASSERT_EQ(::truncate(path.c_str(), 8192), 0);
+  {
+    region c(region::attach, spec, 0, 4096, 16, nullptr);
+    EXPECT_EQ(c.error(), EINVAL);
+  }
+  a.reset();
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 TEST(RegionFile, ASymbolicLinkAtTheNameIsReplacedNeverFollowed) {
