@@ -195,8 +195,9 @@ struct pool_view {
   /// maxopenfd, maxwrite, maxwrite_sleep) and its descriptors (open_fds):
   /// those are 0 here.
   pool_stats stats;
-  /// Its open files' statistics (file_name as opened, possibly truncated to
-  /// 4095 bytes; direct_io false).
+  /// Its open files' statistics (file_name as opened, made absolute if it
+  /// was relative, possibly truncated to 4095 bytes; an in-memory file's
+  /// name as given; direct_io false).
   std::vector<file_stats> files;
 };
 

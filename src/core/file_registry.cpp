@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <utility>
 
@@ -176,6 +177,24 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     std::memcpy(id.data() + 8, &self, sizeof self);
   }
 
+  // The name the file state keeps (file_shared::name): what another process
+  // attached to the pool opens the file by, and what pool::inspect reports.
+  // A kernel file's relative path is made absolute here (another process
+  // has another working directory); an in-memory file's name is its key.
+  std::string state_name;
+  if (path) {
+    try {
+      state_name = *path;
+      if (!nofile && io_->mappable() && state_name.front() != '/') {
+        std::error_code aec;
+        auto abs = std::filesystem::absolute(state_name, aec);
+        if (!aec) state_name = abs.lexically_normal().string();
+      }
+    } catch (...) {
+      return err(ENOMEM);
+    }
+  }
+
   files_.latch().lock();
   std::uint32_t slot = no_slot;
   if (path) slot = nofile ? files_.find_nofile_locked(*path) : files_.find_locked(id);
@@ -277,10 +296,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
     fs.synced_gen.store(0, std::memory_order_relaxed);
     fs.sync_error.store(0, std::memory_order_relaxed);  // a fresh state: no failed fsync
     fs.dir_unsynced.store(false, std::memory_order_relaxed);
-    if (path)
-      fs.set_name(*path);
-    else
-      fs.name[0] = '\0';
+    fs.set_name(state_name);  // empty for a temporary file
     for (auto f : file_counter_fields) fs.counters.clear(f);
     // release (FT3): a process whose side of the slot is older sees the
     // fields and the name above once it sees the new generation.

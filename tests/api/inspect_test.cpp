@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
+#include <string>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -202,6 +204,40 @@ TEST(PoolInspect, APoolReadingItselfAgreesWithItsOwnStatistics) {
   ASSERT_EQ(v.files.size(), 1u);
   EXPECT_EQ(v.files[0].file_name, dir + "/d.db");
   EXPECT_GT(v.files[0].cache_miss + v.files[0].page_create, 0u);
+}
+
+// spec: issue 14 (another process opens a pool's files by the names in its
+// file states): a file opened by a relative path is named absolutely in the
+// pool's memory, whatever the reader's working directory; an in-memory
+// file's name is its key, kept as given
+TEST(PoolInspect, FilesOpenedByRelativePathsAreNamedAbsolutely) {
+  temp_dir home;
+  const std::string dir = home.path().string();
+  std::unique_ptr<pool> p;
+  ASSERT_OK(region_pool(dir, p));
+  const std::filesystem::path was = std::filesystem::current_path();
+  std::filesystem::current_path(home.path());
+  auto f = p->file_create();
+  const std::error_code opened = f->open("sub/../rel.db", open_flags::create, 0600, 4096);
+  auto m = p->file_create();
+  ASSERT_OK(m->set_flags(file_flags::nofile, true));
+  const std::error_code mem = m->open("mem-key", open_flags::create, 0, 4096);
+  std::filesystem::current_path(was);  // before any assertion can return
+  ASSERT_EQ(opened, std::errc::no_such_file_or_directory);  // sub/ does not exist
+  ASSERT_OK(mem);
+  std::filesystem::create_directory(home.path() / "sub");
+  std::filesystem::current_path(home.path());
+  f = p->file_create();
+  const std::error_code opened2 = f->open("sub/../rel.db", open_flags::create, 0600, 4096);
+  std::filesystem::current_path(was);
+  ASSERT_OK(opened2);
+  pool_view v;
+  ASSERT_OK(pool::inspect(dir, v));
+  std::set<std::string> names;
+  for (const auto& fs : v.files) names.insert(fs.file_name);
+  // (the working directory as the system gives it: the home's real path)
+  const std::string real = std::filesystem::canonical(home.path()).string();
+  EXPECT_EQ(names, (std::set<std::string>{real + "/rel.db", "mem-key"}));
 }
 
 // Reads racing pools being made and destroyed by another process, at every
