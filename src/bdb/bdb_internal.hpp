@@ -105,6 +105,9 @@ struct dbenv_state {
   std::uint32_t verbose = 0;  // DB_VERB_* bits
   std::uint32_t data_len = 0;
   long shm_key = -1;  // Berkeley DB's INVALID_REGION_SEGID: none set
+  // DB_CONFIG's set_region_dir (env_db_config.cpp): where a pool without
+  // DB_PRIVATE keeps its region files; empty: the home (or /dev/shm).
+  std::string region_dir;
   db_timeout_t lock_timeout = 0, txn_timeout = 0, reg_timeout = 0;
   std::string dir_mode;  // set_intermediate_dir_mode
   bool dir_mode_set = false;
@@ -216,6 +219,13 @@ void init_env_memp(DB_ENV& api) noexcept;       // env_memp.cpp
 void init_env_threads(DB_ENV& api) noexcept;    // env_threads.cpp
 void init_env_settings(DB_ENV& api) noexcept;   // env_settings.cpp
 void init_env_unsupported(DB_ENV& api) noexcept;  // env_unsupported.cpp
+/// HOME/DB_CONFIG's settings, applied through the handle's methods before
+/// its open (env_db_config.cpp); set_open_flags lines change `open_flags`.
+/// 0, or the first failing line's error (reported). The caller holds no
+/// lock of the environment.
+int read_db_config(DB_ENV* dbenv, const std::string& home, u_int32_t& open_flags);
+/// DB_CONFIG's set_region_dir (pagepool's own; before open).
+int set_region_dir(dbenv_state* e, const std::string& dir);
 
 /// Hands every registered page-in/out pair and the log flush to the pool of
 /// an environment being opened with DB_INIT_MPOOL; caller holds e.mu

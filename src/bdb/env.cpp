@@ -110,6 +110,21 @@ int get_open_flags(DB_ENV* dbenv, u_int32_t* flags) {
 
 int env_open(DB_ENV* dbenv, const char* home, u_int32_t flags, int mode) {
   dbenv_state* e = env_of(dbenv);
+  {
+    std::lock_guard g(e->mu);
+    if (e->opened) {
+      report(e, 0, "DB_ENV->open: the environment is already open");
+      return EINVAL;
+    }
+  }
+  // HOME/DB_CONFIG first, as Berkeley DB reads it before it makes anything:
+  // its lines are the handle's own method calls, made now, so they override
+  // calls made before the open (env_db_config.cpp).
+  try {
+    if (const int ret = read_db_config(dbenv, resolve_home(home, flags), flags)) return ret;
+  } catch (...) {
+    return ENOMEM;
+  }
   std::lock_guard g(e->mu);
   if (e->opened) {
     report(e, 0, "DB_ENV->open: the environment is already open");
@@ -185,12 +200,16 @@ int env_open(DB_ENV* dbenv, const char* home, u_int32_t flags, int mode) {
             return EINVAL;
           }
           o.region_dir = system_memory_dir;
+        }
+        // DB_CONFIG's set_region_dir names the directory itself.
+        if (!e->region_dir.empty()) o.region_dir = e->region_dir;
+        if (!o.region_dir.empty()) {
           struct stat st;
-          const int rc = ::stat(system_memory_dir, &st) != 0 ? errno
-                         : S_ISDIR(st.st_mode)                ? 0
-                                                              : ENOTDIR;
+          const int rc = ::stat(o.region_dir.c_str(), &st) != 0 ? errno
+                         : S_ISDIR(st.st_mode)                  ? 0
+                                                                : ENOTDIR;
           if (rc != 0) {
-            report(e, rc, "DB_ENV->open: DB_SYSTEM_MEM: %s", system_memory_dir);
+            report(e, rc, "DB_ENV->open: the region directory %s", o.region_dir.c_str());
             return rc;
           }
         }
