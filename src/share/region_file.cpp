@@ -112,9 +112,8 @@ void region_file::destroy() noexcept {
   meta_len_ = pages_len_ = 0;
 }
 
-std::error_code region_file::make(const region_file_spec& spec, std::size_t meta_len,
-                                  std::size_t pages_len, std::byte* pages_at,
-                                  std::size_t pages_committed) noexcept {
+std::error_code region_file::begin(const region_file_spec& spec, std::size_t meta_len,
+                                   std::size_t pages_len) noexcept {
   destroy();
   dir_fd_ = spec.dir_fd;
   try {
@@ -122,6 +121,20 @@ std::error_code region_file::make(const region_file_spec& spec, std::size_t meta
   } catch (...) {
     return err(ENOMEM);
   }
+  // The pages start at a 2 MiB offset of the file: a shared mapping gets
+  // huge pages (where the file system gives them: tmpfs with huge=, or
+  // shmem_enabled) only where the address and the file offset agree modulo
+  // 2 MiB, and the pool's reservation puts large regions on 2 MiB
+  // boundaries. The gap after the metadata is a hole: it costs nothing.
+  pages_off_ = (meta_len + huge_page - 1) / huge_page * huge_page;
+  file_len_ = pages_off_ + page_up(pages_len);
+  return {};
+}
+
+std::error_code region_file::make(const region_file_spec& spec, std::size_t meta_len,
+                                  std::size_t pages_len, std::byte* pages_at,
+                                  std::size_t pages_committed) noexcept {
+  if (auto ec = begin(spec, meta_len, pages_len)) return ec;
   const int mode = spec.mode == 0 ? 0660 : spec.mode;
   constexpr int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
   int fd = ::openat(dir_fd_, name_.c_str(), flags, mode);
@@ -134,14 +147,7 @@ std::error_code region_file::make(const region_file_spec& spec, std::size_t meta
   }
   if (fd < 0) return err(errno);
   fd_ = fd;
-  // The pages start at a 2 MiB offset of the file: a shared mapping gets
-  // huge pages (where the file system gives them: tmpfs with huge=, or
-  // shmem_enabled) only where the address and the file offset agree modulo
-  // 2 MiB, and the pool's reservation puts large regions on 2 MiB
-  // boundaries. The gap after the metadata is a hole: it costs nothing.
-  pages_off_ = (meta_len + huge_page - 1) / huge_page * huge_page;
-  const std::size_t file_len = pages_off_ + page_up(pages_len);
-  file_len_ = file_len;
+  const std::size_t file_len = file_len_;
   auto fail = [&](int e) {
     destroy();
     return err(e);
@@ -162,19 +168,11 @@ std::error_code region_file::make(const region_file_spec& spec, std::size_t meta
 
 std::error_code region_file::open(const region_file_spec& spec, std::size_t meta_len,
                                   std::size_t pages_len, std::byte* pages_at) noexcept {
-  destroy();
-  dir_fd_ = spec.dir_fd;
-  try {
-    name_ = spec.name;
-  } catch (...) {
-    return err(ENOMEM);
-  }
+  if (auto ec = begin(spec, meta_len, pages_len)) return ec;
   const int fd = ::openat(dir_fd_, name_.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return err(errno);
   fd_ = fd;
   made_ = false;
-  pages_off_ = (meta_len + huge_page - 1) / huge_page * huge_page;
-  file_len_ = pages_off_ + page_up(pages_len);
   // A file of another length is not the one the caller's geometry
   // describes: mapping it could fault past its end.
   struct stat st {};

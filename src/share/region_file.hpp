@@ -91,6 +91,10 @@ class region_file {
 
  private:
   void destroy() noexcept;
+  /// make's and open's first step: forgets what this maps, takes the name,
+  /// and computes the layout (where the pages start, the file's length).
+  std::error_code begin(const region_file_spec& spec, std::size_t meta_len,
+                        std::size_t pages_len) noexcept;
   std::error_code map(std::size_t meta_len, std::size_t pages_len, std::byte* pages_at) noexcept;
   int fd_ = -1;
   bool made_ = true;  // made here: unlinked when it goes (open: not)
