@@ -48,13 +48,14 @@ registry& reg() {
   return *r;
 }
 
-// relaxed (every entry access): an entry only says who may store plainly
-// into a shard; it is changed with CASes under this process's mutex, and the
-// counts themselves are relaxed. The thread that gave a shard up and the one
-// that takes it next in another process are ordered by nothing, and need
-// not be: a shard's plain stores race only with another plain writer, and
-// there is none while the entry names one process and, within it, the
-// mutex hands the index from thread to thread.
+// Synchronization edge (papers/design/memory-ordering.md): (SC1) a table
+// entry given back (CAS to 0) with release, taken (CAS from 0) with acquire:
+// a shard handed from a thread of one process to a thread of another is a
+// load-and-store counter's handover, and the taker's first load must see
+// the giver's last store, or the giver's last increments are lost. Within
+// a process the registry's mutex hands indices over. The loads of an entry
+// that only compare it with the process's id, and the taking back of a
+// dead owner's entries (its process is gone), are relaxed.
 
 // Whether every attached table's entry i holds `me` or could be taken
 // (caller holds the mutex); takes the free ones. On failure gives back what
@@ -66,7 +67,9 @@ bool take_everywhere(registry& r, unsigned i) noexcept {
     std::uint32_t cur = e.load(std::memory_order_relaxed);
     if (cur == r.tables[k].me) continue;
     cur = 0;
-    if (!e.compare_exchange_strong(cur, r.tables[k].me, std::memory_order_relaxed)) break;
+    if (!e.compare_exchange_strong(cur, r.tables[k].me, std::memory_order_acquire,  // (SC1)
+                                   std::memory_order_relaxed))
+      break;
   }
   // On failure the caller gives index i back everywhere (give_back_everywhere):
   // it only asks for an index this thread owns or one no thread of the
@@ -78,7 +81,8 @@ bool take_everywhere(registry& r, unsigned i) noexcept {
 void give_back_everywhere(registry& r, unsigned i) noexcept {
   for (const attached_table& a : r.tables) {
     std::uint32_t cur = a.me;
-    (void)a.t->owner[i].compare_exchange_strong(cur, 0, std::memory_order_relaxed);
+    (void)a.t->owner[i].compare_exchange_strong(cur, 0, std::memory_order_release,  // (SC1)
+                                                std::memory_order_relaxed);
   }
 }
 
@@ -201,7 +205,8 @@ void detach_shard_table(shard_owner_table& t) noexcept {
     if (r.tables[k].t != &t) continue;
     for (auto& e : t.owner) {
       std::uint32_t cur = r.tables[k].me;
-      (void)e.compare_exchange_strong(cur, 0, std::memory_order_relaxed);
+      (void)e.compare_exchange_strong(cur, 0, std::memory_order_release,  // (SC1)
+                                      std::memory_order_relaxed);
     }
     r.tables.erase(r.tables.begin() + static_cast<std::ptrdiff_t>(k));
     return;
