@@ -15,6 +15,7 @@
 #include <string>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -101,14 +102,21 @@ std::error_code file_table::map_published_locked(unsigned upto) noexcept {
 
 file_shared* file_table::map_chunk_slow(unsigned k) noexcept {
   std::lock_guard g(map_mu_);
-  if (map_published_locked(k)) return nullptr;
+  // Only an attached table meets a chunk it has not mapped. A chunk that is
+  // published but cannot be mapped (no memory or descriptor left) has no
+  // way out of shared() yet: the join (processes.md, "The parts still to
+  // build") maps every published chunk when it takes the table's latch and
+  // reports the failure there, before any slot in the chunk is used.
+  const std::error_code ec = map_published_locked(k);
+  PAGEPOOL_ASSERT(!ec, "a published chunk of the file table could not be mapped");
+  if (ec) std::abort();
   return shared_dir_[k].load(std::memory_order_relaxed);
 }
 
 file_local& file_table::local_slow(std::uint32_t slot) noexcept {
   {
     std::lock_guard g(map_mu_);
-    (void)map_published_locked(chunk_of(slot));
+    if (map_published_locked(chunk_of(slot))) std::abort();  // as map_chunk_slow
   }
   return locals_[slot];  // a slot below the table's size: its chunk is published
 }
