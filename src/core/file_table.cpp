@@ -59,9 +59,25 @@ file_table::~file_table() {
   }
   // The table's maker removes the chunk files attached tables made too
   // (mapped here or not); its own unlink themselves again, harmlessly.
-  if (file_backed_ && !attached_)
-    for (unsigned k = 0; k < st_->chunks.load(std::memory_order_relaxed); ++k)
+  if (!attached_ && !kept_) remove_files();
+}
+
+void file_table::remove_files() noexcept {
+  if (!file_backed_) return;
+  for (unsigned k = 0; k < st_->chunks.load(std::memory_order_relaxed) && k < max_chunks; ++k) {
+    try {
       (void)::unlinkat(backing_.spec.dir_fd, file_table_chunk_name(backing_.tag, k).c_str(), 0);
+    } catch (...) {
+      // no memory for the name: the file stays for pool::remove or the next pool
+    }
+  }
+}
+
+void file_table::keep_files() noexcept {
+  std::lock_guard g(map_mu_);
+  kept_ = true;
+  for (unsigned k = 0; k < chunks_; ++k)
+    if (chunk_files_[k]) chunk_files_[k]->keep();
 }
 
 std::error_code file_table::init(std::size_t hint, io_backend* io, const backing* files,
@@ -153,8 +169,9 @@ std::error_code file_table::grow_mapped_locked() noexcept {
       if (auto ec = cf->open(spec, 0, sizeof(file_shared) * n, nullptr)) return ec;
     } else {
       if (auto ec = cf->make(spec, 0, sizeof(file_shared) * n, nullptr, 0)) return ec;
-      // Kept when this table goes if it is attached: the maker removes it.
-      if (attached_) cf->keep();
+      // Kept when this table goes if it is attached (the maker removes it)
+      // or its files are kept.
+      if (attached_ || kept_) cf->keep();
     }
     m = cf->pages();
   } else {

@@ -295,6 +295,11 @@ class file_table {
   std::uint32_t trim_reopened_locked(int max_open_fd) noexcept;
   /// Closes every descriptor (pool close). The caller holds `latch`.
   void close_all_locked() noexcept;
+  /// With chunk files: removes every chunk file of the table by name (its
+  /// pool's last process leaves), or keeps them all when this table goes
+  /// (its process leaves while others are attached).
+  void remove_files() noexcept;
+  void keep_files() noexcept;
 
   /// Every change of a slot's use; a word in the pool-wide state.
   bucket_latch& latch() noexcept { return st_->latch; }
@@ -344,6 +349,7 @@ class file_table {
   unsigned chunks_ = 0;          // chunks mapped (map_mu_)
   std::uint64_t capacity_ = 0;   // slots in them (map_mu_)
   bool attached_ = false;        // init(attach): another table made this one
+  bool kept_ = false;            // keep_files(): no chunk file is removed here (map_mu_)
   // The size (FT2), the chunk count and the retired counters: own_state_,
   // or the pool file's with region files (st_ points at the one in use).
   file_table_state own_state_;

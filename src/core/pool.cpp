@@ -38,7 +38,7 @@ pool::~pool() {
     impl_->closed.store(true, std::memory_order_relaxed);
   }
   impl_->publisher.stop();
-  impl_->registry.reset();  // the process leaves the home's registry
+  impl_->leave_home();  // the process leaves the home's registry (and, last, the pool's files)
 }
 
 std::error_code pool::create(const pool_options& options, std::unique_ptr<pool>& out) noexcept {

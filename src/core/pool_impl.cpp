@@ -164,13 +164,51 @@ std::error_code pool_impl::open_region_dir() noexcept {
   } catch (...) {
     return err(ENOMEM);
   }
-  // Region files of an earlier holder of this home's registry slot: a dead
-  // process (killed: nothing unlinked them), or a pool of this process that
-  // is closed but whose memory lingers while a handle holds it (its mapping
-  // outlives the name; it unlinks nothing of ours). The slot is ours, so no
-  // live pool serves from them.
-  remove_region_files(region_dir_.fd, home, registry->slot());
+  // Region files of this home left by earlier pools: a dead process's
+  // (killed: nothing unlinked them), a pool's whose process left while
+  // another process was attached (leave_home kept them), or a pool of this
+  // process that is closed but whose memory lingers while a handle holds it
+  // (its mapping outlives the name; it unlinks nothing of ours). A pool is
+  // made only while no other live process is attached to the home (the
+  // registry's attach with `alone`), so no live pool serves from them.
+  remove_home_region_files(region_dir_.fd, home);
   return {};
+}
+
+void pool_impl::leave_home() noexcept {
+  if (!registry) return;
+  if (pool_file_.mapped()) {
+    // The last process of the home removes the pool's files, under the
+    // registry's latch; any other leaves them to the processes still
+    // attached (papers/design/processes.md, part 6). Either way this
+    // pool's objects no longer remove them when they go.
+    registry->leave([](void* self) noexcept { static_cast<pool_impl*>(self)->remove_files(); },
+                    this);
+    keep_files();
+  }
+  registry.reset();
+}
+
+void pool_impl::remove_files() noexcept {
+  for (std::uint32_t g = 0; g < page_classes * nregions_; ++g) {
+    try {
+      (void)::unlinkat(region_dir_.fd, region_file_name(region_tag_, g).c_str(), 0);
+    } catch (...) {
+      // no memory for the name: the file stays for pool::remove or the next pool
+    }
+  }
+  files_.remove_files();
+  pool_file_.remove_if_ours();
+}
+
+void pool_impl::keep_files() noexcept {
+  {
+    std::lock_guard g(resize_mu_);  // regions_ changes under it (ensure_class)
+    for (auto& r : regions_)
+      if (r) r->keep_file();
+  }
+  files_.keep_files();
+  pool_file_.keep();
 }
 
 // ---------------------------------------------------------- write-back facades

@@ -291,6 +291,10 @@ class pool_impl {
   std::uint32_t fork_gen = 0;
   /// Whether this is a forked child of the process that made the pool.
   bool forked() const noexcept { return fork_guard::generation() != fork_gen; }
+  /// The process leaves the home (pool::~pool): with region files, the last
+  /// process attached removes the pool's files, under the registry's latch;
+  /// otherwise they stay for the processes still attached.
+  void leave_home() noexcept;
   /// In a forked child: forgets the parent's threads and writes nothing.
   /// The caller (~pool, ~file) then hands its reference to
   /// fork_guard::keep_forever, so that the pool is never destroyed there:
@@ -494,6 +498,8 @@ class pool_impl {
   // before everything that counts into it, so that it goes after them.
   pool_file pool_file_;
   bool shard_table_attached_ = false;  // its shard_owners (stats/sharded_counter.hpp)
+  void remove_files() noexcept;  // leave_home's, if last: every file by name
+  void keep_files() noexcept;    // leave_home's: no object removes its file
   /// Makes the pool file and writes what is known before the regions exist.
   std::error_code make_pool_file() noexcept;
   /// Opens the region directory and removes region files an earlier holder

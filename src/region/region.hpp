@@ -153,6 +153,11 @@ class region {
   [[nodiscard]] int error() const noexcept { return error_; }
   /// Whether the region's memory is a file mapped shared.
   [[nodiscard]] bool file_backed() const noexcept { return file_ != nullptr; }
+  /// The region's file stays when the region goes (its process leaves a
+  /// pool other processes are attached to).
+  void keep_file() noexcept {
+    if (file_) file_->keep();
+  }
   region_header& hdr() noexcept { return *reinterpret_cast<region_header*>(base_); }
   const region_header& hdr() const noexcept { return *reinterpret_cast<const region_header*>(base_); }
   /// Frames in service (the CLOCK hand's range).

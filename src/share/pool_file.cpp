@@ -50,20 +50,24 @@ void pool_file::destroy() noexcept {
     ::munmap(hdr_, len_);
   }
   if (fd_ >= 0) {
-    if (made_) {
-      // Unlink the name only if it still names this file: a later pool of
-      // the home (this pool lingering while a handle holds its memory) may
-      // have made its own under the same name.
-      struct stat mine {}, now {};
-      if (::fstat(fd_, &mine) == 0 && ::lstat(path_.c_str(), &now) == 0 &&
-          mine.st_dev == now.st_dev && mine.st_ino == now.st_ino)
-        (void)::unlink(path_.c_str());
-    }
+    if (made_ && !keep_) remove_if_ours();
     ::close(fd_);
   }
   hdr_ = nullptr;
   fd_ = -1;
   made_ = false;
+  keep_ = false;
+}
+
+void pool_file::remove_if_ours() noexcept {
+  if (fd_ < 0) return;
+  // Unlink the name only if it still names this file: a later pool of the
+  // home (this pool lingering while a handle holds its memory) may have
+  // made its own under the same name.
+  struct stat mine {}, now {};
+  if (::fstat(fd_, &mine) == 0 && ::lstat(path_.c_str(), &now) == 0 &&
+      mine.st_dev == now.st_dev && mine.st_ino == now.st_ino)
+    (void)::unlink(path_.c_str());
 }
 
 std::error_code pool_file::make(const std::string& home, int mode) noexcept {

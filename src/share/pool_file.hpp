@@ -21,8 +21,9 @@
 //
 // Life of the pool file:
 //
-//   (none) --make: O_EXCL, fields, ready--> ready --pool goes: unlink if the
-//   name is still ours--> (none)
+//   (none) --make: O_EXCL, fields, ready--> ready --the home's last process
+//   leaves: unlink if the name is still ours--> (none)
+//              \--its process leaves while others are attached--> kept
 //              \--creator killed--> stale (its creator is dead: pool::inspect
 //                 says so; the next pool of the home replaces it, and
 //                 pool::remove removes it)
@@ -157,6 +158,11 @@ class pool_file {
   /// (empty, its identity not yet written, or not ready).
   std::error_code open_existing(const std::string& home) noexcept;
 
+  /// Removes HOME/__pagepool.pool if the name still names this file.
+  void remove_if_ours() noexcept;
+  /// The file stays when this goes (its pool's last process removes it).
+  void keep() noexcept { keep_ = true; }
+
   pool_file_header& hdr() noexcept { return *hdr_; }
   const pool_file_header& hdr() const noexcept { return *hdr_; }
   [[nodiscard]] bool mapped() const noexcept { return hdr_ != nullptr; }
@@ -167,6 +173,7 @@ class pool_file {
   std::size_t len_ = 0;
   int fd_ = -1;
   bool made_ = false;     // made here: unlink at the end if the name is still ours
+  bool keep_ = false;     // ... unless kept (keep())
   std::string path_;
 };
 

@@ -22,10 +22,13 @@
 //
 // The file is made with O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC and the
 // pool's mode, named by the pool's home, registry slot, process and serial, and
-// unlinked when the region goes. A process killed leaves its files: the next
-// pool to take the same registry slot of the same home removes them (homes may
-// share a region directory), and pool::remove
-// (DB_ENV->remove) removes every region file of the home.
+// unlinked when the region goes, or, with the pool's other files, by the last
+// process of the home to leave (core: pool_impl::leave_home; a process that
+// leaves while others are attached keeps them: keep()). A process killed
+// leaves its files: the next pool of the same home removes them (homes may
+// share a region directory; a pool is made only while no other process is
+// attached to its home), and pool::remove (DB_ENV->remove) removes every
+// region file of the home.
 //
 // Life of a region file:
 //

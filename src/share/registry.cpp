@@ -309,13 +309,22 @@ std::error_code process_registry::attach(const std::string& dir, int mode, bool 
   return {};
 }
 
-process_registry::~process_registry() {
+process_registry::~process_registry() { leave(nullptr, nullptr); }
+
+void process_registry::leave(void (*if_last)(void* ctx) noexcept, void* ctx) noexcept {
   if (fd_ < 0 || forked()) return;  // the child's copy was closed at fork
   fork_guard::remove(fd_);
   // Best effort: a latch that stays held leaves the record for failchk,
   // since closing drops the slot's lock either way.
-  if (take_latch(fd_, 1000) == 0) (void)write_slot(fd_, slot_, slot_record{});
-  ::close(fd_);
+  if (take_latch(fd_, 1000) == 0) {
+    if (if_last != nullptr) {
+      slot_array slots{};
+      if (read_slots(fd_, slots) && scan_and_reap(fd_, slots, slot_).live == 0) if_last(ctx);
+    }
+    (void)write_slot(fd_, slot_, slot_record{});
+  }
+  ::close(fd_);  // drops the latch and the slot's lock
+  fd_ = -1;
 }
 
 bool process_registry::forked() const noexcept { return fork_guard::generation() != fork_gen_; }

@@ -132,7 +132,15 @@ class process_registry {
   /// errno otherwise.
   std::error_code publish(const pool_stats& s, std::int64_t taken_ns) noexcept;
 
-  /// Detaches (unless forked(): the child's descriptor is already closed).
+  /// Detaches now, calling `if_last(ctx)` first, under the registry's
+  /// latch, if no other live process is attached: what the last process of
+  /// a shared pool removes, no process can attach while it does (a joiner
+  /// attaches under the latch too). A latch that stays held for a second
+  /// detaches without calling it (the files stay: the safe side). Nothing
+  /// in a forked child. The registry is detached afterwards either way.
+  void leave(void (*if_last)(void* ctx) noexcept, void* ctx) noexcept;
+  /// Detaches (unless forked(): the child's descriptor is already closed),
+  /// as leave without a call.
   ~process_registry();
   process_registry(const process_registry&) = delete;
   process_registry& operator=(const process_registry&) = delete;

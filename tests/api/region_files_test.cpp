@@ -4,8 +4,9 @@
 // files are where the options say, with the home's mode, gone with the pool;
 // a directory without room is ENOSPC from the call that asked for memory
 // (create, resize, the open of a file of a new page size) and changes
-// nothing; files a killed process left are removed by the next holder of
-// its registry slot and by pool::remove.
+// nothing; files a killed process left are removed by the next pool of the
+// home and by pool::remove; a pool whose process leaves while another is
+// attached leaves its files to it.
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -226,6 +227,47 @@ TEST(RegionFiles, ALingeringPoolAndItsSuccessorKeepTheirOwnMemory) {
   for (pgno_t i = 0; i < 8; ++i) EXPECT_TRUE(page_reads(*fb, i, 5)) << i;
   ASSERT_OK(b->sync());
   for (pgno_t i = 0; i < 8; ++i) EXPECT_TRUE(disk_page_has_pattern(d.file("b"), i, kPs, 5)) << i;
+}
+
+std::size_t chunk_files_in(const std::filesystem::path& dir) {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    n += e.path().filename().string().find(".files.") != std::string::npos ? 1 : 0;
+  return n;
+}
+
+// spec: issue 14 part 6 (a pool's memory is every attached process's): a
+// pool whose process leaves while another process is attached to its home
+// leaves its files (pool file, regions, file table) to it; the last process
+// of a pool removes them (here a registry user that is not a pool, so they
+// stay), and the next pool of the home, made with no process attached,
+// clears whatever earlier pools of the home left
+TEST(RegionFiles, APoolLeavesItsFilesToAProcessStillAttached) {
+  temp_dir d;
+  const std::string home = d.path().string();
+  auto p = make_pool(region_options(home, 16));
+  ASSERT_NE(p, nullptr);
+  test::child_process h({PAGEPOOL_REGISTRY_HELPER, "slot", home});
+  ASSERT_EQ(h.read_line(), "ready");
+  const auto regions = region_files_in(d.path());
+  ASSERT_EQ(regions.size(), 1u);
+  ASSERT_EQ(chunk_files_in(d.path()), 1u);
+  p.reset();
+  EXPECT_EQ(region_files_in(d.path()), regions) << "removed under a process still attached";
+  EXPECT_EQ(chunk_files_in(d.path()), 1u);
+  EXPECT_TRUE(std::filesystem::exists(d.path() / "__pagepool.pool"));
+  h.close_stdin();
+  ASSERT_EQ(h.wait(), 0);
+  auto q = make_pool(region_options(home, 16));
+  ASSERT_NE(q, nullptr);
+  const auto now = region_files_in(d.path());
+  ASSERT_EQ(now.size(), 1u);
+  EXPECT_NE(now[0], regions[0]) << "the next pool left the earlier pool's file";
+  EXPECT_EQ(chunk_files_in(d.path()), 1u);
+  q.reset();  // alone: the last process, it removes everything of its pool
+  EXPECT_TRUE(region_files_in(d.path()).empty());
+  EXPECT_EQ(chunk_files_in(d.path()), 0u);
+  EXPECT_FALSE(std::filesystem::exists(d.path() / "__pagepool.pool"));
 }
 
 }  // namespace
