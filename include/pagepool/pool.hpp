@@ -190,10 +190,10 @@ struct pool_view {
   int pid = 0;         ///< the process that made the pool
   bool alive = false;  ///< whether that process is still attached to the home
   std::string region_dir;  ///< where its region files are (absolute)
-  /// Its statistics, folded from its memory as its own stats() folds them,
-  /// except the figures that are settings of its process (mmapsize,
-  /// maxopenfd, maxwrite, maxwrite_sleep) and its descriptors (open_fds):
-  /// those are 0 here.
+  /// Its statistics, folded from its memory as its own stats() folds them
+  /// (the settings mmapsize, maxopenfd, maxwrite and maxwrite_sleep are the
+  /// pool's, in its memory too), except its process's descriptors
+  /// (open_fds): 0 here.
   pool_stats stats;
   /// Its open files' statistics (file_name as opened, made absolute if it
   /// was relative, possibly truncated to 4095 bytes; an in-memory file's

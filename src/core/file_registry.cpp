@@ -341,7 +341,7 @@ std::error_code pool_impl::open_file(file_handle_state& h, const std::optional<s
   // Nor a DB_DIRECT one: a mapping is the OS cache it asked to bypass.
   const bool can_map = rdonly && io_->mappable() && !any(flags, of::nommap | of::direct) &&
                        npages > 0 &&
-                       fsize <= mmap_size.load(std::memory_order_relaxed) && !has_pgin(fs.ftype.load(std::memory_order_relaxed)) &&
+                       fsize <= set_->mmap_size.load(std::memory_order_relaxed) && !has_pgin(fs.ftype.load(std::memory_order_relaxed)) &&
                        fs.can_mmap.load(std::memory_order_relaxed) &&
                        fs.no_frames();  // (F1)
   files_.latch().unlock();
@@ -412,7 +412,7 @@ std::error_code pool_impl::close_file(file_handle_state& h, bool force) noexcept
   // Constant time whatever the number of files: this state, a few others,
   // and the descriptor bound (a sync visits them all).
   counters().add<&pool_counters::fd_closed>(
-      files_.reap_after_close_locked(slot, max_open_fd.load(std::memory_order_relaxed)));
+      files_.reap_after_close_locked(slot, set_->max_open_fd.load(std::memory_order_relaxed)));
   files_.latch().unlock();
   h.open = false;
   h.closed = true;

@@ -169,6 +169,7 @@ std::error_code pool::inspect(const std::string& home, pool_view& out) noexcept 
   st.ncache = h.nregions;
   st.frames = static_cast<std::uint32_t>(frames);
   st.cache_bytes = frames * h.frame_size;
+  internal::settings_into(h.settings, st);  // the pool's, set by any of its processes
   internal::stats_folder folder(st, /*clear=*/false);
   const std::uint32_t live = h.accounts.live_classes.load(std::memory_order_acquire);  // (PF2)
   for (std::uint32_t c = 0; c < internal::pool_file_header::classes; ++c) {

@@ -203,17 +203,19 @@ std::size_t pool::frame_size() const noexcept { return impl_->frame_size(); }
 unsigned pool::regions() const noexcept { return impl_->nregions(); }
 
 void pool::set_mmap_size(std::size_t bytes) noexcept {
-  impl_->mmap_size.store(bytes, std::memory_order_relaxed);
+  impl_->settings().mmap_size.store(bytes, std::memory_order_relaxed);
 }
 std::size_t pool::mmap_size() const noexcept {
-  return impl_->mmap_size.load(std::memory_order_relaxed);
+  return static_cast<std::size_t>(impl_->settings().mmap_size.load(std::memory_order_relaxed));
 }
 std::error_code pool::set_max_open_fd(int n) noexcept {
   if (n < 0) return err(EINVAL);
-  impl_->max_open_fd.store(n, std::memory_order_relaxed);
+  impl_->settings().max_open_fd.store(n, std::memory_order_relaxed);
   return {};
 }
-int pool::max_open_fd() const noexcept { return impl_->max_open_fd.load(std::memory_order_relaxed); }
+int pool::max_open_fd() const noexcept {
+  return impl_->settings().max_open_fd.load(std::memory_order_relaxed);
+}
 std::error_code pool::set_max_write(int writes, std::chrono::microseconds sleep) noexcept {
   if (writes < 0 || sleep.count() < 0) return err(EINVAL);
   impl_->max_write().store(writes, std::memory_order_relaxed);

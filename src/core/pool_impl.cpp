@@ -53,10 +53,6 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   p->io_ = o.io ? o.io : posix_io();
   p->frame_size_ = fs;
     p->max_frames_ = max_frames;  // regions round their share up; the pool never exceeds the maximum
-  p->mmap_size.store(o.mmap_size, std::memory_order_relaxed);
-  p->max_open_fd.store(o.max_open_fd, std::memory_order_relaxed);
-  p->wb_.max_write.store(o.max_write, std::memory_order_relaxed);
-  p->wb_.max_write_sleep_us.store(o.max_write_sleep.count(), std::memory_order_relaxed);
   p->nregions_ = o.regions;
   if (!o.home.empty()) {
     // Part 1 of sharing: the process registers; a second live process is
@@ -82,6 +78,10 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   // relaxed: creation; nothing else can see the pool yet (a reader of the
   // pool file waits for ready, PF1).
   p->acct_->frames.store(frames, std::memory_order_relaxed);
+  p->set_->mmap_size.store(o.mmap_size, std::memory_order_relaxed);
+  p->set_->max_open_fd.store(o.max_open_fd, std::memory_order_relaxed);
+  p->set_->max_write.store(o.max_write, std::memory_order_relaxed);
+  p->set_->max_write_sleep_us.store(o.max_write_sleep.count(), std::memory_order_relaxed);
   if (auto ec = p->init_classes(frames)) return ec;
   try {
     file_table::backing files;
@@ -94,7 +94,7 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
     if (auto ec = p->files_.init(o.max_files, p->io_.get(), files.state ? &files : nullptr))
       return ec;
     p->wb_.attach({&p->regions_, &p->acct_->live_classes, p->nregions_, &p->files_, p->io_.get(), &p->page_io_, p->pool_counters_,
-                   &p->acct_->frames, &p->max_open_fd, o.temp_dir});
+                   &p->acct_->frames, p->set_, o.temp_dir});
   } catch (const std::bad_alloc&) {
     return err(ENOMEM);
   }
@@ -128,6 +128,7 @@ std::error_code pool_impl::make_pool_file() noexcept {
   std::memcpy(h.tag, region_tag_.c_str(), region_tag_.size() + 1);
   pool_counters_ = &h.counters;
   acct_ = &h.accounts;
+  set_ = &h.settings;
   return {};
 }
 
@@ -250,11 +251,7 @@ pool_stats pool_impl::stats(bool clear) noexcept {
   st.ncache = nregions_;
   st.frame_size = static_cast<std::uint32_t>(frame_size_);
   st.frames = static_cast<std::uint32_t>(frames());
-  st.mmapsize = mmap_size.load(std::memory_order_relaxed);
-  st.maxopenfd = max_open_fd.load(std::memory_order_relaxed);
-  st.maxwrite = wb_.max_write.load(std::memory_order_relaxed);
-  st.maxwrite_sleep =
-      static_cast<std::uint32_t>(wb_.max_write_sleep_us.load(std::memory_order_relaxed));
+  settings_into(*set_, st);
   st.page_bytes = used_bytes();
   stats_folder folder(st, clear);
   for (std::uint32_t c = 0; c < page_classes; ++c) {

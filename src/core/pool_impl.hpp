@@ -276,8 +276,8 @@ class pool_impl {
 
   // Settings that may change at any time (relaxed: plain configuration values
   // read at the next operation; nothing is published through them).
-  std::atomic<std::size_t> mmap_size{0};
-  std::atomic<int> max_open_fd{0};
+  /// The pool's run-time settings (share/pool_file.hpp, pool_settings).
+  pool_settings& settings() noexcept { return *set_; }
   std::atomic<std::uint32_t> open_handles{0};
   std::atomic<bool> closed{false};
 
@@ -419,15 +419,15 @@ class pool_impl {
   }
   bool has_pgin(int ftype) noexcept { return page_io_.has_pgin(ftype); }
   /// Writes per burst and the pause between bursts (set_mp_max_write).
-  std::atomic<int>& max_write() noexcept { return wb_.max_write; }
-  std::atomic<std::int64_t>& max_write_sleep_us() noexcept { return wb_.max_write_sleep_us; }
+  std::atomic<int>& max_write() noexcept { return set_->max_write; }
+  std::atomic<std::int64_t>& max_write_sleep_us() noexcept { return set_->max_write_sleep_us; }
   /// Discards every frame of a file (its pages are dropped, not written).
   void discard_file_frames(std::uint32_t slot) noexcept;
   /// Frees file states no handle, frame or sync uses any more; enforces
   /// max_open_fd on the rest. Caller holds the file table's latch.
   void reap_locked() noexcept {
     counters().add<&pool_counters::fd_closed>(
-        files_.reap_locked(max_open_fd.load(std::memory_order_relaxed)));
+        files_.reap_locked(set_->max_open_fd.load(std::memory_order_relaxed)));
   }
 
   // --- background writer (flush/background_writer.hpp)
@@ -467,6 +467,9 @@ class pool_impl {
   // with region files (acct_ points at the one in use).
   pool_accounts own_accounts_;
   pool_accounts* acct_ = &own_accounts_;
+  // The run-time settings likewise: own_settings_, or the pool file's.
+  pool_settings own_settings_;
+  pool_settings* set_ = &own_settings_;
   std::atomic<std::uint32_t> donor_rr_{0};  // relaxed: spreads donations over a class's regions
   // Every class's pages in one reservation of page_classes spans of
   // 2^class_span_shift_ bytes: region r of class c, frame f at

@@ -98,7 +98,7 @@ std::error_code writeback::ensure_fd(std::uint32_t slot, bool for_write) noexcep
   lk.unlock();
   // A descriptor of a file no handle has open counts against
   // set_mp_max_openfd from the next close on (file_table::note_reopen).
-  if (p_.max_open_fd->load(std::memory_order_relaxed) > 0 &&
+  if (p_.settings->max_open_fd.load(std::memory_order_relaxed) > 0 &&
       fs.handles.load(std::memory_order_relaxed) == 0)
     p_.files->note_reopen(slot);
   return {};
@@ -222,10 +222,10 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
   } catch (const std::bad_alloc&) {
     return err(ENOMEM);
   }
-  const int mw = max_write.load(std::memory_order_relaxed);
-  const int mofd = p_.max_open_fd->load(std::memory_order_relaxed);
+  const int mw = p_.settings->max_write.load(std::memory_order_relaxed);
+  const int mofd = p_.settings->max_open_fd.load(std::memory_order_relaxed);
   std::uint32_t since_trim = 0;
-  const auto sleep = std::chrono::microseconds(max_write_sleep_us.load(std::memory_order_relaxed));
+  const auto sleep = std::chrono::microseconds(p_.settings->max_write_sleep_us.load(std::memory_order_relaxed));
   std::byte* copy = scratch_page(65536);  // a page of any size
   if (copy == nullptr) return err(ENOMEM);
 
@@ -356,7 +356,7 @@ std::error_code writeback::write_back(pass_kind kind, std::optional<lsn> upto, s
     for (; released < owed.size(); ++released)
       p_.files->shared(owed[released].first).io_refs.fetch_sub(1, std::memory_order_relaxed);
     p_.counters->add<&pool_counters::fd_closed>(
-        p_.files->reap_locked(p_.max_open_fd->load(std::memory_order_relaxed)));
+        p_.files->reap_locked(p_.settings->max_open_fd.load(std::memory_order_relaxed)));
     p_.files->latch().unlock();
   }
   if (first_err) return first_err;

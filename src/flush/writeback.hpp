@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/file_table.hpp"
+#include "share/pool_file.hpp"
 #include "io/page_io_registry.hpp"
 #include "pagepool/io.hpp"
 #include "region/region.hpp"
@@ -40,15 +41,12 @@ class writeback {
     page_io_registry* page_io = nullptr;
     sharded<pool_counters>* counters = nullptr;
     const std::atomic<std::size_t>* frames = nullptr;  // frames in service
-    const std::atomic<int>* max_open_fd = nullptr;
+    // The pool's run-time settings (max_open_fd, max_write, its pause):
+    // they may change at any time (share/pool_file.hpp).
+    const pool_settings* settings = nullptr;
     std::string temp_dir;  // pool_options::temp_dir
   };
   void attach(parts p) noexcept { p_ = std::move(p); }
-
-  // Settings that may change at any time (relaxed: configuration values read
-  // at the next pass; nothing is published through them).
-  std::atomic<int> max_write{0};                     // writes per burst (0: no limit)
-  std::atomic<std::int64_t> max_write_sleep_us{0};   // pause between bursts
 
   /// Opens file `slot`'s descriptor if it has none (or only a read-only one
   /// and `for_write`); creates a temporary file's backing file at its first

@@ -32,6 +32,7 @@ std::uint32_t pool_file_layout() noexcept {
   std::uint32_t h = 2166136261u;
   for (const std::uint64_t v :
        {sizeof(pool_file_header), offsetof(pool_file_header, accounts), sizeof(pool_accounts),
+        offsetof(pool_file_header, settings), sizeof(pool_settings),
         offsetof(pool_file_header, files), offsetof(pool_file_header, counters),
         offsetof(file_table_state, latch), offsetof(file_table_state, index),
         offsetof(pool_file_header, shard_owners),

@@ -50,6 +50,7 @@
 #include <system_error>
 #include <type_traits>
 
+#include "pagepool/stats.hpp"
 #include "stats/counters.hpp"
 #include "table/bucket_latch.hpp"
 
@@ -73,6 +74,28 @@ struct pool_accounts {
   std::atomic<std::uint64_t> class_used[classes] = {};
 };
 static_assert(std::is_same_v<std::uint64_t, std::size_t>, "counts are size_t in the pool");
+
+/// The pool's run-time settings (DB_ENV->set_mp_mmapsize, set_mp_max_openfd,
+/// set_mp_max_write): in the pool file with region files, in the pool itself
+/// otherwise, so that, as in Berkeley DB, where they live in the shared
+/// region, a setting made by any process attached to the pool applies to
+/// all, and a reader (pool::inspect) reports them. relaxed (all): values read
+/// at the next operation; nothing is published through them.
+struct pool_settings {
+  std::atomic<std::uint64_t> mmap_size{0};          // largest read-only file served by mmap
+  std::atomic<std::int32_t> max_open_fd{0};         // descriptors of closed files kept (0: any)
+  std::atomic<std::int32_t> max_write{0};           // writes per burst (0: no limit)
+  std::atomic<std::int64_t> max_write_sleep_us{0};  // pause between bursts
+};
+static_assert(std::is_same_v<std::int32_t, int>);
+/// The settings as pool_stats reports them (the pool's stats(), and
+/// pool::inspect from another process).
+inline void settings_into(const pool_settings& s, pool_stats& st) noexcept {
+  st.mmapsize = s.mmap_size.load(std::memory_order_relaxed);
+  st.maxopenfd = s.max_open_fd.load(std::memory_order_relaxed);
+  st.maxwrite = s.max_write.load(std::memory_order_relaxed);
+  st.maxwrite_sleep = static_cast<std::uint32_t>(s.max_write_sleep_us.load(std::memory_order_relaxed));
+}
 
 /// The file table's pool-wide state (core/file_table.hpp): in the pool file
 /// with region files, in the table itself otherwise. Everything a process
@@ -116,6 +139,7 @@ struct pool_file_header {
   char tag[96] = {};                    // names the files (share/region_file.hpp)
   char region_dir[4096] = {};           // where they are (absolute or as given)
   pool_accounts accounts;
+  pool_settings settings;
   file_table_state files;
   // Who owns each counting shard of every counter in the pool's files
   // (stats/sharded_counter.hpp): a thread stores plainly only into a shard

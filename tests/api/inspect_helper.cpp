@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -107,6 +108,10 @@ int main(int argc, char** argv) {
   if (argc == 3) o.region_dir = argv[2];
   std::unique_ptr<pool> p;
   if (auto ec = pool::create(o, p)) return fail("pool::create", ec);
+  // Settings changed at run time: the pool's, in its memory for a reader too.
+  p->set_mmap_size(123456);
+  if (auto ec = p->set_max_open_fd(9)) return fail("set_max_open_fd", ec);
+  if (auto ec = p->set_max_write(64, std::chrono::microseconds(7))) return fail("set_max_write", ec);
   auto a = p->file_create(), b = p->file_create(), c = p->file_create();
   if (!a || !b || !c) return 3;
   if (auto ec = a->open(home + "/a.db", open_flags::create, 0600, 4096)) return fail("open a", ec);

@@ -16,8 +16,8 @@
 namespace pagepool::test {
 
 /// The figures pool::inspect promises to read as the pool's own stats()
-/// gives them (pool_view: every count; not the settings of the creator's
-/// process nor its descriptors).
+/// gives them (pool_view: every count and the pool's settings; not the
+/// creator's descriptors).
 inline std::map<std::string, std::uint64_t> stats_fields(const pool_stats& s) {
   std::map<std::string, std::uint64_t> m = {
       {"cache_bytes", s.cache_bytes}, {"ncache", s.ncache}, {"frame_size", s.frame_size},
@@ -30,7 +30,9 @@ inline std::map<std::string, std::uint64_t> stats_fields(const pool_stats& s) {
       {"hash_longest", s.hash_longest}, {"alloc", s.alloc}, {"alloc_pages", s.alloc_pages},
       {"alloc_max_pages", s.alloc_max_pages}, {"fd_closed", s.fd_closed},
       {"evict_calls", s.evict_calls}, {"evict_victims", s.evict_victims},
-      {"optimistic_reads", s.optimistic_reads}, {"page_donated", s.page_donated}};
+      {"optimistic_reads", s.optimistic_reads}, {"page_donated", s.page_donated},
+      {"mmapsize", s.mmapsize}, {"maxopenfd", static_cast<std::uint64_t>(s.maxopenfd)},
+      {"maxwrite", static_cast<std::uint64_t>(s.maxwrite)}, {"maxwrite_sleep", s.maxwrite_sleep}};
   for (std::size_t c = 0; c < s.pages_by_size.size(); ++c)
     m["pages_by_size_" + std::to_string(512u << c)] = s.pages_by_size[c];
   return m;
