@@ -35,8 +35,9 @@
 // is approximate; once the pool is quiescent (the threads joined, which is
 // itself a synchronisation) it is exact: every increment went to a shard that
 // had one writer at a time (handing a shard over goes through the registry's
-// mutex, which orders the old owner's stores before the new owner's), or was
-// atomic. clear() while threads count may lose a concurrent increment or the
+// mutex, which orders the old owner's stores before the new owner's, or,
+// between processes, through its owner entry: edge SC1 in
+// stats/sharded_counter.cpp), or was atomic. clear() while threads count may lose a concurrent increment or the
 // clear itself; that is accepted (BDB's DB_STAT_CLEAR is no better).
 #pragma once
 
