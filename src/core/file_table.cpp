@@ -292,7 +292,11 @@ file_local& file_table::current_local(std::uint32_t slot) noexcept {
     if (fl.gen == g) [[likely]] return fl;
   }
   std::unique_lock lk(fl.fd_mu);
-  if (fl.gen == g) return fl;
+  if (fl.gen != g) renew_local_locked(fl, fs, g);
+  return fl;
+}
+
+void file_table::renew_local_locked(file_local& fl, const file_shared& fs, std::uint32_t g) noexcept {
   // Another file's side (the slot filled again elsewhere since): forget it.
   if (fl.fd >= 0) (void)io_->close(fl.fd);
   fl.fd = -1;
@@ -308,7 +312,6 @@ file_local& file_table::current_local(std::uint32_t slot) noexcept {
     fl.cookie.clear();
   }
   fl.gen = g;
-  return fl;
 }
 
 void file_table::joined_locked(std::uint32_t slot) noexcept { unqueue_fd_locked(slot); }

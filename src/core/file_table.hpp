@@ -253,6 +253,9 @@ class file_table {
   /// state's. The caller holds the slot's state in use (a handle, a frame of
   /// it, an I/O reference), so it cannot be filled again meanwhile.
   file_local& current_local(std::uint32_t slot) noexcept;
+  /// current_local's change, for a caller that holds `fl.fd_mu` exclusively
+  /// and read the state's generation `g` (acquire, FT3) itself.
+  void renew_local_locked(file_local& fl, const file_shared& fs, std::uint32_t g) noexcept;
 
   /// A free slot (the most recently freed first, else a new one, growing
   /// the table by a chunk when it is full); ENOMEM when no memory is left.

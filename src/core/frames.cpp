@@ -209,11 +209,10 @@ std::error_code pool_impl::resize(std::size_t frames) noexcept {
     // A region file's directory had no room for a grow (ENOSPC): the
     // regions grown so far go back to the size the budget still pays for,
     // so the pool is as it was.
-    (void)size_regions(acct_->budget.load(std::memory_order_relaxed));
+    (void)size_regions(budget_bytes());
     return ec;
   }
-  acct_->budget.store(bytes, std::memory_order_relaxed);
-  acct_->frames.store(frames, std::memory_order_relaxed);
+  acct_->frames.store(frames, std::memory_order_relaxed);  // the budget (budget_bytes())
   enforce_budget();
   return {};
 }

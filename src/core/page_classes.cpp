@@ -11,7 +11,7 @@
 //
 // The budget (pool_accounts, share/pool_file.hpp: the pool file's with
 // region files, so that every process attached to the pool charges one).
-// `budget` is frames() * frame_size bytes of page memory; `used` counts the
+// The budget is frames() * frame_size bytes of page memory; `used` counts the
 // bytes of the frames taken from the free lists (holding or loading a page),
 // class_used[c] those of class c. A frame is charged when take_free pops it
 // and credited when give_free pushes it back; a victim evicted for a page of
@@ -120,7 +120,6 @@ std::error_code pool_impl::init_classes(std::size_t frames) noexcept {
   // Transparent huge pages where the system allows them on request: pages
   // are touched at random. Advice only.
   (void)::madvise(arena, arena_len_, MADV_HUGEPAGE);
-  acct_->budget.store(frames * frame_size_, std::memory_order_relaxed);
   try {
     regions_.resize(std::size_t{page_classes} * nreg);
   } catch (const std::bad_alloc&) {
@@ -164,7 +163,7 @@ std::error_code pool_impl::ensure_class(std::uint32_t c) noexcept {
   std::lock_guard g(resize_mu_);
   if (class_live(c)) return {};
   if (closed.load(std::memory_order_relaxed)) return err(EINVAL);
-  const std::size_t total = acct_->budget.load(std::memory_order_relaxed) >> (min_page_shift + c);
+  const std::size_t total = budget_bytes() >> (min_page_shift + c);
   std::error_code ec;
   for (std::uint32_t i = 0; i < nregions_ && !ec; ++i)
     ec = make_class_region(c, i, total / nregions_ + (i < total % nregions_ ? 1 : 0));
@@ -194,14 +193,14 @@ std::uint32_t pool_impl::take_free(std::uint32_t r) noexcept {
   const std::uint32_t c = r / nregions_;
   const std::size_t bytes = std::size_t{1} << (min_page_shift + c);
   // The charge first, so that two threads cannot both take the last room.
-  // relaxed (used_, budget_ here and in give_free): counts; see the top.
+  // relaxed (used, frames here and in give_free): counts; see the top.
   const std::size_t was = acct_->used.fetch_add(bytes, std::memory_order_relaxed);
   // One class in use: its frames in service are exactly what the budget
   // pays for, so a free frame is always within it (after a shrink, pinned
   // pages past the new size may hold more for a while: as before classes,
   // the free frame is used). With several, a page the budget has no room
   // for must be paid for by an eviction first.
-  if (was + bytes > acct_->budget.load(std::memory_order_relaxed) &&
+  if (was + bytes > budget_bytes() &&
       !std::has_single_bit(acct_->live_classes.load(std::memory_order_relaxed))) {
     acct_->used.fetch_sub(bytes, std::memory_order_relaxed);
     return no_frame;
@@ -279,7 +278,7 @@ void pool_impl::enforce_budget() noexcept {
   // relaxed: see pick_donor.
   if (std::has_single_bit(acct_->live_classes.load(std::memory_order_relaxed))) return;
   std::uint32_t failures = 0;
-  while (acct_->used.load(std::memory_order_relaxed) > acct_->budget.load(std::memory_order_relaxed) &&
+  while (acct_->used.load(std::memory_order_relaxed) > budget_bytes() &&
          failures < 2 * page_classes) {
     // Any class, by the bytes it holds (page_classes names none of them).
     if (!donate(pick_donor(page_classes))) ++failures;

@@ -218,13 +218,14 @@ int pool::max_open_fd() const noexcept {
 }
 std::error_code pool::set_max_write(int writes, std::chrono::microseconds sleep) noexcept {
   if (writes < 0 || sleep.count() < 0) return err(EINVAL);
-  impl_->max_write().store(writes, std::memory_order_relaxed);
-  impl_->max_write_sleep_us().store(sleep.count(), std::memory_order_relaxed);
+  impl_->settings().max_write.store(writes, std::memory_order_relaxed);
+  impl_->settings().max_write_sleep_us.store(sleep.count(), std::memory_order_relaxed);
   return {};
 }
 void pool::max_write(int* writes, std::chrono::microseconds* sleep) const noexcept {
-  if (writes) *writes = impl_->max_write().load(std::memory_order_relaxed);
-  if (sleep) *sleep = std::chrono::microseconds(impl_->max_write_sleep_us().load(std::memory_order_relaxed));
+  if (writes) *writes = impl_->settings().max_write.load(std::memory_order_relaxed);
+  if (sleep)
+    *sleep = std::chrono::microseconds(impl_->settings().max_write_sleep_us.load(std::memory_order_relaxed));
 }
 
 std::error_code pool::close() noexcept {

@@ -52,7 +52,7 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
   p->opts_ = o;
   p->io_ = o.io ? o.io : posix_io();
   p->frame_size_ = fs;
-    p->max_frames_ = max_frames;  // regions round their share up; the pool never exceeds the maximum
+  p->max_frames_ = max_frames;  // regions round their share up; the pool never exceeds the maximum
   p->nregions_ = o.regions;
   if (!o.home.empty()) {
     // Part 1 of sharing: the process registers; a second live process is
@@ -73,7 +73,6 @@ std::error_code pool_impl::create(const pool_options& o, std::shared_ptr<pool_im
     if (!attach_shard_table(p->pool_file_.hdr().shard_owners, p->registry->owner_id(), alive,
                             p->registry.get()))
       return err(ENOMEM);
-    p->shard_table_attached_ = true;
   }
   // relaxed: creation; nothing else can see the pool yet (a reader of the
   // pool file waits for ready, PF1).
@@ -138,7 +137,9 @@ pool_impl::~pool_impl() {
   bg_.stop();
   regions_.clear();  // before the pages they point into (and their files)
   if (arena_ != nullptr) ::munmap(arena_, arena_len_);
-  if (shard_table_attached_) detach_shard_table(pool_file_.hdr().shard_owners);
+  // Its table of shard owners, attached with the pool file (a table never
+  // attached is not found: nothing happens).
+  if (pool_file_.mapped()) detach_shard_table(pool_file_.hdr().shard_owners);
 }
 
 pool_impl::dir_fd::~dir_fd() {

@@ -247,7 +247,7 @@ class pool_impl {
   /// Bytes of page memory the budget allows now, and bytes held by frames
   /// taken from the free lists (holding or loading a page), all classes /
   /// class c. relaxed: figures for the budget's checks and for statistics.
-  std::size_t budget_bytes() const noexcept { return acct_->budget.load(std::memory_order_relaxed); }
+  std::size_t budget_bytes() const noexcept { return frames() * frame_size_; }
   std::size_t used_bytes() const noexcept { return acct_->used.load(std::memory_order_relaxed); }
   std::size_t class_bytes(std::uint32_t c) const noexcept {
     return acct_->class_used[c].load(std::memory_order_relaxed);
@@ -274,10 +274,10 @@ class pool_impl {
   bool region_live(std::uint32_t g) const noexcept { return class_live(g / nregions_); }
   region& region_at(std::uint32_t r) noexcept { return *regions_[r]; }
 
-  // Settings that may change at any time (relaxed: plain configuration values
-  // read at the next operation; nothing is published through them).
   /// The pool's run-time settings (share/pool_file.hpp, pool_settings).
   pool_settings& settings() noexcept { return *set_; }
+  // relaxed (both): a count and a flag read at the next operation; nothing
+  // is published through them.
   std::atomic<std::uint32_t> open_handles{0};
   std::atomic<bool> closed{false};
 
@@ -418,9 +418,6 @@ class pool_impl {
     return wb_.run_page_io(slot, in, pgno, page, from_disk);
   }
   bool has_pgin(int ftype) noexcept { return page_io_.has_pgin(ftype); }
-  /// Writes per burst and the pause between bursts (set_mp_max_write).
-  std::atomic<int>& max_write() noexcept { return set_->max_write; }
-  std::atomic<std::int64_t>& max_write_sleep_us() noexcept { return set_->max_write_sleep_us; }
   /// Discards every frame of a file (its pages are dropped, not written).
   void discard_file_frames(std::uint32_t slot) noexcept;
   /// Frees file states no handle, frame or sync uses any more; enforces
@@ -500,13 +497,12 @@ class pool_impl {
   // The pool file (share/pool_file.hpp; with region files only): declared
   // before everything that counts into it, so that it goes after them.
   pool_file pool_file_;
-  bool shard_table_attached_ = false;  // its shard_owners (stats/sharded_counter.hpp)
   void remove_files() noexcept;  // leave_home's, if last: every file by name
   void keep_files() noexcept;    // leave_home's: no object removes its file
   /// Makes the pool file and writes what is known before the regions exist.
   std::error_code make_pool_file() noexcept;
-  /// Opens the region directory and removes region files an earlier holder
-  /// of this process's registry slot left there (create).
+  /// Opens the region directory and removes the region files earlier pools
+  /// of the home left there (create).
   std::error_code open_region_dir() noexcept;
   pool_options opts_;
   std::shared_ptr<io_backend> io_;  // opts_.io, or posix_io()

@@ -45,13 +45,19 @@ std::error_code err(int e) { return {e, std::generic_category()}; }
 }  // namespace
 
 std::error_code writeback::ensure_fd(std::uint32_t slot, bool for_write) noexcept try {
-  file_local& fl = p_.files->current_local(slot);
+  file_local& fl = p_.files->local(slot);
   file_shared& fs = p_.files->shared(slot);
+  // The process's side of the slot must be this file's (the slot may have
+  // been freed and filled again by another process: file_table::
+  // current_local), checked in the same holds of fd_mu as the descriptor.
+  // acquire (FT3): the name the fill wrote before its generation.
+  const std::uint32_t g = fs.gen.load(std::memory_order_acquire);  // (FT3)
   {
     std::shared_lock lk(fl.fd_mu);
-    if (fl.fd >= 0 && (!for_write || fl.fd_writable)) return {};
+    if (fl.gen == g && fl.fd >= 0 && (!for_write || fl.fd_writable)) return {};
   }
   std::unique_lock lk(fl.fd_mu);
+  if (fl.gen != g) p_.files->renew_local_locked(fl, fs, g);
   if (fl.fd >= 0 && (!for_write || fl.fd_writable)) return {};
   int fd = -1;
   if (fs.temp.load(std::memory_order_relaxed)) {

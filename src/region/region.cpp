@@ -19,6 +19,20 @@ namespace pagepool::internal {
 
 namespace {
 constexpr std::size_t align_up(std::size_t v, std::size_t a) { return (v + a - 1) / a * a; }
+
+// Where the parts of a region's mapping start: [header][buckets][frames],
+// then its pages (when they are mapped with it). One formula for the maker
+// and for a region attached to its file.
+struct layout {
+  std::size_t buckets_off, frames_off, pages_off;
+  static layout of(std::uint32_t nbuckets, std::uint32_t cap) noexcept {
+    layout l{};
+    l.buckets_off = align_up(sizeof(region_header), cache_line);
+    l.frames_off = align_up(l.buckets_off + sizeof(bucket) * std::size_t{nbuckets}, cache_line);
+    l.pages_off = align_up(l.frames_off + sizeof(frame) * std::size_t{cap}, 4096);
+    return l;
+  }
+};
 }  // namespace
 
 region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_size,
@@ -30,9 +44,7 @@ region::region(std::uint32_t index, std::uint32_t nframes, std::uint32_t frame_s
   // sparser array would spread the lookups over more lines than the frames
   // themselves occupy, a cache miss the hit pays before its pin.
   const std::uint32_t nbuckets = std::bit_ceil(std::max(nframes, 16u));
-  const std::size_t buckets_off = align_up(sizeof(region_header), cache_line);
-  const std::size_t frames_off = align_up(buckets_off + sizeof(bucket) * nbuckets, cache_line);
-  const std::size_t pages_off = align_up(frames_off + sizeof(frame) * std::size_t{cap}, 4096);
+  const auto [buckets_off, frames_off, pages_off] = layout::of(nbuckets, cap);
   const std::size_t total = pages_off + (pages == nullptr ? std::size_t{cap} * frame_size : 0);
   void* p = nullptr;
   if (file != nullptr) {
@@ -116,9 +128,7 @@ region::region(attach_t, const region_file_spec& file, std::uint32_t index,
       return;
     }
   }
-  const std::size_t buckets_off = align_up(sizeof(region_header), cache_line);
-  const std::size_t frames_off = align_up(buckets_off + sizeof(bucket) * std::size_t{rh.nbuckets}, cache_line);
-  const std::size_t pages_off = align_up(frames_off + sizeof(frame) * std::size_t{cap}, 4096);
+  const auto [buckets_off, frames_off, pages_off] = layout::of(rh.nbuckets, cap);
   if (rh.index != index || rh.cap != cap || rh.frame_size != frame_size || rh.nbuckets < 16 ||
       !std::has_single_bit(rh.nbuckets) || rh.buckets_off != buckets_off ||
       rh.frames_off != frames_off || !std::has_single_bit(frame_size)) {

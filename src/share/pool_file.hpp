@@ -67,8 +67,9 @@ struct pool_accounts {
   alignas(64) std::atomic<std::uint32_t> live_classes{0};
   // relaxed (the rest): counts checked and changed with RMWs or set under
   // the pool's resize latch; they publish nothing.
-  std::atomic<std::uint64_t> frames{0};  // pool::frames(): the budget in default-size frames
-  std::atomic<std::uint64_t> budget{0};  // frames * frame_size bytes
+  // pool::frames(): the budget, in frames of the pool's default page size
+  // (the budget in bytes is frames * frame_size, derived where it is read).
+  std::atomic<std::uint64_t> frames{0};
   // Bytes of frames taken from the free lists, in all and per class.
   alignas(64) std::atomic<std::uint64_t> used{0};
   std::atomic<std::uint64_t> class_used[classes] = {};

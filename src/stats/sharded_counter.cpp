@@ -112,15 +112,11 @@ struct holder {
       r.shards[shard.index] = false;
       shard = {shared_shard, false};
     }
-    // The slot's own index first: without tables a thread counts where it
+    // From the slot's own index on: without tables a thread counts where it
     // always did.
-    if (slot != shared_shard && !r.shards[slot] && take_everywhere(r, slot)) {
-      r.shards[slot] = true;
-      shard = {slot, true};
-      return;
-    }
-    if (slot != shared_shard && !r.shards[slot]) give_back_everywhere(r, slot);
-    for (unsigned i = 0; i < shared_shard; ++i) {
+    const unsigned first = slot != shared_shard ? slot : 0;
+    for (unsigned k = 0; k < shared_shard; ++k) {
+      const unsigned i = (first + k) % shared_shard;
       if (r.shards[i]) continue;
       if (take_everywhere(r, i)) {
         r.shards[i] = true;
